@@ -1,0 +1,198 @@
+"""The single-channel linear convolutional networks of THEORY section 1, exactly.
+
+Plain network    f(C) = c_d * ... * c_1 * x,          L = 1/2 ||y - f||^2,  r = y - f.
+Everything but i u_i  = (*_{j != i} c_j) * x,          so f = c_i * u_i.
+CN network       o = gamma sqrt(n) P z / ||P z|| + beta 1 with z = f(C),   L_CN = 1/2 ||y - o||^2.
+
+Closed-form gradients (derived in docs/derivations.md):
+
+* T1  grad_{c_i} L    = -(r ⋆ u_i)
+* C4  grad_{c_i} L_CN =   h ⋆ u_i,   h = -(gamma sqrt(n)/s) (P - û û^T) y,  s = ||P z||, û = P z/s.
+
+The plain formulas use only ring operations and work on any commutative ring (SymPy
+expressions, polynomial-ring elements, floats); the CN formulas also need division and a
+``sqrt`` for the number system at hand (``sympy.sqrt`` by default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+
+from theory.signals import center, convolve, correlate, inner, total
+
+Filters = Sequence[Sequence[Any]]
+
+
+def network_output(filters: Filters, x: Sequence[Any]) -> list[Any]:
+    """f(C) = c_d * ... * c_1 * x (filters listed from layer 1 to layer d)."""
+    f = list(x)
+    for c in filters:
+        f = convolve(c, f)
+    return f
+
+
+def all_but(filters: Filters, x: Sequence[Any], i: int) -> list[Any]:
+    """u_i = (*_{j != i} c_j) * x, the network with layer i (0-based) removed."""
+    return network_output([c for j, c in enumerate(filters) if j != i], x)
+
+
+def residual(filters: Filters, x: Sequence[Any], y: Sequence[Any]) -> list[Any]:
+    """r = y - f(C)."""
+    return [yj - fj for yj, fj in zip(y, network_output(filters, x), strict=True)]
+
+
+def plain_loss(filters: Filters, x: Sequence[Any], y: Sequence[Any]) -> Any:
+    """L(C) = 1/2 ||y - f(C)||^2."""
+    r = residual(filters, x, y)
+    return inner(r, r) * sympy.Rational(1, 2) if isinstance(r[0], sympy.Basic) else inner(r, r) / 2
+
+
+def plain_gradient(filters: Filters, x: Sequence[Any], y: Sequence[Any], i: int) -> list[Any]:
+    """T1: grad_{c_i} L = -(r ⋆ u_i)."""
+    return [-g for g in correlate(residual(filters, x, y), all_but(filters, x, i))]
+
+
+def cn_output(
+    z: Sequence[Any], gain: Any = 1, bias: Any = 0, sqrt: Callable[[Any], Any] = sympy.sqrt
+) -> list[Any]:
+    """o = gain sqrt(n) P z / ||P z|| + bias 1  (zero mean, population variance gain^2)."""
+    n = len(z)
+    pz = center(z)
+    s = sqrt(inner(pz, pz))
+    return [gain * sqrt(n) * v / s + bias for v in pz]
+
+
+def cn_loss(
+    filters: Filters,
+    x: Sequence[Any],
+    y: Sequence[Any],
+    gain: Any = 1,
+    bias: Any = 0,
+    sqrt: Callable[[Any], Any] = sympy.sqrt,
+) -> Any:
+    """L_CN = 1/2 ||y - o||^2 with o the CN output of z = f(C)."""
+    o = cn_output(network_output(filters, x), gain, bias, sqrt)
+    e = [yj - oj for yj, oj in zip(y, o, strict=True)]
+    return inner(e, e) / 2
+
+
+def cn_output_gradient(
+    z: Sequence[Any], y: Sequence[Any], gain: Any = 1, sqrt: Callable[[Any], Any] = sympy.sqrt
+) -> list[Any]:
+    """h = dL_CN/dz = -(gain sqrt(n)/s) (P - û û^T) y with s = ||P z||, û = P z / s.
+
+    Independent of the bias: (P - û û^T) kills both 1 and û.
+    """
+    n = len(z)
+    pz = center(z)
+    s = sqrt(inner(pz, pz))
+    u_hat = [v / s for v in pz]
+    py = center(y)
+    proj = inner(u_hat, y)
+    return [-(gain * sqrt(n) / s) * (pyj - proj * uj) for pyj, uj in zip(py, u_hat, strict=True)]
+
+
+def cn_gradient(
+    filters: Filters,
+    x: Sequence[Any],
+    y: Sequence[Any],
+    i: int,
+    gain: Any = 1,
+    sqrt: Callable[[Any], Any] = sympy.sqrt,
+) -> list[Any]:
+    """C4: grad_{c_i} L_CN = h ⋆ u_i."""
+    h = cn_output_gradient(network_output(filters, x), y, gain, sqrt)
+    return correlate(h, all_but(filters, x, i))
+
+
+@dataclass(frozen=True)
+class ClosedForm:
+    """A network of given size in SymPy symbols with its loss and closed-form gradients.
+
+    ``gradients[i]`` is the n x 1 column of T1 (plain) or C4 (CN, gain 1, bias 0), built
+    from the formulas, not from ``sympy.diff``; compare it with ``sympy.diff(loss, ...)``.
+    """
+
+    n: int
+    d: int
+    normalized: bool
+    filters: tuple[tuple[sympy.Symbol, ...], ...]
+    x: tuple[sympy.Symbol, ...]
+    y: tuple[sympy.Symbol, ...]
+    loss: sympy.Expr
+    gradients: tuple[sympy.Matrix, ...]
+
+    @property
+    def symbols(self) -> tuple[sympy.Symbol, ...]:
+        """All free symbols: filter taps (layer by layer), then x, then y."""
+        return tuple(s for c in self.filters for s in c) + self.x + self.y
+
+    def autodiff_gradients(self) -> tuple[sympy.Matrix, ...]:
+        """The independent reference: ``sympy.diff`` of the explicit loss."""
+        return tuple(sympy.Matrix([sympy.diff(self.loss, s) for s in c]) for c in self.filters)
+
+
+def check_size(n: Any, d: Any) -> None:
+    """Raise ValueError naming the parameter unless n >= 2 and d >= 1 are integers."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < 2:
+        raise ValueError(f"n must be an integer >= 2, got {n!r}")
+    if not isinstance(d, int) or isinstance(d, bool) or d < 1:
+        raise ValueError(f"d must be an integer >= 1, got {d!r}")
+
+
+def symbols(n: int, d: int) -> tuple[tuple[tuple[sympy.Symbol, ...], ...], tuple, tuple]:
+    """Real symbols c{i}_{k} (i = 1..d), x_k and y_k, k = 0..n-1."""
+    filters = tuple(
+        tuple(sympy.Symbol(f"c{i}_{k}", real=True) for k in range(n)) for i in range(1, d + 1)
+    )
+    x = tuple(sympy.Symbol(f"x_{k}", real=True) for k in range(n))
+    y = tuple(sympy.Symbol(f"y_{k}", real=True) for k in range(n))
+    return filters, x, y
+
+
+def closed_form_gradients(n: int, d: int, normalized: bool = False) -> ClosedForm:
+    """Symbolic network of length n and depth d with its loss and closed-form gradients.
+
+    >>> cf = closed_form_gradients(2, 1)
+    >>> cf.gradients[0].T
+    Matrix([[-x_0*(-c1_0*x_0 - c1_1*x_1 + y_0) - x_1*(-c1_0*x_1 - c1_1*x_0 + y_1), -x_0*(-c1_0*x_1 - c1_1*x_0 + y_1) - x_1*(-c1_0*x_0 - c1_1*x_1 + y_0)]])
+    """
+    check_size(n, d)
+    filters, x, y = symbols(n, d)
+    if normalized:
+        loss = cn_loss(filters, x, y)
+        grads = [cn_gradient(filters, x, y, i) for i in range(d)]
+    else:
+        loss = plain_loss(filters, x, y)
+        grads = [plain_gradient(filters, x, y, i) for i in range(d)]
+    return ClosedForm(
+        n=n,
+        d=d,
+        normalized=normalized,
+        filters=filters,
+        x=x,
+        y=y,
+        loss=loss,
+        gradients=tuple(sympy.Matrix(g) for g in grads),
+    )
+
+
+__all__ = [
+    "ClosedForm",
+    "all_but",
+    "check_size",
+    "closed_form_gradients",
+    "cn_gradient",
+    "cn_loss",
+    "cn_output",
+    "cn_output_gradient",
+    "network_output",
+    "plain_gradient",
+    "plain_loss",
+    "residual",
+    "total",
+]

@@ -1,0 +1,70 @@
+"""Circular convolution, correlation and centering over any commutative ring.
+
+The functions take plain Python sequences and use only ``+``, ``-`` and ``*``, so the
+same code runs on SymPy expressions, on elements of a SymPy polynomial ring (where the
+identities of THEORY are *proved* by expansion), on Fractions and on floats.
+
+Conventions (THEORY section 1), with indices taken mod n:
+
+* convolution   (a * b)_j = sum_k a_k b_{j-k}
+* correlation   (r ⋆ u)_k = sum_j r_j u_{j-k}
+* centering     P v = v - mean(v) 1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import reduce
+from operator import add
+from typing import Any
+
+Vector = Sequence[Any]
+
+
+def total(terms: Sequence[Any]) -> Any:
+    """Sum of a non-empty sequence without a numeric start value (ring friendly)."""
+    return reduce(add, terms)
+
+
+def convolve(a: Vector, b: Vector) -> list[Any]:
+    """Circular convolution ``(a * b)_j = sum_k a_k b_{(j-k) mod n}``."""
+    n = len(a)
+    if len(b) != n:
+        raise ValueError(f"convolve: lengths differ ({n} vs {len(b)})")
+    return [total([a[k] * b[(j - k) % n] for k in range(n)]) for j in range(n)]
+
+
+def correlate(r: Vector, u: Vector) -> list[Any]:
+    """Circular correlation ``(r ⋆ u)_k = sum_j r_j u_{(j-k) mod n}`` (adjoint of ``c -> c * u``)."""
+    n = len(r)
+    if len(u) != n:
+        raise ValueError(f"correlate: lengths differ ({n} vs {len(u)})")
+    return [total([r[j] * u[(j - k) % n] for j in range(n)]) for k in range(n)]
+
+
+def inner(a: Vector, b: Vector) -> Any:
+    """Euclidean inner product ``<a, b>``."""
+    return total([ai * bi for ai, bi in zip(a, b, strict=True)])
+
+
+def center(v: Vector) -> list[Any]:
+    """Centering ``P v = v - (1/n) (1^T v) 1`` with ``P = I - 11^T/n``."""
+    n = len(v)
+    mean = total(list(v)) * _reciprocal(v[0], n)
+    return [vi - mean for vi in v]
+
+
+def _reciprocal(sample: Any, n: int) -> Any:
+    """``1/n`` in the number system of ``sample`` (exact for SymPy and ring elements)."""
+    ring = getattr(sample, "ring", None)
+    if ring is not None:  # sympy.polys PolyElement
+        return ring.domain.convert(1) / n * ring.one
+    import sympy
+
+    if isinstance(sample, sympy.Basic):
+        return sympy.Rational(1, n)
+    from fractions import Fraction
+
+    if isinstance(sample, (int, Fraction)):
+        return Fraction(1, n)
+    return 1.0 / n
