@@ -55,16 +55,13 @@ def center(v: Vector) -> list[Any]:
 
 
 def _reciprocal(sample: Any, n: int) -> Any:
-    """``1/n`` in the number system of ``sample`` (exact for SymPy and ring elements)."""
+    """``1/n`` in the number system of ``sample``: exact for SymPy, Fractions and ring
+    elements, correctly rounded at the working precision for mpmath and floats."""
     ring = getattr(sample, "ring", None)
     if ring is not None:  # sympy.polys PolyElement
         return ring.domain.convert(1) / n * ring.one
-    import sympy
+    if isinstance(sample, int):
+        from fractions import Fraction
 
-    if isinstance(sample, sympy.Basic):
-        return sympy.Rational(1, n)
-    from fractions import Fraction
-
-    if isinstance(sample, (int, Fraction)):
         return Fraction(1, n)
-    return 1.0 / n
+    return 1 / (sample * 0 + n)
