@@ -181,9 +181,9 @@ def exact_time(flow: ScalarFlow, goal: Any, fast: bool = False) -> Any:
     precision.
     """
     r0_abs = abs(flow.r0)
+    if r0_abs <= goal * abs(flow.b):
+        return mpmath.mpf(0)  # already within the goal (includes r0 = 0)
     s_end = goal * abs(flow.b) / r0_abs
-    if s_end >= 1:
-        return mpmath.mpf(0)
     if flow.f0 == 0:
         return mpmath.inf  # every layer's gradient vanishes: GF never moves
     u_end = 1 - s_end
@@ -193,9 +193,9 @@ def exact_time(flow: ScalarFlow, goal: Any, fast: bool = False) -> Any:
     log_a2 = 2 * mpmath.log(abs(flow.a))
     delta_end = flow.solve_delta(2 * mpmath.log(abs(f_end)) - log_a2)
     if 0 < u_c < u_end:  # the path passes its closest point to 0: two monotone pieces
+        if (flow.f0 * mpmath.conj(flow.r0)).imag == 0:
+            return mpmath.inf  # f0 and r0 collinear: the path runs through 0 (sign trap), GF stalls
         f_c = flow.f0 + u_c * flow.r0
-        if f_c == 0:
-            return mpmath.inf  # sign trap: the path runs through 0, where GF stalls
         delta_c = flow.solve_delta(2 * mpmath.log(abs(f_c)) - log_a2)
         return _time_across_turn(flow, delta_c, -delta_c, -1, u_c, fast) + _time_across_turn(
             flow, delta_c, delta_end - delta_c, +1, u_c, fast

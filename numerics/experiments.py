@@ -1,0 +1,110 @@
+"""Simulation experiments that confirm or measure claims: T9 (GD), C3, C6, C7."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+from mpmath import mp
+
+from numerics.flow import THETA_MAX, ScalarFlow, exact_time, lower_bound
+from numerics.rates import complex_weights, fit, scalar_network_as_filters
+from numerics.simulate import FourierGD, simulate_gd
+
+
+@dataclass
+class GDBoundReport:
+    """T9 for GD on scalar complex networks, per depth and step size."""
+
+    depth: int
+    eta: float
+    trials: int
+    converged: int
+    valid: int  # trials whose run met tau <= 1 and sigma <= THETA_MAX
+    min_ratio: float  # min over valid converged trials of steps / (2/(2+theta) * LB / eta)
+    median_rel_err: float  # median |eta * steps - T| / T over converged trials
+    median_steps: float
+
+
+def t9_gd_bounds(
+    depths: Sequence[int], etas: Sequence[float], trials: int, seed: int = 0, goal: float = 0.5, max_iter: int = 200000
+) -> tuple[list[GDBoundReport], dict]:
+    """Run GD on scalar networks u = prod z_i (a = b = 1) and compare with T6/T9.
+
+    Returns per (depth, eta) reports and, for the smallest eta, the fitted growth rate of
+    log(steps) against depth over trials that converged at every depth.
+    """
+    reports, logs = [], {}
+    for d in depths:
+        z = np.stack([complex_weights(d, seed + 1000 * d + k) for k in range(trials)])
+        filters, x, y = scalar_network_as_filters(z, 1, 1)
+        with mp.workdps(20):
+            flows = [ScalarFlow.from_weights(list(row), 1, 1) for row in z]
+            t_exact = np.array([float(exact_time(f, mpmath.mpf(goal), fast=True)) for f in flows])
+            bound = np.array([float(lower_bound(f, mpmath.mpf(goal))[0]) for f in flows])
+        r0 = np.array([float(abs(f.r0)) for f in flows])
+        tol = np.minimum((goal / r0) ** 2, 0.999)
+        for eta in etas:
+            res = simulate_gd(x, y, filters, eta=eta, max_iter=max_iter, tol=tol, track_conditions=True)
+            conv = res.converged & (r0 > goal)
+            valid = conv & (res.max_tau <= 1) & (res.max_sigma <= THETA_MAX)
+            theta = np.clip(res.max_sigma, 1e-300, THETA_MAX)
+            gd_bound = 2 / (2 + theta) * bound / eta
+            ratio = res.iterations[valid] / np.maximum(gd_bound[valid], 1e-300)
+            rel = np.abs(eta * res.iterations[conv] - t_exact[conv]) / t_exact[conv]
+            reports.append(
+                GDBoundReport(
+                    d,
+                    eta,
+                    trials,
+                    int(conv.sum()),
+                    int(valid.sum()),
+                    float(ratio.min()) if ratio.size else math.nan,
+                    float(np.median(rel)) if rel.size else math.nan,
+                    float(np.median(res.iterations[conv])) if conv.any() else math.nan,
+                )
+            )
+            if eta == min(etas):
+                logs[d] = np.where(conv, np.log(np.maximum(res.iterations, 1)), np.nan)
+    table = np.array([logs[d] for d in depths]).T
+    table = table[np.all(np.isfinite(table), axis=1)]
+    rate = fit(depths, table) if len(table) >= 2 else None
+    return reports, {"rate": rate, "trials_used": len(table)}
+
+
+def gradient_norms_at_init(
+    n: int, depths: Sequence[int], draws: int, seed: int = 0, layer: int = 0, chunk: int = 5000
+) -> dict[tuple[str, int], np.ndarray]:
+    """||grad_{c_layer} L|| at random initializations, plain and CN (THEORY section 4 setup).
+
+    x centered with N(0, 1/n) entries, filters N(0, 1/n), y ~ N(0, I), fixed per ``seed``.
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, 1 / math.sqrt(n), n)
+    x -= x.mean()
+    y = rng.normal(size=n)
+    out = {}
+    for d in depths:
+        for norm in ("none", "channel"):
+            vals = []
+            for k, start in enumerate(range(0, draws, chunk)):
+                g = np.random.default_rng([seed, d, k]).normal(0, 1 / math.sqrt(n), (min(chunk, draws - start), d, n))
+                vals.append(FourierGD(g, x, y, norm == "channel").grad_norms()[:, layer])
+            out[(norm, d)] = np.concatenate(vals)
+    return out, (x, y)
+
+
+def norm_growth_discrepancy(n: int, d: int, trials: int, eta: float, steps: int, seed: int = 0) -> float:
+    """C3 along a CN trajectory: max_k | ||c(k+1)||^2 - ||c(k)||^2 - eta^2 ||grad(k)||^2 | / ||c(k+1)||^2."""
+    rng = np.random.default_rng(seed)
+    x, y = rng.normal(size=n), rng.normal(size=n)
+    g = np.random.default_rng(seed + 1).normal(0, 1 / math.sqrt(n), (trials, d, n))
+    res = simulate_gd(x, y, g, eta=eta, normalized=True, max_iter=steps, tol=0, record=True, record_points=10 * steps)
+    steps_rec = res.record["steps"]
+    assert np.array_equal(steps_rec, np.arange(steps + 1)), "record must hold every step"
+    c2 = res.record["filter_norms"] ** 2
+    g2 = res.record["grad_norms"] ** 2
+    return float(np.max(np.abs(c2[1:] - c2[:-1] - eta**2 * g2[:-1]) / c2[1:]))

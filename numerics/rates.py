@@ -1,0 +1,162 @@
+"""Monte Carlo over random initializations, each draw evaluated exactly (T8, T9).
+
+T8: (1/d) log ||grad_{c_i} L|| -> -gamma_E/2 (sigma^2 = 1/n, n >= 3). The slope is measured
+on nested networks (the first D filters of one long iid sequence, THEORY's almost-sure
+setting), with each draw's log-norms computed in mpmath, and a per-draw least-squares
+slope; the draws are iid, so their mean has an honest standard error. At n = 3 there is a
+single complex frequency pair and E log||grad|| is linear in D up to exponentially small
+terms; larger n adds the slowly vanishing sqrt(D log n)/D correction of THEORY T8.
+
+T9: exact GF times (``numerics.flow``) of scalar networks with iid complex N(0, 1)
+weights at nested depths, and the fitted growth rate of log T against gamma_E/2.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import mpmath
+import numpy as np
+from mpmath import mp
+
+from numerics.flow import ScalarFlow, exact_time, lower_bound
+from numerics.precise import guard_digits, output_error_spectrum, spectrum, twiddles
+from numerics.simulate import FourierGD, random_filters
+
+GAMMA_HALF = 0.5 * 0.57721566490153286061  # gamma_E / 2
+
+
+@dataclass(frozen=True)
+class SlopeFit:
+    """Mean of per-draw least-squares slopes with its standard error."""
+
+    slope: float
+    stderr: float
+    draws: int
+    depths: tuple[int, ...]
+
+    def z_score(self, target: float) -> float:
+        return (self.slope - target) / self.stderr if self.stderr > 0 else math.inf
+
+
+def ols_slopes(depths: Sequence[float], values: np.ndarray) -> np.ndarray:
+    """Least-squares slope of each row of ``values`` (draws x depths) against ``depths``."""
+    x = np.asarray(depths, float)
+    xc = x - x.mean()
+    return (values - values.mean(1, keepdims=True)) @ xc / (xc @ xc)
+
+
+def fit(depths: Sequence[int], values: np.ndarray) -> SlopeFit:
+    s = ols_slopes(depths, values)
+    return SlopeFit(float(s.mean()), float(s.std(ddof=1) / math.sqrt(len(s))), len(s), tuple(depths))
+
+
+def log_grad_norm_profile(
+    filters: Any, x: Any, y: Any, depths: Sequence[int], *, dps: int = 20, normalized: bool = False
+) -> list[float]:
+    """log ||grad_{c_1} L|| (plain, or CN with gain 1) of the networks made of the first D
+    filters, for each D in depths.
+
+    One pass over the layers in mpmath: running products of f̂ and of prod_{j>=2} |ĉ_j|^2.
+    """
+    rows = np.asarray(filters, float)
+    n = rows.shape[1]
+    wanted = set(depths)
+    out = {}
+    with mp.workdps(dps + guard_digits(max(depths), n)):
+        cos_t, sin_t = twiddles(n)
+        x_hat, y_hat = spectrum(list(x), cos_t, sin_t), spectrum(list(y), cos_t, sin_t)
+        f_hat = list(x_hat)
+        others = [abs(v) ** 2 for v in x_hat]  # |x̂|^2 prod_{j=2..D} |ĉ_j|^2
+        for D in range(1, max(depths) + 1):
+            ch = spectrum(list(rows[D - 1]), cos_t, sin_t)
+            f_hat = [f * c for f, c in zip(f_hat, ch)]
+            if D >= 2:
+                others = [o * abs(c) ** 2 for o, c in zip(others, ch)]
+            if D in wanted:
+                e_hat = output_error_spectrum(f_hat, y_hat, normalized)
+                sq = mpmath.fsum(abs(e) ** 2 * o for e, o in zip(e_hat, others)) / n
+                out[D] = float(mpmath.log(sq) / 2)
+    return [out[D] for D in depths]
+
+
+def t8_slope(n: int = 3, depths: Sequence[int] = tuple(range(250, 2001, 250)), draws: int = 60, seed: int = 0) -> SlopeFit:
+    """Mean slope of log||grad_{c_1} L|| vs depth over ``draws`` nested networks (sigma^2 = 1/n)."""
+    rng = np.random.default_rng(seed)
+    x, y = rng.normal(size=n), rng.normal(size=n)
+    values = np.array(
+        [
+            log_grad_norm_profile(random_filters(1, max(depths), n, seed=seed + 1 + k)[0], x, y, depths)
+            for k in range(draws)
+        ]
+    )
+    return fit(depths, values)
+
+
+def second_moment_exact(x: np.ndarray, y: np.ndarray, d: int) -> float:
+    """E||grad_{c_i} L||^2 = (1/n) sum_w |x̂_w|^2 (|ŷ_w|^2 + |x̂_w|^2 m_w^{d-1}) at sigma^2 = 1/n.
+
+    m_w = 2 for complex frequencies, 3 for the real ones (w = 0 and w = n/2).
+    """
+    n = len(x)
+    xh, yh = np.fft.fft(x), np.fft.fft(y)
+    m = np.full(n, 2.0)
+    m[0] = 3.0
+    if n % 2 == 0:
+        m[n // 2] = 3.0
+    return float(np.sum(np.abs(xh) ** 2 * (np.abs(yh) ** 2 + np.abs(xh) ** 2 * m ** (d - 1))) / n)
+
+
+def second_moment_mc(x: np.ndarray, y: np.ndarray, d: int, draws: int, seed: int = 0, chunk: int = 50000) -> tuple[float, float]:
+    """Monte Carlo mean of ||grad_{c_1} L||^2 and its standard error (float64, Fourier formula)."""
+    n = len(x)
+    vals = []
+    for k, start in enumerate(range(0, draws, chunk)):
+        c = random_filters(min(chunk, draws - start), d, n, seed=seed + k)
+        vals.append(FourierGD(c, x, y, False).grad_norms()[:, 0] ** 2)
+    v = np.concatenate(vals)
+    return float(v.mean()), float(v.std(ddof=1) / math.sqrt(len(v)))
+
+
+def complex_weights(d: int, seed: int) -> np.ndarray:
+    """iid complex Gaussian weights with E|z|^2 = 1 (the law of ĉ_{i,w} at sigma^2 = 1/n)."""
+    g = np.random.default_rng(seed).normal(size=(2, d)) / math.sqrt(2)
+    return g[0] + 1j * g[1]
+
+
+def t9_growth(depths: Sequence[int], draws: int, seed: int = 0, goal: float = 0.5) -> tuple[SlopeFit, SlopeFit]:
+    """Growth rates of log T (exact GF time) and log of the T6 bound vs depth, a = b = 1.
+
+    Nested draws: depth D uses the first D weights of one sequence per draw.
+    """
+    times, bounds = [], []
+    with mp.workdps(20):
+        for k in range(draws):
+            z = complex_weights(max(depths), seed + k)
+            row_t, row_b = [], []
+            for D in depths:
+                flow = ScalarFlow.from_weights(list(z[:D]), 1, 1)
+                row_t.append(float(mpmath.log(exact_time(flow, mpmath.mpf(goal), fast=True))))
+                row_b.append(float(mpmath.log(lower_bound(flow, mpmath.mpf(goal))[0])))
+            times.append(row_t)
+            bounds.append(row_b)
+    return fit(depths, np.array(times)), fit(depths, np.array(bounds))
+
+
+def scalar_network_as_filters(z: np.ndarray, a: complex, b: complex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Embed scalar complex networks (rows of z: trials x d) as n = 3 real filters.
+
+    Frequency 1 carries the scalar network (ĉ_{i,1} = z_i, x̂_1 = a, ŷ_1 = b); frequency 0
+    has x̂_0 = ŷ_0 = 0 and never moves. GD on these filters is GD on u = a prod z_i with
+    loss 1/2 |b - u|^2 (THEORY T2: the frequencies decouple).
+    """
+    z = np.atleast_2d(z)
+    spec = np.zeros(z.shape + (2,), complex)
+    spec[..., 0], spec[..., 1] = 1.0, z
+    filters = np.fft.irfft(spec, n=3, axis=-1)
+    x = np.fft.irfft(np.array([0, a]), n=3)
+    y = np.fft.irfft(np.array([0, b]), n=3)
+    return filters, x, y
