@@ -173,8 +173,45 @@ def _time_across_turn(flow: ScalarFlow, delta_c: Any, e_hi: Any, side: int, u_c:
     return mpmath.quad(integrand, sorted(set(_break_points(mpmath.mpf(0), mpmath.sqrt(e_hi), scale))))
 
 
+def _time_through_zero(flow: ScalarFlow, u_c: Any, delta_end: Any, fast: bool) -> Any:
+    """The path runs through f = 0 (f0 and r0 collinear, e.g. a real frequency whose sign is
+    wrong): the smallest layer alone passes through 0 while the others keep
+    rho_j^2 - rho_min^2 > 0, so P(delta) = e prod_{j != min}(rho_j^2 - rho_min^2 + e) with
+    e = delta + rho_min^2 vanishes only linearly and the time stays finite.
+
+    With e = t^2 and D = K t^2 prod_j (1 + t^2 w_j), K = |a|^2 prod_j (rho_j^2 - rho_min^2)/|r0|^2,
+    the integrand 2t / (2 (1 - u) |r0|^2 sqrt(D)) is smooth in t.
+    """
+    order = sorted(range(len(flow.rho2)), key=lambda i: flow.rho2[i])
+    delta_c = -flow.rho2[order[0]]
+    others = [flow.rho2[i] + delta_c for i in order[1:]]
+    r0sq = abs(flow.r0) ** 2
+    k = abs(flow.a) ** 2 * mpmath.fprod(others) / r0sq
+    w = [1 / v for v in others]
+    w_fast = np.array([float(v) for v in w]) if fast else None
+
+    def piece(e_hi: Any, side: int) -> Any:
+        def integrand(t: Any) -> Any:
+            e = t * t
+            if w_fast is not None:
+                prod = mpmath.mpf(float(np.prod(1 + float(e) * w_fast)))
+            else:
+                prod = mpmath.fprod(1 + e * wi for wi in w)
+            u = u_c + side * t * mpmath.sqrt(k * prod)
+            return 1 / ((1 - u) * r0sq * mpmath.sqrt(k * prod))
+
+        return mpmath.quad(integrand, sorted(set(_break_points(mpmath.mpf(0), mpmath.sqrt(e_hi), mpmath.sqrt(mpmath.fsum(w) + 1)))))
+
+    return piece(-delta_c, -1) + piece(delta_end - delta_c, +1)
+
+
 def exact_time(flow: ScalarFlow, goal: Any, fast: bool = False) -> Any:
-    """Gradient-flow time until |r| <= goal |b| (mpf; inf for the sign trap).
+    """Gradient-flow time until |r| <= goal |b| (mpf).
+
+    ``inf`` when GF cannot get there: f0 = 0, or the path runs through f = 0 while two or
+    more layers share the smallest modulus (they reach 0 together and GF stalls). A path
+    through 0 with a unique smallest layer takes finite time: THEORY T9's "sign trap"
+    holds only on that measure-zero set (see docs/derivations.md).
 
     ``fast`` evaluates the product inside the integrand in float64 (about 12 correct
     digits, for Monte Carlo over many draws); otherwise everything runs at the working
@@ -193,8 +230,11 @@ def exact_time(flow: ScalarFlow, goal: Any, fast: bool = False) -> Any:
     log_a2 = 2 * mpmath.log(abs(flow.a))
     delta_end = flow.solve_delta(2 * mpmath.log(abs(f_end)) - log_a2)
     if 0 < u_c < u_end:  # the path passes its closest point to 0: two monotone pieces
-        if (flow.f0 * mpmath.conj(flow.r0)).imag == 0:
-            return mpmath.inf  # f0 and r0 collinear: the path runs through 0 (sign trap), GF stalls
+        if (flow.f0 * mpmath.conj(flow.r0)).imag == 0:  # collinear: the path runs through 0
+            smallest = sorted(flow.rho2)[:2]
+            if len(smallest) == 2 and smallest[0] == smallest[1]:
+                return mpmath.inf  # two layers reach 0 together: GF stalls at f = 0
+            return _time_through_zero(flow, u_c, delta_end, fast)
         f_c = flow.f0 + u_c * flow.r0
         delta_c = flow.solve_delta(2 * mpmath.log(abs(f_c)) - log_a2)
         return _time_across_turn(flow, delta_c, -delta_c, -1, u_c, fast) + _time_across_turn(
@@ -230,8 +270,8 @@ def flow_time(z0: Sequence[Any], a: Any, b: Any, *, goal: float = 0.5, dps: int 
     """Exact GF time until |b - u| <= goal |b| for u = a prod z_i from z0, and the T6 lower bound.
 
     Returns ``(time, lower_bound)`` as mpmath numbers at ``dps`` digits; ``time`` is ``inf``
-    when the path runs through 0 (the real-frequency sign trap). Handles any depth; times
-    like 1e40 are computed, not simulated.
+    only when GF stalls at f = 0 (see ``exact_time``). Handles any depth; times like 1e40
+    are computed, not simulated.
 
     >>> t, lb = flow_time([0.5 + 0.5j] * 40, 1, 1)
     >>> mpmath.nstr(t, 8), bool(lb <= t)
@@ -260,6 +300,10 @@ def gd_steps_lower_bound(z0: Sequence[Any], a: Any, b: Any, eta: float, *, goal:
 
 
 def sign_trapped(z0: Sequence[Any], a: Any, b: Any) -> bool:
-    """Real frequency: GF never converges when sign(a prod z_i) != sign(b) (THEORY T9)."""
+    """Real frequency with sign(a prod z_i) != sign(b): THEORY T9 calls this a trap.
+
+    The path of f then runs through 0; GF still converges unless the smallest modulus is
+    shared by two or more layers (``exact_time``).
+    """
     f0 = mpmath.mpf(a) * mpmath.fprod(mpmath.mpf(v) for v in z0)
     return bool(f0 * mpmath.mpf(b) < 0)
