@@ -30,7 +30,12 @@ class GDBoundReport:
 
 
 def t9_gd_bounds(
-    depths: Sequence[int], etas: Sequence[float], trials: int, seed: int = 0, goal: float = 0.5, max_iter: int = 200000
+    depths: Sequence[int],
+    etas: Sequence[float],
+    trials: int,
+    seed: int = 0,
+    goal: float = 0.5,
+    max_iter: int = 200000,
 ) -> tuple[list[GDBoundReport], dict]:
     """Run GD on scalar networks u = prod z_i (a = b = 1) and compare with T6/T9.
 
@@ -91,7 +96,9 @@ def gradient_norms_at_init(
         for norm in ("none", "channel"):
             vals = []
             for k, start in enumerate(range(0, draws, chunk)):
-                g = np.random.default_rng([seed, d, k]).normal(0, 1 / math.sqrt(n), (min(chunk, draws - start), d, n))
+                g = np.random.default_rng([seed, d, k]).normal(
+                    0, 1 / math.sqrt(n), (min(chunk, draws - start), d, n)
+                )
                 vals.append(FourierGD(g, x, y, norm == "channel").grad_norms()[:, layer])
             out[(norm, d)] = np.concatenate(vals)
     return out, (x, y)
@@ -102,7 +109,9 @@ def norm_growth_discrepancy(n: int, d: int, trials: int, eta: float, steps: int,
     rng = np.random.default_rng(seed)
     x, y = rng.normal(size=n), rng.normal(size=n)
     g = np.random.default_rng(seed + 1).normal(0, 1 / math.sqrt(n), (trials, d, n))
-    res = simulate_gd(x, y, g, eta=eta, normalized=True, max_iter=steps, tol=0, record=True, record_points=10 * steps)
+    res = simulate_gd(
+        x, y, g, eta=eta, normalized=True, max_iter=steps, tol=0, record=True, record_points=10 * steps
+    )
     steps_rec = res.record["steps"]
     assert np.array_equal(steps_rec, np.arange(steps + 1)), "record must hold every step"
     c2 = res.record["filter_norms"] ** 2

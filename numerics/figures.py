@@ -66,8 +66,17 @@ def grad_norm_vs_depth(out: str, quick: bool, seed: int) -> list[str]:
     x, y = rng.normal(size=n), rng.normal(size=n)
     curves = {}
     for norm in (False, True):
-        vals = np.array([rates.log_grad_norm_profile(random_filters(1, depths[-1], n, seed=seed + k)[0], x, y, depths, normalized=norm)
-                         for k in range(draws)]) * LOG10E
+        vals = (
+            np.array(
+                [
+                    rates.log_grad_norm_profile(
+                        random_filters(1, depths[-1], n, seed=seed + k)[0], x, y, depths, normalized=norm
+                    )
+                    for k in range(draws)
+                ]
+            )
+            * LOG10E
+        )
         curves[norm] = vals
     fig, ax = plt.subplots(figsize=(WIDTH, 2.5))
     for norm, color, label in ((False, PLAIN, "plain"), (True, CN, "channel normalized")):
@@ -76,7 +85,13 @@ def grad_norm_vs_depth(out: str, quick: bool, seed: int) -> list[str]:
         ax.plot(depths, np.median(v, 0), color=color, label=f"{label} (median, range of {draws})")
     anchor = np.median(curves[False][:, depths.index(500)])
     d = np.array([200, 2000])
-    ax.plot(d, anchor - (d - 500) * rates.GAMMA_HALF * LOG10E, "k--", lw=0.8, label=r"slope $-\gamma_E/2$ per layer")
+    ax.plot(
+        d,
+        anchor - (d - 500) * rates.GAMMA_HALF * LOG10E,
+        "k--",
+        lw=0.8,
+        label=r"slope $-\gamma_E/2$ per layer",
+    )
     ax.axhline(-308, color="0.4", lw=0.6, ls=":")
     ax.text(1990, -300, "float64 underflow (1e-308)", ha="right", va="bottom", fontsize=6, color="0.3")
     ax.set_xlabel("depth $d$")
@@ -94,10 +109,20 @@ def init_histograms(out: str, quick: bool, seed: int) -> list[str]:
     fig, axes = plt.subplots(1, 2, figsize=(WIDTH * 2, 2.3))
     bins = np.linspace(-5, 4, 91)
     shades = ("#444444", "#1b9e77", "#d95f02")
-    for ax, norm, title in ((axes[0], "none", "(a) without normalization"), (axes[1], "channel", "(b) with channel normalization")):
+    for ax, norm, title in (
+        (axes[0], "none", "(a) without normalization"),
+        (axes[1], "channel", "(b) with channel normalization"),
+    ):
         for d, color in zip(depths, shades):
             v = np.log10(norms[(norm, d)])
-            ax.hist(v, bins=bins, histtype="step", color=color, label=f"$d={d}$ (median {10 ** np.median(v):.2g})", density=True)
+            ax.hist(
+                v,
+                bins=bins,
+                histtype="step",
+                color=color,
+                label=f"$d={d}$ (median {10 ** np.median(v):.2g})",
+                density=True,
+            )
         ax.set_xlabel(r"$\log_{10}\|\nabla_{c_1} L\|$")
         ax.set_title(title)
         ax.legend(frameon=False, loc="upper left")
@@ -123,9 +148,22 @@ def iterations_vs_depth(out: str, quick: bool, seed: int) -> list[str]:
     ax.plot(depths, np.median(times, 0), "o-", color=CN, ms=3, label="exact GF time $T$ (median)")
     ax.plot(depths, np.median(bounds, 0), "s--", color="0.3", ms=3, label="T6 lower bound (median)")
     gd = [(r.depth, r.median_steps * r.eta) for r in reports if np.isfinite(r.median_steps)]
-    ax.plot([g[0] for g in gd], np.log10([g[1] for g in gd]), "x", color=PLAIN, ms=5, label=r"$\eta\,\times$ GD steps, $\eta=2\cdot10^{-3}$")
+    ax.plot(
+        [g[0] for g in gd],
+        np.log10([g[1] for g in gd]),
+        "x",
+        color=PLAIN,
+        ms=5,
+        label=r"$\eta\,\times$ GD steps, $\eta=2\cdot10^{-3}$",
+    )
     d = np.array([depths[-3], depths[-1]])
-    ax.plot(d, np.median(times, 0)[-3] + (d - d[0]) * rates.GAMMA_HALF * LOG10E, "k:", lw=0.8, label=r"slope $\gamma_E/2$ per layer")
+    ax.plot(
+        d,
+        np.median(times, 0)[-3] + (d - d[0]) * rates.GAMMA_HALF * LOG10E,
+        "k:",
+        lw=0.8,
+        label=r"slope $\gamma_E/2$ per layer",
+    )
     ax.set_xlabel("depth $d$")
     ax.set_ylabel(r"$\log_{10}$ time to $|r|\leq|b|/2$")
     ax.set_title(r"Scalar net $u=\prod z_i$, $z_i\sim\mathcal{CN}(0,1)$, $a=b=1$")
@@ -142,15 +180,31 @@ def training_curves(out: str, quick: bool, seed: int) -> list[str]:
     eta = 0.1 * 2 / n  # mean-squared loss (1/n)||y - o||^2 has gradients 2/n times ours
     fig, axes = plt.subplots(1, 2, figsize=(WIDTH * 2, 2.3), sharey=True)
     trials = 3
-    for ax, norm, title in ((axes[0], False, "(a) without normalization"), (axes[1], True, "(b) with channel normalization")):
+    for ax, norm, title in (
+        (axes[0], False, "(a) without normalization"),
+        (axes[1], True, "(b) with channel normalization"),
+    ):
         for d, color in zip((5, 10, 30), ("#444444", "#1b9e77", "#d95f02")):
             filt = random_filters(trials, d, n, seed=seed + d, length=k, sigma2=1 / k)
-            res = simulate_gd(x, y, filt, eta=eta, normalized=norm, max_iter=steps, tol=0, momentum=0.9, filter_length=k,
-                              record=True, record_points=60)
+            res = simulate_gd(
+                x,
+                y,
+                filt,
+                eta=eta,
+                normalized=norm,
+                max_iter=steps,
+                tol=0,
+                momentum=0.9,
+                filter_length=k,
+                record=True,
+                record_points=60,
+            )
             steps_rec = res.record["steps"][1:]
             mse = res.record["loss"][1:] * 2 / n
             ok = ~res.diverged
-            label = f"$d={d}$" + (f" ({int(res.diverged.sum())}/{trials} diverged)" if res.diverged.any() else "")
+            label = f"$d={d}$" + (
+                f" ({int(res.diverged.sum())}/{trials} diverged)" if res.diverged.any() else ""
+            )
             if ok.any():
                 ax.plot(steps_rec, np.median(mse[:, ok], 1), color=color, label=label)
             else:
@@ -162,7 +216,11 @@ def training_curves(out: str, quick: bool, seed: int) -> list[str]:
         ax.set_title(title)
         ax.legend(frameon=False, loc="lower left")
     axes[0].set_ylabel(r"MSE $\frac{1}{n}\|y-o\|^2$ (median)")
-    fig.suptitle(f"GD with momentum 0.9, lr 0.1 on the MSE ($n={n}$, filter length {k}, step target)", fontsize=8, y=1.02)
+    fig.suptitle(
+        f"GD with momentum 0.9, lr 0.1 on the MSE ($n={n}$, filter length {k}, step target)",
+        fontsize=8,
+        y=1.02,
+    )
     return _save(fig, out, "training_curves")
 
 

@@ -136,7 +136,9 @@ def _break_points(a: Any, b: Any, scale: Any) -> list[Any]:
     return pts + [b]
 
 
-def _time_from(flow: ScalarFlow, ref: Any, d_ref: Any, e_lo: Any, e_hi: Any, side: int, u_c: Any, fast: bool) -> Any:
+def _time_from(
+    flow: ScalarFlow, ref: Any, d_ref: Any, e_lo: Any, e_hi: Any, side: int, u_c: Any, fast: bool
+) -> Any:
     """int d delta / (2 (1-u) |r0|^2 sqrt(D)) over delta = ref + e, e in [e_lo, e_hi]."""
     r0sq = abs(flow.r0) ** 2
     fref2 = abs(flow.a) ** 2 * mpmath.exp(flow.log_product(ref))
@@ -200,7 +202,10 @@ def _time_through_zero(flow: ScalarFlow, u_c: Any, delta_end: Any, fast: bool) -
             u = u_c + side * t * mpmath.sqrt(k * prod)
             return 1 / ((1 - u) * r0sq * mpmath.sqrt(k * prod))
 
-        return mpmath.quad(integrand, sorted(set(_break_points(mpmath.mpf(0), mpmath.sqrt(e_hi), mpmath.sqrt(mpmath.fsum(w) + 1)))))
+        return mpmath.quad(
+            integrand,
+            sorted(set(_break_points(mpmath.mpf(0), mpmath.sqrt(e_hi), mpmath.sqrt(mpmath.fsum(w) + 1)))),
+        )
 
     return piece(-delta_c, -1) + piece(delta_end - delta_c, +1)
 
@@ -287,7 +292,9 @@ def flow_time(z0: Sequence[Any], a: Any, b: Any, *, goal: float = 0.5, dps: int 
         return +t, +lb
 
 
-def gd_steps_lower_bound(z0: Sequence[Any], a: Any, b: Any, eta: float, *, goal: float = 0.5, theta: float = THETA_MAX) -> Any:
+def gd_steps_lower_bound(
+    z0: Sequence[Any], a: Any, b: Any, eta: float, *, goal: float = 0.5, theta: float = THETA_MAX
+) -> Any:
     """Steps of GD needed to reach |r| <= goal|b|: 2/(2 + theta) * lower_bound / eta.
 
     Valid for every run along which tau_k <= 1 and sigma_k <= theta (see module docstring);

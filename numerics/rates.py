@@ -83,7 +83,9 @@ def log_grad_norm_profile(
     return [out[D] for D in depths]
 
 
-def t8_slope(n: int = 3, depths: Sequence[int] = tuple(range(250, 2001, 250)), draws: int = 60, seed: int = 0) -> SlopeFit:
+def t8_slope(
+    n: int = 3, depths: Sequence[int] = tuple(range(250, 2001, 250)), draws: int = 60, seed: int = 0
+) -> SlopeFit:
     """Mean slope of log||grad_{c_1} L|| vs depth over ``draws`` nested networks (sigma^2 = 1/n)."""
     rng = np.random.default_rng(seed)
     x, y = rng.normal(size=n), rng.normal(size=n)
@@ -110,7 +112,9 @@ def second_moment_exact(x: np.ndarray, y: np.ndarray, d: int) -> float:
     return float(np.sum(np.abs(xh) ** 2 * (np.abs(yh) ** 2 + np.abs(xh) ** 2 * m ** (d - 1))) / n)
 
 
-def second_moment_mc(x: np.ndarray, y: np.ndarray, d: int, draws: int, seed: int = 0, chunk: int = 50000) -> tuple[float, float]:
+def second_moment_mc(
+    x: np.ndarray, y: np.ndarray, d: int, draws: int, seed: int = 0, chunk: int = 50000
+) -> tuple[float, float]:
     """Monte Carlo mean of ||grad_{c_1} L||^2 and its standard error (float64, Fourier formula)."""
     n = len(x)
     vals = []
@@ -127,7 +131,9 @@ def complex_weights(d: int, seed: int) -> np.ndarray:
     return g[0] + 1j * g[1]
 
 
-def t9_growth(depths: Sequence[int], draws: int, seed: int = 0, goal: float = 0.5) -> tuple[SlopeFit, SlopeFit]:
+def t9_growth(
+    depths: Sequence[int], draws: int, seed: int = 0, goal: float = 0.5
+) -> tuple[SlopeFit, SlopeFit]:
     """Growth rates of log T (exact GF time) and log of the T6 bound vs depth, a = b = 1.
 
     Nested draws: depth D uses the first D weights of one sequence per draw.
@@ -146,7 +152,9 @@ def t9_growth(depths: Sequence[int], draws: int, seed: int = 0, goal: float = 0.
     return fit(depths, np.array(times)), fit(depths, np.array(bounds))
 
 
-def scalar_network_as_filters(z: np.ndarray, a: complex, b: complex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def scalar_network_as_filters(
+    z: np.ndarray, a: complex, b: complex
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Embed scalar complex networks (rows of z: trials x d) as n = 3 real filters.
 
     Frequency 1 carries the scalar network (ĉ_{i,1} = z_i, x̂_1 = a, ŷ_1 = b); frequency 0

@@ -17,9 +17,11 @@ CN trains the output gain (start 1) and bias (start 0) by the same (momentum) GD
 trial stops at the first step k with loss_k <= tol * loss_0 (``iterations = k``), or when
 it diverges (non-finite, or loss > diverge_factor * loss_0), or when f̂ underflows
 (|f̂_w| < 1e-290 where x̂_w != 0: float64 cannot follow it further; reported, never
-counted as converged). Finished trials leave the batch; every operation is elementwise
-per trial and products over layers are taken in a fixed order, so a trial's numbers do
-not depend on which other trials share its batch.
+counted as converged). Finished trials leave the batch. Every operation is per trial and
+products over layers are taken in a fixed order, so a trial's numbers do not depend on
+which other trials share its batch, up to last-bit rounding: NumPy's SIMD loops (FFT
+across rows, FMA in complex products) round a vector body and a scalar tail differently.
+The same seed and batch give the same bits.
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ from typing import Any
 import numpy as np
 
 UNDERFLOW = 1e-290
+
+
+def abs2(z: np.ndarray) -> np.ndarray:
+    """|z|^2 as re^2 + im^2: correctly rounded operations only, so the same bits for any
+    array length (NumPy's SIMD complex abs can differ from its scalar tail in the last bit)."""
+    return z.real**2 + z.imag**2
 
 
 def half_weights(n: int) -> np.ndarray:
@@ -101,16 +109,16 @@ def output_error(f_hat: np.ndarray, y_hat: np.ndarray, weights: np.ndarray, n: i
     """
     if head is None:
         r = y_hat - f_hat
-        loss = (weights * np.abs(r) ** 2).sum(-1) / (2 * n)
+        loss = (weights * abs2(r)).sum(-1) / (2 * n)
         return loss, -r, None, None
     fz = f_hat[:, 1:]
-    s = np.sqrt((weights[1:] * np.abs(fz) ** 2).sum(-1) / n)
+    s = np.sqrt((weights[1:] * abs2(fz)).sum(-1) / n)
     proj = (weights[1:] * (fz * np.conj(y_hat[1:])).real).sum(-1) / (n * s)
     rt = np.sqrt(n)
     o = np.empty_like(f_hat)
     o[:, 0] = n * head.bias
     o[:, 1:] = (head.gain * rt / s)[:, None] * fz
-    loss = (weights * np.abs(y_hat - o) ** 2).sum(-1) / (2 * n)
+    loss = (weights * abs2(y_hat - o)).sum(-1) / (2 * n)
     e = np.zeros_like(f_hat)
     e[:, 1:] = -(head.gain * rt / s)[:, None] * (y_hat[1:] - (proj / s)[:, None] * fz)
     return loss, e, n * head.gain - rt * proj, n * head.bias - y_hat[0].real
@@ -124,7 +132,7 @@ class FourierGD:
         self.n, self.d = n, d
         self.weights = half_weights(n)
         c_hat = np.fft.rfft(filters, axis=-1)
-        self.rho2 = np.abs(c_hat) ** 2
+        self.rho2 = abs2(c_hat)
         self.x_hat, self.y_hat = np.fft.rfft(x), np.fft.rfft(y)
         self.f_hat = np.broadcast_to(self.x_hat, (trials, len(self.weights))).copy()
         for i in range(d):
@@ -140,7 +148,12 @@ class FourierGD:
         self.q = -self.e_hat * np.conj(self.f_hat)  # q = r̂ conj f̂ (plain), -ĥ conj f̂ (CN)
 
     def take(self, idx: np.ndarray) -> None:
-        self.rho2, self.f_hat, self.q, self.loss = self.rho2[idx], self.f_hat[idx], self.q[idx], self.loss[idx]
+        self.rho2, self.f_hat, self.q, self.loss = (
+            self.rho2[idx],
+            self.f_hat[idx],
+            self.q[idx],
+            self.loss[idx],
+        )
         self.e_hat = self.e_hat[idx]
         if self.m is not None:
             self.m = self.m[idx]
@@ -163,7 +176,7 @@ class FourierGD:
 
     def grad_norms(self) -> np.ndarray:
         """||grad_{c_i}||^2 = (1/n) sum_w |q_w|^2 / rho2_{i,w}; returns the norms, (trials, d)."""
-        return np.sqrt((self.weights * np.abs(self.q[:, None, :]) ** 2 / self.rho2).sum(-1) / self.n)
+        return np.sqrt((self.weights * abs2(self.q[:, None, :]) / self.rho2).sum(-1) / self.n)
 
     def filter_norms(self) -> np.ndarray:
         return np.sqrt((self.weights * self.rho2).sum(-1) / self.n)
@@ -182,7 +195,9 @@ class FourierGD:
 class TimeGD:
     """GD on the time-domain taps (support mask for filters shorter than n), via FFTs."""
 
-    def __init__(self, filters: np.ndarray, x: np.ndarray, y: np.ndarray, normalized: bool, length: int | None):
+    def __init__(
+        self, filters: np.ndarray, x: np.ndarray, y: np.ndarray, normalized: bool, length: int | None
+    ):
         trials, d, n = filters.shape
         self.n, self.d = n, d
         self.weights = half_weights(n)
@@ -356,7 +371,9 @@ def simulate_gd(
         k += 1
         if progress and time.perf_counter() - last_print > 2:
             last_print = time.perf_counter()
-            print(f"\r  step {k}/{max_iter}, {active.size} of {trials} trials running", end="", file=sys.stderr)
+            print(
+                f"\r  step {k}/{max_iter}, {active.size} of {trials} trials running", end="", file=sys.stderr
+            )
     if progress:
         print(file=sys.stderr)
     return GDResult(

@@ -93,7 +93,10 @@ class Store:
         return {k for (k,) in self.db.execute("SELECT key FROM cells")}
 
     def put(self, key: str, cell: Cell, result: dict) -> None:
-        self.db.execute("INSERT OR REPLACE INTO cells VALUES (?, ?, ?)", (key, json.dumps(asdict(cell)), json.dumps(result)))
+        self.db.execute(
+            "INSERT OR REPLACE INTO cells VALUES (?, ?, ?)",
+            (key, json.dumps(asdict(cell)), json.dumps(result)),
+        )
         self.db.commit()
 
     def results(self, cfg: SweepConfig, cells: Iterable[Cell]) -> dict[Cell, dict]:
@@ -108,7 +111,9 @@ class Store:
         self.db.close()
 
 
-def make_cells(normalizations: Sequence[str], depths: Sequence[int], etas: Sequence[float], seeds: Sequence[int]) -> list[Cell]:
+def make_cells(
+    normalizations: Sequence[str], depths: Sequence[int], etas: Sequence[float], seeds: Sequence[int]
+) -> list[Cell]:
     return [Cell(m, d, float(e), s) for m in normalizations for d in depths for e in etas for s in seeds]
 
 
@@ -142,7 +147,9 @@ def run_sweep(
     done = store.done()
     pending = [c for c in cells if c.key(cfg) not in done]
     if progress and len(pending) < len(cells):
-        print(f"resuming: {len(cells) - len(pending)} of {len(cells)} cells already finished", file=sys.stderr)
+        print(
+            f"resuming: {len(cells) - len(pending)} of {len(cells)} cells already finished", file=sys.stderr
+        )
     started = time.perf_counter()
     if dask_address is not None:
         try:
@@ -200,7 +207,17 @@ def summarize(cfg: SweepConfig, results: dict[Cell, dict]) -> list[Summary]:
         its = np.concatenate([np.where(r["converged"], r["iterations"], np.inf) for r in rs]).astype(float)
         q10, med, q90 = (float(np.quantile(its, q, method="inverted_cdf")) for q in (0.1, 0.5, 0.9))
         out.append(
-            Summary(m, d, e, len(its), int(np.isfinite(its).sum()), int(sum(sum(r["diverged"]) for r in rs)), med, q10, q90)
+            Summary(
+                m,
+                d,
+                e,
+                len(its),
+                int(np.isfinite(its).sum()),
+                int(sum(sum(r["diverged"]) for r in rs)),
+                med,
+                q10,
+                q90,
+            )
         )
     return out
 
@@ -210,6 +227,10 @@ def best_step_sizes(summaries: Sequence[Summary]) -> list[Summary]:
     best: dict[tuple, Summary] = {}
     for s in summaries:
         k = (s.normalization, s.depth)
-        if k not in best or (-s.converged, s.median, s.q90) < (-best[k].converged, best[k].median, best[k].q90):
+        if k not in best or (-s.converged, s.median, s.q90) < (
+            -best[k].converged,
+            best[k].median,
+            best[k].q90,
+        ):
             best[k] = s
     return [best[k] for k in sorted(best)]

@@ -50,9 +50,15 @@ def _float_list(lo_open: float = 0.0, hi: float | None = None, allow_zero: bool 
                 v = float(part)
             except ValueError:
                 raise argparse.ArgumentTypeError(f"expected numbers, got {part!r}") from None
-            bad = not (v == v) or v in (float("inf"), float("-inf")) or (v < lo_open if allow_zero else v <= lo_open)
+            bad = (
+                not (v == v)
+                or v in (float("inf"), float("-inf"))
+                or (v < lo_open if allow_zero else v <= lo_open)
+            )
             if bad or (hi is not None and v >= hi):
-                rng = f"[{lo_open}, {hi})" if allow_zero else f"({lo_open}, {hi if hi is not None else 'inf'})"
+                rng = (
+                    f"[{lo_open}, {hi})" if allow_zero else f"({lo_open}, {hi if hi is not None else 'inf'})"
+                )
                 raise argparse.ArgumentTypeError(f"must be in {rng}, got {part!r}")
             out.append(v)
         return out
@@ -71,7 +77,9 @@ def _depths(text: str) -> list[int]:
         else:
             vals = [int(p) for p in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a list like 2,4,8 or a range like 2:40[:step], got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a list like 2,4,8 or a range like 2:40[:step], got {text!r}"
+        ) from None
     if not vals or min(vals) < 1:
         raise argparse.ArgumentTypeError(f"depths must be integers >= 1, got {text!r}")
     return vals
@@ -99,8 +107,15 @@ def build_parser() -> Parser:
     )
     p.add_argument("--list", action="store_true", help="list the claims (ID, methods, title) and exit")
     p.add_argument("--only", metavar="ID[,ID]", help="check only these claims, e.g. T1,C4")
-    p.add_argument("--full", action="store_true", help="heavy versions: larger sizes, more draws, deeper nets")
-    p.add_argument("--dps", type=_int_in(*DPS_RANGE), default=30, help=f"decimal digits for high-precision checks, {DPS_RANGE} (default 30)")
+    p.add_argument(
+        "--full", action="store_true", help="heavy versions: larger sizes, more draws, deeper nets"
+    )
+    p.add_argument(
+        "--dps",
+        type=_int_in(*DPS_RANGE),
+        default=30,
+        help=f"decimal digits for high-precision checks, {DPS_RANGE} (default 30)",
+    )
     p.add_argument("--seed", type=_int_in(0, 2**32 - 1), default=0, help="random seed (default 0)")
     p.add_argument("--json", type=_writable_file, metavar="PATH", help="write the machine-readable report")
     p.add_argument("--markdown", type=_writable_file, metavar="PATH", help="write a Markdown report")
@@ -114,21 +129,59 @@ def build_parser() -> Parser:
 
     s = sub.add_parser("simulate", help="resumable GD sweep stored in SQLite", epilog=EXAMPLES["simulate"])
     s.add_argument("--n", type=_int_in(2, 4096), default=16, help="signal length n >= 2 (default 16)")
-    s.add_argument("--depths", type=_depths, default=[2, 4, 6], help="depths: 2,4,8 or 2:40[:step] (default 2,4,6)")
-    s.add_argument("--trials", type=_int_in(1, 10**6), default=8, help="random initializations per cell (default 8)")
-    s.add_argument("--eta", type=_float_list(), default=[0.1], help="step size(s) > 0, comma separated (default 0.1)")
-    s.add_argument("--normalization", type=_normalizations, default=["none", "channel"], help="none,channel (default both)")
-    s.add_argument("--tol", type=lambda t: _float_list(0.0, 1.0, allow_zero=True)(t)[0], default=1e-3, help="stop at loss <= tol * initial loss, in [0, 1) (default 1e-3)")
+    s.add_argument(
+        "--depths", type=_depths, default=[2, 4, 6], help="depths: 2,4,8 or 2:40[:step] (default 2,4,6)"
+    )
+    s.add_argument(
+        "--trials", type=_int_in(1, 10**6), default=8, help="random initializations per cell (default 8)"
+    )
+    s.add_argument(
+        "--eta", type=_float_list(), default=[0.1], help="step size(s) > 0, comma separated (default 0.1)"
+    )
+    s.add_argument(
+        "--normalization",
+        type=_normalizations,
+        default=["none", "channel"],
+        help="none,channel (default both)",
+    )
+    s.add_argument(
+        "--tol",
+        type=lambda t: _float_list(0.0, 1.0, allow_zero=True)(t)[0],
+        default=1e-3,
+        help="stop at loss <= tol * initial loss, in [0, 1) (default 1e-3)",
+    )
     s.add_argument("--max-iter", type=_int_in(1, 10**9), default=10000, help="steps per run (default 10000)")
     s.add_argument("--seeds", type=_int_in(1, 10**4), default=1, help="seeds per cell (default 1)")
-    s.add_argument("--seed", type=_int_in(0, 2**32 - 1), default=0, dest="sim_seed", help="base seed (default 0)")
+    s.add_argument(
+        "--seed", type=_int_in(0, 2**32 - 1), default=0, dest="sim_seed", help="base seed (default 0)"
+    )
     s.add_argument("--filter-length", type=_int_in(1), default=None, help="filter length k <= n (default n)")
-    s.add_argument("--momentum", type=lambda t: _float_list(0.0, 1.0, allow_zero=True)(t)[0], default=0.0, help="heavy-ball momentum in [0, 1)")
-    s.add_argument("--db", type=_writable_file, default="sweep.sqlite", help="SQLite file; finished cells are kept and reused")
-    s.add_argument("--tune", action="store_true", help="report the best step size per method and depth (fair comparison)")
-    s.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS", help="run cells on Dask (local cluster, or a scheduler address)")
+    s.add_argument(
+        "--momentum",
+        type=lambda t: _float_list(0.0, 1.0, allow_zero=True)(t)[0],
+        default=0.0,
+        help="heavy-ball momentum in [0, 1)",
+    )
+    s.add_argument(
+        "--db",
+        type=_writable_file,
+        default="sweep.sqlite",
+        help="SQLite file; finished cells are kept and reused",
+    )
+    s.add_argument(
+        "--tune", action="store_true", help="report the best step size per method and depth (fair comparison)"
+    )
+    s.add_argument(
+        "--dask",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="run cells on Dask (local cluster, or a scheduler address)",
+    )
 
-    b = sub.add_parser("bench", help="throughput of the simulator against references", epilog=EXAMPLES["bench"])
+    b = sub.add_parser(
+        "bench", help="throughput of the simulator against references", epilog=EXAMPLES["bench"]
+    )
     b.add_argument("--n", type=_int_in(2, 4096), default=64)
     b.add_argument("--depth", type=_int_in(1, 10**4), default=20)
     b.add_argument("--trials", type=_int_in(1, 10**6), default=256)
@@ -146,7 +199,9 @@ def _select(only: str | None):
     known = {c.id: c for c in CLAIMS}
     unknown = [w for w in wanted if w not in known]
     if unknown or not wanted:
-        raise ValueError(f"--only: unknown claim ID(s) {', '.join(unknown) or only!r}; known: {', '.join(known)}")
+        raise ValueError(
+            f"--only: unknown claim ID(s) {', '.join(unknown) or only!r}; known: {', '.join(known)}"
+        )
     return [known[w] for w in wanted]
 
 
@@ -188,8 +243,15 @@ def cmd_simulate(args) -> int:
 
     if args.filter_length is not None and args.filter_length > args.n:
         raise ValueError(f"--filter-length must be in [1, n = {args.n}], got {args.filter_length}")
-    cfg = SweepConfig(n=args.n, trials=args.trials, tol=args.tol, max_iter=args.max_iter, seed=args.sim_seed,
-                      filter_length=args.filter_length, momentum=args.momentum)
+    cfg = SweepConfig(
+        n=args.n,
+        trials=args.trials,
+        tol=args.tol,
+        max_iter=args.max_iter,
+        seed=args.sim_seed,
+        filter_length=args.filter_length,
+        momentum=args.momentum,
+    )
     seeds = [args.sim_seed + k for k in range(args.seeds)]
     cells = make_cells(args.normalization, args.depths, args.eta, seeds)
     store = Store(args.db)
@@ -199,13 +261,19 @@ def cmd_simulate(args) -> int:
     finally:
         store.close()
     print(f"{len(cells)} cells ({computed} computed now, {len(cells) - computed} reused from {args.db})")
-    print(f"{'normalization':<13} {'d':>4} {'eta':>8} {'conv':>9} {'div':>4} {'median':>8} {'q10':>8} {'q90':>8}")
+    print(
+        f"{'normalization':<13} {'d':>4} {'eta':>8} {'conv':>9} {'div':>4} {'median':>8} {'q10':>8} {'q90':>8}"
+    )
     for s in summaries:
-        print(f"{s.normalization:<13} {s.depth:>4} {s.eta:>8g} {s.converged:>4}/{s.trials:<4} {s.diverged:>4} {s.median:>8g} {s.q10:>8g} {s.q90:>8g}")
+        print(
+            f"{s.normalization:<13} {s.depth:>4} {s.eta:>8g} {s.converged:>4}/{s.trials:<4} {s.diverged:>4} {s.median:>8g} {s.q10:>8g} {s.q90:>8g}"
+        )
     if args.tune:
         print("\nbest step size per method and depth (most converged, then lowest median):")
         for s in best_step_sizes(summaries):
-            print(f"{s.normalization:<13} d={s.depth:<4} eta*={s.eta:<8g} converged {s.converged}/{s.trials}, median {s.median:g} steps")
+            print(
+                f"{s.normalization:<13} d={s.depth:<4} eta*={s.eta:<8g} converged {s.converged}/{s.trials}, median {s.median:g} steps"
+            )
     return 0
 
 

@@ -111,7 +111,9 @@ def table(report: dict[str, Any]) -> str:
         if r.get("error"):
             lines.append(f"{'':<20}{r['error'].splitlines()[0]}")
     s = report["summary"]
-    lines.append(f"\n{s['pass']}/{s['total']} claims pass, {s['fail']} fail, {s['error']} error ({s['seconds']:.1f} s)")
+    lines.append(
+        f"\n{s['pass']}/{s['total']} claims pass, {s['fail']} fail, {s['error']} error ({s['seconds']:.1f} s)"
+    )
     return "\n".join(lines)
 
 
@@ -128,9 +130,20 @@ def markdown(report: dict[str, Any]) -> str:
         "| claim | status | methods | time |",
         "|---|---|---|---|",
     ]
-    out += [f"| {r['id']} {r['title']} | {r['status']} | {r['methods']} | {r['seconds']:.1f} s |" for r in report["claims"]]
+    out += [
+        f"| {r['id']} {r['title']} | {r['status']} | {r['methods']} | {r['seconds']:.1f} s |"
+        for r in report["claims"]
+    ]
     for r in report["claims"]:
-        out += ["", f"## {r['id']}: {r['title']} ({r['status']})", "", f"*Statement.* {r['statement']}", "", f"*Assumptions.* {r['assumptions']}", ""]
+        out += [
+            "",
+            f"## {r['id']}: {r['title']} ({r['status']})",
+            "",
+            f"*Statement.* {r['statement']}",
+            "",
+            f"*Assumptions.* {r['assumptions']}",
+            "",
+        ]
         out += ["| check | method | discrepancy | tolerance | digits | result |", "|---|---|---|---|---|---|"]
         for c in r["checks"]:
             out.append(

@@ -49,7 +49,9 @@ def cn_nets(**kw):
     """Networks whose output is not constant (P z != 0), so the CN loss is defined."""
     from numerics.simulate import FourierGD
 
-    return nets(**kw).filter(lambda net: np.abs(FourierGD(net.filters[None], net.x, net.y, False).f_hat[0, 1:]).max() > 1e-8)
+    return nets(**kw).filter(
+        lambda net: np.abs(FourierGD(net.filters[None], net.x, net.y, False).f_hat[0, 1:]).max() > 1e-8
+    )
 
 
 etas = st.sampled_from([1e-4, 1e-3, 3e-3, 1e-2])

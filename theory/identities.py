@@ -29,7 +29,6 @@ from theory.networks import (
     all_but,
     closed_form_gradients,
     cn_gradient,
-    cn_loss,
     cn_output,
     cn_output_gradient,
     network_output,
@@ -182,7 +181,9 @@ def t1_gradient(
     ]
 
 
-def c4_output_gradient(output_gradient: Callable = cn_output_gradient, lengths: Iterable[int] = range(2, 5)) -> Check:
+def c4_output_gradient(
+    output_gradient: Callable = cn_output_gradient, lengths: Iterable[int] = range(2, 5)
+) -> Check:
     """dL_CN/dz = h for generic z (then C4 follows from the Jacobian identity and the chain rule)."""
 
     def run() -> tuple[bool, str]:
@@ -200,7 +201,9 @@ def c4_output_gradient(output_gradient: Callable = cn_output_gradient, lengths: 
     return _timed("dL_CN/dz = h", "symbolic", run)
 
 
-def c4_gradient(gradient: Callable = cn_gradient, sizes: Sizes = CN_SIZES, points: int = 1, seed: int = 1) -> Check:
+def c4_gradient(
+    gradient: Callable = cn_gradient, sizes: Sizes = CN_SIZES, points: int = 1, seed: int = 1
+) -> Check:
     """The CN closed form against sympy.diff of the CN loss at random rational points (exact)."""
 
     def run() -> tuple[bool, str]:
@@ -212,7 +215,12 @@ def c4_gradient(gradient: Callable = cn_gradient, sizes: Sizes = CN_SIZES, point
             for _ in range(points):
                 vals = _cn_point(cf, rng)
                 for i in range(d):
-                    closed = gradient([[vals[s] for s in c] for c in cf.filters], [vals[s] for s in cf.x], [vals[s] for s in cf.y], i)
+                    closed = gradient(
+                        [[vals[s] for s in c] for c in cf.filters],
+                        [vals[s] for s in cf.x],
+                        [vals[s] for s in cf.y],
+                        i,
+                    )
                     for k in range(n):
                         if not _is_zero(auto[i][k].xreplace(vals) - closed[k]):
                             return False, f"n={n}, d={d}, i={i + 1}, k={k}"
@@ -448,7 +456,10 @@ def c2_scale_invariance(lengths: Iterable[int] = range(2, 6), sizes: Sizes = PLA
                 return False, f"fails at n={n}"
         return True, "L_CN(alpha z) = L_CN(z) proved for n = 2..5"
 
-    return [_timed("multilinearity of f", "symbolic", multilinear), _timed("CN loss scale invariance", "symbolic", invariance)]
+    return [
+        _timed("multilinearity of f", "symbolic", multilinear),
+        _timed("CN loss scale invariance", "symbolic", invariance),
+    ]
 
 
 def c2_euler(gradient: Callable = cn_gradient, sizes: Sizes = CN_SIZES, seed: int = 3) -> list[Check]:
@@ -457,7 +468,9 @@ def c2_euler(gradient: Callable = cn_gradient, sizes: Sizes = CN_SIZES, seed: in
     def run() -> tuple[bool, str]:
         rng = random.Random(seed)
         for n, d in sizes:
-            filters = [[sympy.Rational(rng.randint(-9, 9), rng.randint(1, 4)) for _ in range(n)] for _ in range(d)]
+            filters = [
+                [sympy.Rational(rng.randint(-9, 9), rng.randint(1, 4)) for _ in range(n)] for _ in range(d)
+            ]
             x = [sympy.Rational(rng.randint(-9, 9), rng.randint(1, 4)) for _ in range(n)]
             y = [sympy.Rational(rng.randint(-9, 9), rng.randint(1, 4)) for _ in range(n)]
             alpha = sympy.Rational(rng.randint(2, 9), rng.randint(1, 4))
@@ -480,13 +493,18 @@ def c2_euler(gradient: Callable = cn_gradient, sizes: Sizes = CN_SIZES, seed: in
             y = sympy.symbols(f"y_0:{n}", real=True)
             if sympy.simplify(inner(cn_output_gradient(z, y), z)) != 0:
                 return False, f"<h, z> != 0 at n={n}"
-            R, *g = ring([f"h{k}" for k in range(n)] + [f"u{k}" for k in range(n)] + [f"c{k}" for k in range(n)], QQ)
+            R, *g = ring(
+                [f"h{k}" for k in range(n)] + [f"u{k}" for k in range(n)] + [f"c{k}" for k in range(n)], QQ
+            )
             h, u, c = g[:n], g[n : 2 * n], g[2 * n :]
             if inner(correlate(h, u), c) != inner(h, convolve(c, u)):
                 return False, f"<h ⋆ u, c> != <h, c * u> at n={n}"
         return True, "<h ⋆ u_i, c_i> = <h, z> = 0 proved for generic z, n = 2..5"
 
-    return [_timed("Euler identity and 1/alpha scaling", "exact", run), _timed("Euler identity, generic z", "symbolic", general)]
+    return [
+        _timed("Euler identity and 1/alpha scaling", "exact", run),
+        _timed("Euler identity, generic z", "symbolic", general),
+    ]
 
 
 def c3_norm_growth() -> Check:

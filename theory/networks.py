@@ -146,9 +146,7 @@ def check_size(n: Any, d: Any) -> None:
 
 def symbols(n: int, d: int) -> tuple[tuple[tuple[sympy.Symbol, ...], ...], tuple, tuple]:
     """Real symbols c{i}_{k} (i = 1..d), x_k and y_k, k = 0..n-1."""
-    filters = tuple(
-        tuple(sympy.Symbol(f"c{i}_{k}", real=True) for k in range(n)) for i in range(1, d + 1)
-    )
+    filters = tuple(tuple(sympy.Symbol(f"c{i}_{k}", real=True) for k in range(n)) for i in range(1, d + 1))
     x = tuple(sympy.Symbol(f"x_{k}", real=True) for k in range(n))
     y = tuple(sympy.Symbol(f"y_{k}", real=True) for k in range(n))
     return filters, x, y
