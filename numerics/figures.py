@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 
 import matplotlib
@@ -22,6 +21,7 @@ import numpy as np  # noqa: E402
 from mpmath import mp  # noqa: E402
 
 from numerics import experiments, flow, rates  # noqa: E402
+from numerics.files import atomic_path  # noqa: E402
 from numerics.simulate import random_filters, simulate_gd  # noqa: E402
 
 WIDTH = 3.4
@@ -45,14 +45,8 @@ def _save(fig, out: str, name: str) -> list[str]:
     paths = []
     for ext in ("png", "pdf"):
         path = os.path.join(out, f"{name}.{ext}")
-        fd, tmp = tempfile.mkstemp(dir=out, prefix=".tmp-", suffix=f".{ext}")
-        os.close(fd)
-        try:
-            fig.savefig(tmp, dpi=200)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=200, format=ext)
         paths.append(path)
     plt.close(fig)
     return paths
@@ -269,7 +263,7 @@ def cn_bound(out: str, quick: bool, seed: int) -> list[str]:
         g = FourierGD(c, x, y, True).grad_norms()
         mins = np.abs(np.fft.rfft(c, axis=-1))[..., 1:].min(-1)
         bound = n * np.linalg.norm(y - y.mean()) / mins
-        ax.loglog(bound.ravel(), g.ravel(), ".", ms=1.5, alpha=0.5, color=color, label=f"$d={d}$")
+        ax.loglog(bound.ravel(), g.ravel(), ".", ms=1.5, alpha=0.5, color=color, label=f"$d={d}$", rasterized=True)
     lim = np.array([ax.get_xlim()[0], ax.get_xlim()[1]])
     ax.plot(lim, lim, "k-", lw=0.8, label="gradient = bound")
     ax.set_xlabel(r"bound $n\,|\gamma|\,\|Py\| / \min_{w\neq 0}|\hat c_{i,w}|$")

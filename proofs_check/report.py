@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import platform
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Sequence
 from typing import Any
 
+from numerics.files import atomic_path
 from proofs_check.claims import Claim, Context
 
 
@@ -161,16 +160,8 @@ def markdown(report: dict[str, Any]) -> str:
 
 def write_atomic(path: str, text: str) -> None:
     """Write via a temporary file in the same folder, so no half-written file is left behind."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "w") as fh:
+        fh.write(text)
 
 
 def write_json(path: str, report: dict[str, Any]) -> None:
