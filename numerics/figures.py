@@ -263,7 +263,9 @@ def cn_bound(out: str, quick: bool, seed: int) -> list[str]:
         g = FourierGD(c, x, y, True).grad_norms()
         mins = np.abs(np.fft.rfft(c, axis=-1))[..., 1:].min(-1)
         bound = n * np.linalg.norm(y - y.mean()) / mins
-        ax.loglog(bound.ravel(), g.ravel(), ".", ms=1.5, alpha=0.5, color=color, label=f"$d={d}$", rasterized=True)
+        ax.loglog(
+            bound.ravel(), g.ravel(), ".", ms=1.5, alpha=0.5, color=color, label=f"$d={d}$", rasterized=True
+        )
     lim = np.array([ax.get_xlim()[0], ax.get_xlim()[1]])
     ax.plot(lim, lim, "k-", lw=0.8, label="gradient = bound")
     ax.set_xlabel(r"bound $n\,|\gamma|\,\|Py\| / \min_{w\neq 0}|\hat c_{i,w}|$")
