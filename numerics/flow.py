@@ -21,8 +21,9 @@ e = t^2 removes the 1/sqrt singularity. mpmath's tanh-sinh quadrature does the r
 
 Lower bound (T6): d delta/dt <= 2 |r0| |a| P(delta)^{1/2}, so reaching delta_1 > 0 takes at
 least delta_1 / (2 |r0| |a| P(delta_1)^{1/2}); at the goal |f| >= (1 - goal)|b|, so every
-delta_1 with P(delta_1) < (1 - goal)^2 |b|^2/|a|^2 must be crossed. ``lower_bound`` is the
-best such bound found on a grid of delta_1 (every grid value is a valid bound).
+delta_1 with P(delta_1) < (1 - goal)^2 |b|^2/|a|^2 must be crossed. ``lower_bound`` takes
+the best delta_1 on a log grid, refined by a bounded 1-D search (any delta_1 in range
+gives a valid bound, so an imperfect search only loosens it).
 
 Discrete GD (docs/derivations.md, "T9 for gradient descent"): if along the run
 tau_k = eta |f_k|^2 S_k <= 1 and sigma_k = eta |r_k||f_k| S_k <= theta <= 0.85
@@ -250,7 +251,7 @@ def exact_time(flow: ScalarFlow, goal: Any, fast: bool = False) -> Any:
 
 
 def lower_bound(flow: ScalarFlow, goal: Any, grid: int = 200) -> tuple[Any, Any]:
-    """(bound, delta_1): the best T6 bound delta_1/(2|r0||a|P(delta_1)^{1/2}) on a log grid.
+    """(bound, delta_1): the largest T6 bound delta_1/(2|r0||a|P(delta_1)^{1/2}) found.
 
     Zero when |f0| is already at least (1 - goal)|b| (nothing forces delta to grow).
     """
@@ -258,10 +259,20 @@ def lower_bound(flow: ScalarFlow, goal: Any, grid: int = 200) -> tuple[Any, Any]
     if flow.log_product(0) >= log_star:
         return mpmath.mpf(0), mpmath.mpf(0)
     delta_star = flow.solve_delta(log_star)
+    from scipy.optimize import minimize_scalar
+
     rho = np.array([float(r) for r in flow.rho2])
-    cands = float(delta_star) * np.logspace(-12, 0, grid, endpoint=False)
-    score = np.log(cands) - 0.5 * np.array([np.sum(np.log(rho + c)) for c in cands])
-    d1 = mpmath.mpf(cands[int(np.argmax(score))])
+    log_star = math.log(float(delta_star))
+
+    def neg_score(log_d1: float) -> float:  # -log(delta_1 / P(delta_1)^{1/2})
+        return -(log_d1 - 0.5 * float(np.sum(np.log(rho + math.exp(log_d1)))))
+
+    grid_pts = log_star + np.linspace(-12 * math.log(10), 0, grid, endpoint=False)
+    k = int(np.argmin([neg_score(t) for t in grid_pts]))
+    lo, hi = grid_pts[max(k - 1, 0)], grid_pts[min(k + 1, grid - 1)] if k + 1 < grid else log_star
+    best = minimize_scalar(neg_score, bounds=(lo, hi), method="bounded", options={"xatol": 1e-10})
+    log_d1 = min(best.x, log_star) if best.fun < neg_score(grid_pts[k]) else grid_pts[k]
+    d1 = mpmath.mpf(math.exp(log_d1))
     return d1 / (2 * abs(flow.r0) * abs(flow.a) * mpmath.exp(flow.log_product(d1) / 2)), d1
 
 

@@ -173,3 +173,22 @@ def test_fourier_state_norms_are_finite_at_moderate_depth():
     x, y = np.random.default_rng(0).normal(size=(2, 100))
     g = FourierGD(random_filters(2, 40, 100, seed=1), x, y, True).grad_norms()
     assert np.all(np.isfinite(g))
+
+
+def test_T6_lower_bound_matches_independent_maximization():
+    """lower_bound against a scipy maximization of THEORY's formula delta_1/(2R|a|P(delta_1)^(1/2))."""
+    from scipy.optimize import minimize_scalar
+
+    for d, seed in ((3, 1), (12, 2), (40, 3)):
+        z = rates.complex_weights(d, seed)
+        with mp.workdps(20):
+            fl = flow.ScalarFlow.from_weights(list(z), 1, 1)
+            lb, _ = flow.lower_bound(fl, mpmath.mpf(0.5))
+        rho2, r0 = np.abs(z) ** 2, abs(1 - np.prod(z))
+        star = float(fl.solve_delta(2 * mpmath.log(mpmath.mpf(0.5))))
+
+        def neg_log_bound(t):
+            return -(math.log(t) - math.log(2 * r0) - 0.5 * np.sum(np.log(rho2 + t)))
+
+        best = minimize_scalar(neg_log_bound, bounds=(star * 1e-12, star), method="bounded", options={"xatol": 1e-14})
+        assert abs(float(mpmath.log(lb)) + best.fun) < 0.01
