@@ -99,6 +99,28 @@ def test_flow_time_matches_gd_as_eta_shrinks():
     assert gaps[2] < gaps[0] and gaps[2] < 2e-3
 
 
+@pytest.mark.parametrize(
+    "z0,a,b",
+    [
+        ([0.5, 0.6], 1, 1),  # same sign: the path never turns (u_c <= 0)
+        ([0.8 + 0.3j, -0.5 + 0.9j, 1.1 - 0.4j], 1 + 0.5j, -1 + 2j),  # closest point to 0 on the path
+        ([1.3, -0.4, 0.9], 1, 1),  # through 0
+        ([1.0, 1.4 + 0.9j], 1, 1),  # closest point to 0 after the goal (u_c >= u_end)
+    ],
+)
+def test_T6_flow_time_matches_mpmath_ode(z0, a, b):
+    with mp.workdps(25):
+        t, _ = flow.flow_time(z0, a, b, dps=25)
+        a, b = mpmath.mpc(a), mpmath.mpc(b)
+
+        def rhs(_, z):
+            f = a * mpmath.fprod(z)
+            return [(b - f) * mpmath.conj(a * mpmath.fprod(z[:i] + z[i + 1 :])) for i in range(len(z))]
+
+        z_end = mpmath.odefun(rhs, 0, [mpmath.mpc(v) for v in z0])(t)
+        assert agreeing_digits(abs(b - a * mpmath.fprod(z_end)), abs(b) / 2) > 15
+
+
 def test_flow_time_lower_bound_and_large_depth():
     z = rates.complex_weights(300, 11)
     t, lb = flow.flow_time(list(z), 1, 1, dps=15)
@@ -133,9 +155,10 @@ def test_fast_flow_time_agrees_with_exact():
     assert agreeing_digits(fast, exact) > 10
 
 
-def test_T8_second_moment_formula_matches_monte_carlo():
+@pytest.mark.parametrize("offset", [0.0, 1.0])  # offset 1: x̂_0 dominates, so the real m_0 = 3 matters
+def test_T8_second_moment_formula_matches_monte_carlo(offset):
     rng = np.random.default_rng(0)
-    x, y = rng.normal(size=5), rng.normal(size=5)
+    x, y = rng.normal(size=5) + offset, rng.normal(size=5)
     for d in (1, 2, 3):
         mc, se = rates.second_moment_mc(x, y, d, 100000, seed=d)
         assert abs(mc - rates.second_moment_exact(x, y, d)) < 4 * se
@@ -187,8 +210,10 @@ def test_T6_lower_bound_matches_independent_maximization():
         rho2, r0 = np.abs(z) ** 2, abs(1 - np.prod(z))
         star = float(fl.solve_delta(2 * mpmath.log(mpmath.mpf(0.5))))
 
-        def neg_log_bound(t):
+        def neg_log_bound(t, r0=r0, rho2=rho2):
             return -(math.log(t) - math.log(2 * r0) - 0.5 * np.sum(np.log(rho2 + t)))
 
-        best = minimize_scalar(neg_log_bound, bounds=(star * 1e-12, star), method="bounded", options={"xatol": 1e-14})
+        best = minimize_scalar(
+            neg_log_bound, bounds=(star * 1e-12, star), method="bounded", options={"xatol": 1e-14}
+        )
         assert abs(float(mpmath.log(lb)) + best.fun) < 0.01

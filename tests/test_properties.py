@@ -141,12 +141,13 @@ def test_C2_scale_invariance(net, alpha):
 
 @given(cn_nets(min_n=3, max_d=4))
 def test_C2_euler_identity(net):
-    with mp.workdps(30):
+    # 60 digits: a nearly constant output (||Pz|| << ||z||) costs up to ~20 digits in h
+    with mp.workdps(60):
         C, X, Y = _mp(net)
         for i in range(net.d):
             g = cn_gradient(C, X, Y, i, sqrt=mpmath.sqrt)
             dot = abs(mpmath.fsum(a * b for a, b in zip(g, C[i])))
-            assert dot <= mpmath.mpf(10) ** -24 * mpmath.norm(g) * mpmath.norm(C[i])
+            assert dot <= mpmath.mpf(10) ** -30 * mpmath.norm(g) * mpmath.norm(C[i])
 
 
 @given(cn_nets(min_n=3, max_d=4), etas)
