@@ -22,7 +22,7 @@ from typing import Any
 
 import sympy
 
-from theory.signals import center, convolve, correlate, inner, total
+from theory.signals import center, convolve, correlate, inner
 
 Filters = Sequence[Sequence[Any]]
 
@@ -192,5 +192,4 @@ __all__ = [
     "plain_gradient",
     "plain_loss",
     "residual",
-    "total",
 ]
