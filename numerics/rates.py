@@ -168,3 +168,19 @@ def scalar_network_as_filters(
     x = np.fft.irfft(np.array([0, a]), n=3)
     y = np.fft.irfft(np.array([0, b]), n=3)
     return filters, x, y
+
+
+def t9_fixed_delta_slope(delta_1: float, depths: Sequence[int], draws: int, seed: int = 0) -> SlopeFit:
+    """Slope in d of log of the T6 bound at a fixed delta_1 (a = b = 1, nested draws).
+
+    log bound = log(delta_1/(2|r0|)) - sum_i log(rho_i^2 + delta_1)/2, evaluated in float64
+    logs (no products are formed); its expected slope is ``flow.typical_rate(delta_1)``.
+    """
+    values = []
+    for k in range(draws):
+        z = complex_weights(max(depths), seed + k)
+        logs = np.log(np.abs(z) ** 2 + delta_1)
+        log_f0 = np.cumsum(np.log(np.abs(z)))  # log|prod z_i|, no underflow
+        r0 = np.abs(1 - np.exp(log_f0 + 1j * np.cumsum(np.angle(z))))
+        values.append([math.log(delta_1 / (2 * r0[D - 1])) - 0.5 * logs[:D].sum() for D in depths])
+    return fit(depths, np.array(values))

@@ -15,7 +15,7 @@ import mpmath
 import numpy as np
 from mpmath import mp
 
-from numerics import experiments, flow, rates
+from numerics import constants, experiments, flow, rates
 from numerics.constants import t7_constants
 from numerics.precise import agreeing_digits, grad_norms, precision_guard
 from numerics.reference import gd_reference
@@ -131,7 +131,17 @@ def run_t2(ctx: Context) -> list[Check]:
     fast = FourierGD(filt, xs, ys, False).grad_norms()
     ref = np.array([[float(v) for v in _time_domain_norms(f, xs, ys, False, 20)] for f in filt[:4]])
     rel = float(np.max(np.abs(fast[:4] - ref) / ref))
+    deep, xd, yd = _mp_problem(8, 3000, ctx.seed + 20)
+    deep /= np.sqrt(np.mean(deep**2) * 8)  # sigma^2 = 1/n exactly on average
+    deep_norms, deep_digits = precision_guard(lambda p: grad_norms(deep, xd, yd, dps=p), ctx.dps)
     return [
+        digits_check(
+            "grad_norms at d=3000: dps vs 2 dps",
+            "high-precision",
+            deep_digits,
+            ctx.dps - 1,
+            f"n=8; ||grad_(c_1) L|| = {mpmath.nstr(deep_norms[0], 8)} (float64 underflows below 1e-308)",
+        ),
         ident.t2_convolution_theorem(),
         ident.t2_parseval(),
         ident.t2_gradient_dft(),
@@ -305,6 +315,20 @@ def run_t7(ctx: Context) -> list[Check]:
         "delta_c": "0.2850142622496619",
     }
     out = []
+
+    def closed_forms(p: int) -> list:
+        with mp.workdps(p):
+            return [
+                +f()
+                for f in (
+                    constants.complex_log_moment_closed,
+                    constants.real_log_moment_closed,
+                    constants.delta_c_closed,
+                )
+            ]
+
+    _, guard = precision_guard(closed_forms, wanted)
+    out.append(digits_check("closed forms at dps vs 2 dps", "high-precision", guard, wanted - 1))
     for name, c in consts.items():
         out.append(
             digits_check(
@@ -478,6 +502,21 @@ def run_t9(ctx: Context) -> list[Check]:
             f"gamma_E/2 = {rates.GAMMA_HALF:.4f}; depths {depths}, {draws} nested draws; discrepancy in SE",
         )
     )
+    for delta_1 in (0.01, 0.1):
+        fixed = rates.t9_fixed_delta_slope(
+            delta_1, tuple(range(100, 1001, 100)), 400 if ctx.full else 100, seed=ctx.seed
+        )
+        rate = float(flow.typical_rate(delta_1))
+        checks.append(
+            measured(
+                f"T6 bound at delta_1={delta_1} grows at r(delta_1) per layer",
+                "simulation",
+                abs(fixed.z_score(rate)),
+                4.0,
+                f"explicit r = -(log d1 + e^d1 E1(d1))/2 = {rate:.5f}; measured {fixed.slope:.5f} +- {fixed.stderr:.5f} "
+                f"(d = 100..1000, {fixed.draws} nested draws): bound >= d1/(2|r0||a|) e^(d r(d1) + o(d)); discrepancy in SE",
+            )
+        )
     reports, info = experiments.t9_gd_bounds(
         (2, 4, 6, 8), (4e-3, 2e-3, 1e-3), trials=24 if ctx.full else 12, seed=ctx.seed
     )
