@@ -332,8 +332,8 @@ def gd_steps_lower_bound(
     return 2 / (2 + mpmath.mpf(theta)) * lb / eta
 
 
-def sign_trapped(z0: Sequence[Any], a: Any, b: Any) -> bool:
-    """Real frequency with sign(a prod z_i) != sign(b): THEORY T9 calls this a trap.
+def sign_mismatch(z0: Sequence[Any], a: Any, b: Any) -> bool:
+    """Real frequency with sign(a prod z_i) != sign(b), which THEORY T9 calls a trap.
 
     The path of f then runs through 0; GF still converges unless the smallest modulus is
     shared by two or more layers (``exact_time``).

@@ -104,14 +104,33 @@ def grad_norms(filters: Any, x: Any, y: Any, *, normalized: bool = False, dps: i
         return [+v for v in norms]
 
 
+def _as_exact_mpf(v: Any) -> Any:
+    """An mpf holding v exactly: mpf as is, floats exactly, decimal strings at their length."""
+    if isinstance(v, mpmath.mpf):
+        return v
+    if isinstance(v, str):
+        with mp.workdps(len(v) + 10):
+            return mpmath.mpf(v)
+    with mp.workprec(max(mp.prec, 64)):
+        return mpmath.mpf(v)
+
+
 def agreeing_digits(a: Any, b: Any) -> float:
-    """Number of significant decimal digits on which a and b agree (inf if equal)."""
-    with mp.workdps(12000):  # exact for any value this toolkit produces (dps <= 5000)
-        a, b = mpmath.mpf(a), mpmath.mpf(b)
+    """Number of significant decimal digits on which a and b agree (inf if equal).
+
+    The difference is taken at the inputs' own precision plus 64 bits, so neither input is
+    rounded first (comparing an 80-digit value with a 40-digit one measures ~40 digits).
+    """
+    a, b = _as_exact_mpf(a), _as_exact_mpf(b)
+    bits = max(a.man.bit_length() if a else 1, b.man.bit_length() if b else 1, 53) + 64
+    with mp.workprec(bits):
         if a == b:
             return math.inf
         scale = max(abs(a), abs(b))
-        return float(-mpmath.log10(abs(a - b) / scale)) if scale else math.inf
+        if not scale:
+            return math.inf
+        rel = abs(a - b) / scale
+    return float(-mpmath.log10(rel))
 
 
 def precision_guard(compute: Callable[[int], Any], dps: int) -> tuple[Any, float]:

@@ -419,7 +419,7 @@ def _sign_trap_checks(ctx: Context) -> list[Check]:
     rng = np.random.default_rng(ctx.seed + 9)
     trials = 400 if ctx.full else 200
     zr = rng.normal(size=(trials, 3))
-    mismatch = np.array([flow.sign_trapped(list(row), 1, 1) for row in zr])
+    mismatch = np.array([flow.sign_mismatch(list(row), 1, 1) for row in zr])
     zscore = abs(mismatch.mean() - 0.5) / math.sqrt(0.25 / trials)
     checks.append(
         measured(
