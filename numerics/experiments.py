@@ -104,6 +104,13 @@ def gradient_norms_at_init(
     return out, (x, y)
 
 
+def c4_bound(filters: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """C4's depth-free bound n |gamma| ||Py|| / min_{w != 0} |ĉ_{i,w}| (gamma = 1) per filter,
+    for filters of shape (..., d, n); float64."""
+    n = filters.shape[-1]
+    return n * np.linalg.norm(y - y.mean()) / np.abs(np.fft.rfft(filters, axis=-1))[..., 1:].min(-1)
+
+
 def norm_growth_discrepancy(n: int, d: int, trials: int, eta: float, steps: int, seed: int = 0) -> float:
     """C3 along a CN trajectory: max_k | ||c(k+1)||^2 - ||c(k)||^2 - eta^2 ||grad(k)||^2 | / ||c(k+1)||^2."""
     rng = np.random.default_rng(seed)

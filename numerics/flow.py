@@ -81,13 +81,11 @@ class ScalarFlow:
         hi = max(1.0, abs(lo))
         while g(hi) < 0:
             hi *= 2
-        left = lo + (hi - lo) * 1e-300 if lo != 0 else 0.0
-        t = hi
-        for _ in range(200):  # bracketed Newton in float64 for a seed
-            step = g(t) / float(np.sum(1 / (rho + t)))
-            new = t - step
-            if not left < new < hi or not math.isfinite(new):
-                new = (left + hi) / 2 if left > lo else (t + lo) / 2 if t + lo != 2 * t else t
+        left, t = lo, hi  # g(left) = -inf < 0 < g(hi): safeguarded Newton in float64 for a seed
+        for _ in range(200):
+            new = t - g(t) / float(np.sum(1 / (rho + t)))
+            if not left < new < hi:
+                new = (left + hi) / 2
             if g(new) > 0:
                 hi = new
             else:
@@ -128,35 +126,30 @@ def _increment(w: Any, w_sum: Any, e: Any) -> Any:
     return mpmath.expm1(mpmath.fsum(mpmath.log1p(e * wi) for wi in w))
 
 
-def _break_points(a: Any, b: Any, scale: Any) -> list[Any]:
-    """Quadrature sub-intervals: [a, b] split at a + k/scale (k = 1, 10, 100, ...)."""
-    pts, step = [a], 1 / scale
-    while abs(step) < abs(b - a):
-        pts.append(a + step * (1 if b > a else -1))
+def _break_points(start: Any, end: Any, scale: Any) -> list[Any]:
+    """Sorted quadrature points on the interval between start and end: both ends plus
+    start +- 10^k/scale (k = 0, 1, ...) toward end, where the integrand changes scale."""
+    pts, step = [start, end], 1 / abs(scale)
+    direction = 1 if end > start else -1
+    while step < abs(end - start):
+        pts.append(start + direction * step)
         step *= 10
-    return pts + [b]
+    return sorted(pts)
 
 
-def _time_from(
-    flow: ScalarFlow, ref: Any, d_ref: Any, e_lo: Any, e_hi: Any, side: int, u_c: Any, fast: bool
-) -> Any:
-    """int d delta / (2 (1-u) |r0|^2 sqrt(D)) over delta = ref + e, e in [e_lo, e_hi]."""
+def _time_from_start(flow: ScalarFlow, delta_end: Any, side: int, u_c: Any, fast: bool) -> Any:
+    """int d delta / (2 (1-u) |r0|^2 sqrt(D)) between delta = 0 and delta_end, for a path that
+    does not pass its turning point: D = u_c^2 + |f0|^2/|r0|^2 (P(delta)/P(0) - 1)."""
     r0sq = abs(flow.r0) ** 2
-    fref2 = abs(flow.a) ** 2 * mpmath.exp(flow.log_product(ref))
-    coef = fref2 / r0sq
-    w, w_sum = _weights(flow, ref, fast)
+    coef = abs(flow.f0) ** 2 / r0sq
+    w, w_sum = _weights(flow, mpmath.mpf(0), fast)
 
     def integrand(e: Any) -> Any:
-        dd = d_ref + coef * _increment(w, w_sum, e)
-        if dd <= 0:
-            return mpmath.mpf(0) if d_ref == 0 else mpmath.inf
+        dd = u_c**2 + coef * _increment(w, w_sum, e)
         u = u_c + side * mpmath.sqrt(dd)
         return 1 / (2 * (1 - u) * r0sq * mpmath.sqrt(dd))
 
-    scale = w_sum
-    lo, hi = (e_lo, e_hi) if e_lo <= e_hi else (e_hi, e_lo)
-    pts = _break_points(lo, hi, scale) if e_lo <= e_hi else _break_points(hi, lo, -scale)[::-1]
-    return mpmath.quad(integrand, sorted(set(pts)))
+    return mpmath.quad(integrand, _break_points(mpmath.mpf(0), delta_end, w_sum))
 
 
 def _time_across_turn(flow: ScalarFlow, delta_c: Any, e_hi: Any, side: int, u_c: Any, fast: bool) -> Any:
@@ -173,7 +166,7 @@ def _time_across_turn(flow: ScalarFlow, delta_c: Any, e_hi: Any, side: int, u_c:
         return 2 * t / (2 * (1 - u) * r0sq * mpmath.sqrt(dd))
 
     scale = mpmath.sqrt(w_sum)
-    return mpmath.quad(integrand, sorted(set(_break_points(mpmath.mpf(0), mpmath.sqrt(e_hi), scale))))
+    return mpmath.quad(integrand, _break_points(mpmath.mpf(0), mpmath.sqrt(e_hi), scale))
 
 
 def _time_through_zero(flow: ScalarFlow, u_c: Any, delta_end: Any, fast: bool) -> Any:
@@ -205,7 +198,7 @@ def _time_through_zero(flow: ScalarFlow, u_c: Any, delta_end: Any, fast: bool) -
 
         return mpmath.quad(
             integrand,
-            sorted(set(_break_points(mpmath.mpf(0), mpmath.sqrt(e_hi), mpmath.sqrt(mpmath.fsum(w) + 1)))),
+            _break_points(mpmath.mpf(0), mpmath.sqrt(e_hi), mpmath.sqrt(mpmath.fsum(w) + 1)),
         )
 
     return piece(-delta_c, -1) + piece(delta_end - delta_c, +1)
@@ -247,7 +240,7 @@ def exact_time(flow: ScalarFlow, goal: Any, fast: bool = False) -> Any:
             flow, delta_c, delta_end - delta_c, +1, u_c, fast
         )
     side = 1 if u_c <= 0 else -1
-    return _time_from(flow, mpmath.mpf(0), u_c**2, mpmath.mpf(0), delta_end, side, u_c, fast)
+    return _time_from_start(flow, delta_end, side, u_c, fast)
 
 
 def lower_bound(flow: ScalarFlow, goal: Any, grid: int = 200) -> tuple[Any, Any]:
@@ -274,6 +267,21 @@ def lower_bound(flow: ScalarFlow, goal: Any, grid: int = 200) -> tuple[Any, Any]
     log_d1 = min(best.x, log_star) if best.fun < neg_score(grid_pts[k]) else grid_pts[k]
     d1 = mpmath.mpf(math.exp(log_d1))
     return d1 / (2 * abs(flow.r0) * abs(flow.a) * mpmath.exp(flow.log_product(d1) / 2)), d1
+
+
+def gf_solution(z0: Sequence[Any], a: Any, b: Any):
+    """Gradient flow of u = a prod z_i solved by mpmath's Taylor ODE method (the independent
+    reference for ``flow_time``): dz_i/dt = (b - u) conj(a prod_{j != i} z_j).
+
+    Returns a function t -> [z_1(t), ..., z_d(t)] at the current precision.
+    """
+    a, b = mpmath.mpc(a), mpmath.mpc(b)
+
+    def rhs(_: Any, z: list) -> list:
+        r = b - a * mpmath.fprod(z)
+        return [r * mpmath.conj(a * mpmath.fprod(z[:i] + z[i + 1 :])) for i in range(len(z))]
+
+    return mpmath.odefun(rhs, 0, [mpmath.mpc(v) for v in z0])
 
 
 def typical_rate(delta_1: Any) -> Any:
@@ -306,7 +314,7 @@ def flow_time(z0: Sequence[Any], a: Any, b: Any, *, goal: float = 0.5, dps: int 
 
     >>> t, lb = flow_time([0.5 + 0.5j] * 40, 1, 1)
     >>> mpmath.nstr(t, 8), bool(lb <= t)
-    ('2.1070854e+11', True)
+    ('13797.251', True)
     """
     dps = check_dps(dps)
     goal = _check_goal(goal)

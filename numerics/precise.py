@@ -14,8 +14,8 @@ rounded to ``dps`` digits; ``precision_guard`` recomputes at 2 dps and counts th
 that agree.
 
 >>> from numerics.precise import grad_norms
->>> grad_norms([[1, 2], [0.5, -1]], [1, 0], [0, 1], dps=20)[0]
-mpf('4.5069390943299865')
+>>> grad_norms([[1, 2], [0.5, -1]], [1, 0], [0, 1], dps=20)[0]  # sqrt(0.25^2 + 1^2)
+mpf('1.0307764064044151')
 """
 
 from __future__ import annotations

@@ -170,6 +170,15 @@ def scalar_network_as_filters(
     return filters, x, y
 
 
+def real_scalar_network_as_filters(
+    z: np.ndarray, a: float, b: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Embed real scalar networks (rows of z) as n = 2 filters: frequency 0 carries them
+    (ĉ_{i,0} = z_i, x̂_0 = a, ŷ_0 = b), frequency 1 has x̂_1 = ŷ_1 = 0 and never moves."""
+    filters = np.stack([(z + 1) / 2, (z - 1) / 2], axis=-1)  # ĉ_0 = z, ĉ_1 = 1
+    return filters, np.array([a / 2, a / 2]), np.array([b / 2, b / 2])
+
+
 def t9_fixed_delta_slope(delta_1: float, depths: Sequence[int], draws: int, seed: int = 0) -> SlopeFit:
     """Slope in d of log of the T6 bound at a fixed delta_1 (a = b = 1, nested draws).
 

@@ -42,6 +42,12 @@ def abs2(z: np.ndarray) -> np.ndarray:
     return z.real**2 + z.imag**2
 
 
+def underflow_mask(x_hat: np.ndarray, f_hat: np.ndarray) -> np.ndarray:
+    """Per trial: |f̂_w| < UNDERFLOW at a frequency where x̂_w != 0 (float64 can't follow on)."""
+    live = np.abs(x_hat) > 0
+    return (np.abs(f_hat[:, live]) < UNDERFLOW).any(-1)
+
+
 def half_weights(n: int) -> np.ndarray:
     """Multiplicity of w = 0..n//2 in the full spectrum (conjugate pairs count twice)."""
     w = np.full(n // 2 + 1, 2.0)
@@ -181,10 +187,6 @@ class FourierGD:
     def filter_norms(self) -> np.ndarray:
         return np.sqrt((self.weights * self.rho2).sum(-1) / self.n)
 
-    def underflow(self) -> np.ndarray:
-        live = np.abs(self.x_hat) > 0
-        return (np.abs(self.f_hat[:, live]) < UNDERFLOW).any(-1)
-
     def conditions(self, eta: float) -> tuple[np.ndarray, np.ndarray]:
         """Per trial, max over w of tau = eta |f̂|^2 S and sigma = eta |r̂||f̂| S (T9 for GD)."""
         s = (1.0 / self.rho2).sum(1)
@@ -248,10 +250,6 @@ class TimeGD:
 
     def filter_norms(self) -> np.ndarray:
         return np.linalg.norm(self.c, axis=-1)
-
-    def underflow(self) -> np.ndarray:
-        live = np.abs(self.x_hat) > 0
-        return (np.abs(self.f_hat[:, live]) < UNDERFLOW).any(-1)
 
 
 # ----------------------------------------------------------------------------- driver
@@ -346,7 +344,7 @@ def simulate_gd(
             rec["filter_norms"][j, active] = state.filter_norms()
         done_conv = (loss <= tol[active] * l0[active]) & (tol[active] > 0)
         done_div = ~np.isfinite(loss) | (loss > diverge_factor * l0[active])
-        done_under = state.underflow() & ~done_conv & ~done_div
+        done_under = underflow_mask(state.x_hat, state.f_hat) & ~done_conv & ~done_div
         finished = done_conv | done_div | done_under
         if k == max_iter:
             finished[:] = True

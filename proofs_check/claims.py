@@ -18,12 +18,12 @@ from mpmath import mp
 from numerics import constants, experiments, flow, rates
 from numerics.constants import t7_constants
 from numerics.precise import agreeing_digits, grad_norms, precision_guard
-from numerics.reference import gd_reference
+from numerics.reference import central_difference_gap, gd_reference, grad_norms_time_domain, to_mpf
 from numerics.simulate import FourierGD, random_filters, simulate_gd
 from numerics.sweep import Store, SweepConfig, best_step_sizes, make_cells, run_cell, run_sweep, summarize
 from theory import identities as ident
 from theory.checks import Check
-from theory.networks import cn_gradient, cn_loss, cn_output, network_output, plain_gradient, plain_loss
+from theory.networks import cn_gradient, cn_loss, cn_output, network_output
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,12 @@ def measured(
     return Check(name, method, ok, detail, float(discrepancy), float(tolerance), digits)
 
 
+def measurement(name: str, detail: str) -> Check:
+    """A measured number with no claim to test (C7, finite-depth rates): recorded with
+    method ``measurement``; it cannot fail and so never decides a claim's status."""
+    return Check(name, "measurement", True, detail)
+
+
 def digits_check(name: str, method: str, digits: float, wanted: float, detail: str = "") -> Check:
     """Passes when at least ``wanted`` significant digits agree; discrepancy is 10^-digits."""
     disc = 10.0 ** (-digits) if math.isfinite(digits) else 0.0
@@ -71,31 +77,11 @@ def _fd_vs_closed(ctx: Context, normalized: bool) -> Check:
     """Central finite differences of the loss at 2 dps + 20 digits vs the closed-form gradient."""
     n, d = 5, 4
     c, x, y = _mp_problem(n, d, ctx.seed + 11)
-    with mp.workdps(2 * ctx.dps + 20):
-        C = [[mpmath.mpf(v) for v in row] for row in c]
-        X, Y = [mpmath.mpf(v) for v in x], [mpmath.mpf(v) for v in y]
-        h = mpmath.mpf(10) ** (-(ctx.dps + 10))
-        loss = (
-            (lambda F: cn_loss(F, X, Y, sqrt=mpmath.sqrt)) if normalized else (lambda F: plain_loss(F, X, Y))
-        )
-        worst = math.inf
-        for i in range(d):
-            closed = cn_gradient(C, X, Y, i, sqrt=mpmath.sqrt) if normalized else plain_gradient(C, X, Y, i)
-            for k in range(n):
-                up = [list(r) for r in C]
-                dn = [list(r) for r in C]
-                up[i][k] += h
-                dn[i][k] -= h
-                fd = (loss(up) - loss(dn)) / (2 * h)
-                scale = max(abs(g) for g in closed)
-                worst = min(
-                    worst,
-                    float(-mpmath.log10(abs(fd - closed[k]) / scale + mpmath.mpf(10) ** (-3 * ctx.dps))),
-                )
+    gap = central_difference_gap(c, x, y, normalized, 2 * ctx.dps + 20, mpmath.mpf(10) ** (-(ctx.dps + 10)))
     return digits_check(
         "closed form vs central differences",
         "high-precision",
-        worst,
+        float(-mpmath.log10(gap)) if gap else math.inf,
         ctx.dps,
         f"n={n}, d={d}, step 1e-{ctx.dps + 10} at {2 * ctx.dps + 20} digits; digits relative to max |grad|",
     )
@@ -110,26 +96,15 @@ def run_t1(ctx: Context) -> list[Check]:
     ]
 
 
-def _time_domain_norms(c, x, y, normalized: bool, dps: int) -> list:
-    with mp.workdps(dps):
-        C = [[mpmath.mpf(v) for v in row] for row in c]
-        X, Y = [mpmath.mpf(v) for v in x], [mpmath.mpf(v) for v in y]
-        out = []
-        for i in range(len(C)):
-            g = cn_gradient(C, X, Y, i, sqrt=mpmath.sqrt) if normalized else plain_gradient(C, X, Y, i)
-            out.append(mpmath.sqrt(mpmath.fsum(v**2 for v in g)))
-        return out
-
-
 def run_t2(ctx: Context) -> list[Check]:
     c, x, y = _mp_problem(7, 6, ctx.seed + 2)
     fourier = grad_norms(c, x, y, dps=ctx.dps)
-    direct = _time_domain_norms(c, x, y, False, ctx.dps + 20)
+    direct = grad_norms_time_domain(c, x, y, False, ctx.dps + 20)
     dig = min(agreeing_digits(a, b) for a, b in zip(fourier, direct))
     filt = random_filters(16, 6, 9, seed=ctx.seed)
     xs, ys = np.random.default_rng(ctx.seed).normal(size=(2, 9))
     fast = FourierGD(filt, xs, ys, False).grad_norms()
-    ref = np.array([[float(v) for v in _time_domain_norms(f, xs, ys, False, 20)] for f in filt[:4]])
+    ref = np.array([[float(v) for v in grad_norms_time_domain(f, xs, ys, False, 20)] for f in filt[:4]])
     rel = float(np.max(np.abs(fast[:4] - ref) / ref))
     deep, xd, yd = _mp_problem(8, 3000, ctx.seed + 20)
     deep /= np.sqrt(np.mean(deep**2) * 8)  # sigma^2 = 1/n exactly on average
@@ -208,23 +183,12 @@ def run_t4(ctx: Context) -> list[Check]:
     ]
 
 
-def _gf_ode(z0: list, a, b):
-    """mpmath Taylor ODE solver for GF of u = a prod z_i: dz_i/dt = r conj(a prod_{j!=i} z_j)."""
-
-    def rhs(t, z):
-        f = a * mpmath.fprod(z)
-        r = b - f
-        return [r * mpmath.conj(f / zi) for zi in z]
-
-    return mpmath.odefun(rhs, 0, [mpmath.mpc(v) for v in z0])
-
-
 def run_t5(ctx: Context) -> list[Check]:
     z0 = [mpmath.mpc(0.8, 0.3), mpmath.mpc(-0.5, 0.9), mpmath.mpc(1.1, -0.4)]
     a, b = mpmath.mpc(1, 0.5), mpmath.mpc(-1, 2)
     worst = mpmath.mpf(0)
     with mp.workdps(ctx.dps):
-        sol = _gf_ode(z0, a, b)
+        sol = flow.gf_solution(z0, a, b)
         f0 = a * mpmath.fprod(z0)
         for t in (mpmath.mpf("0.05"), mpmath.mpf("0.2"), mpmath.mpf("0.5")):
             f = a * mpmath.fprod(sol(t))
@@ -250,7 +214,7 @@ def run_t6(ctx: Context) -> list[Check]:
     dps = ctx.dps
     T, lb = flow.flow_time(z0, a, b, goal=goal, dps=dps)
     with mp.workdps(dps):
-        sol = _gf_ode(z0, a, b)
+        sol = flow.gf_solution(z0, a, b)
         r_end = abs(b - a * mpmath.fprod(sol(T)))
         dig = agreeing_digits(r_end, goal * abs(b))
     checks.append(
@@ -401,18 +365,6 @@ def run_t8(ctx: Context) -> list[Check]:
     return checks
 
 
-def _real_scalar_as_filters(z: np.ndarray, a: float, b: float):
-    """Real scalar networks (rows of z) as n = 2 filters: frequency 0 carries them."""
-    filters = np.stack([(z + 1) / 2, (z - 1) / 2], axis=-1)  # ĉ_0 = z, ĉ_1 = 1
-    return filters, np.array([a / 2, a / 2]), np.array([b / 2, b / 2])
-
-
-def _gf_ode_real(z0: list, t_end) -> list:
-    """mpmath ODE for GF of the real scalar network u = prod z_i, a = b = 1, at t_end."""
-    rhs = lambda t, z: [(1 - mpmath.fprod(z)) * mpmath.fprod(z[:i] + z[i + 1 :]) for i in range(len(z))]  # noqa: E731
-    return mpmath.odefun(rhs, 0, [mpmath.mpf(v) for v in z0])(t_end)
-
-
 def _sign_trap_checks(ctx: Context) -> list[Check]:
     """THEORY T9: sign(x̂ prod ĉ) != sign(ŷ) at a real frequency => GF never converges (prob. 1/2)."""
     checks = []
@@ -436,7 +388,7 @@ def _sign_trap_checks(ctx: Context) -> list[Check]:
     with mp.workdps(ctx.dps):
         z0 = [mpmath.mpf(1), mpmath.mpf("-0.5")]
         T, _ = flow.flow_time(z0, 1, 1, dps=ctx.dps)
-        r_end = 1 - mpmath.fprod(_gf_ode_real(z0, T))
+        r_end = 1 - mpmath.fprod(flow.gf_solution(z0, 1, 1)(T))
     checks.append(
         measured(
             "THEORY: GF never converges from a sign-mismatched start",
@@ -461,7 +413,7 @@ def _sign_trap_checks(ctx: Context) -> list[Check]:
     tie = [mpmath.mpf("0.5"), mpmath.mpf("-0.5"), mpmath.mpf(2)]
     t_tie, _ = flow.flow_time(tie, 1, 1, dps=20)
     with mp.workdps(20):
-        f_late = mpmath.fprod(_gf_ode_real(tie, 40))
+        f_late = mpmath.fprod(flow.gf_solution(tie, 1, 1)(40)).real
     checks.append(
         Check(
             "tied smallest moduli: GF stalls (T = inf, ODE f(40) <= 0)",
@@ -470,7 +422,7 @@ def _sign_trap_checks(ctx: Context) -> list[Check]:
             f"z0 = (0.5, -0.5, 2): T = {t_tie}, f(40) = {mpmath.nstr(f_late, 5)}",
         )
     )
-    filt, x, y = _real_scalar_as_filters(cases, 1.0, 1.0)
+    filt, x, y = rates.real_scalar_network_as_filters(cases, 1.0, 1.0)
     r0 = np.abs(1 - np.prod(cases, 1))
     res = simulate_gd(x, y, filt, eta=1e-4, max_iter=10**6, tol=np.minimum((0.5 / r0) ** 2, 0.999))
     t_exact = np.array([float(t) for t in times])
@@ -534,10 +486,8 @@ def run_t9(ctx: Context) -> list[Check]:
     )
     rate = info["rate"]
     checks.append(
-        Check(
-            "fitted growth of GD steps vs d (measured)",
-            "simulation",
-            rate is not None and np.isfinite(rate.slope),
+        measurement(
+            "fitted growth of GD steps vs d",
             f"log(steps) slope {rate.slope:.3f} +- {rate.stderr:.3f} at eta=1e-3, d=2..8 ({info['trials_used']} trials); "
             "small d is far from the asymptotic rate"
             if rate
@@ -581,8 +531,7 @@ def run_c1(ctx: Context) -> list[Check]:
 def run_c2(ctx: Context) -> list[Check]:
     c, x, y = _mp_problem(8, 5, ctx.seed + 22)
     with mp.workdps(ctx.dps + 10):
-        C = [[mpmath.mpf(v) for v in row] for row in c]
-        X, Y = [mpmath.mpf(v) for v in x], [mpmath.mpf(v) for v in y]
+        C, X, Y = to_mpf(c), to_mpf(x), to_mpf(y)
         alpha = mpmath.mpf("3.7")
         scaled = [list(r) for r in C]
         scaled[2] = [alpha * v for v in scaled[2]]
@@ -742,10 +691,8 @@ def run_c7(ctx: Context) -> list[Check]:
             0,
             "4 trials, n=16, d=4, eta=0.1; trials differing by > 1 step",
         ),
-        Check(
-            "iteration counts with tuned step sizes (measured)",
-            "simulation",
-            len(best) == 2 * len(depths),
+        measurement(
+            "iteration counts with tuned step sizes",
             f"n=16, tol=1e-3, max_iter={cfg.max_iter}, eta grid {etas}: {table}",
         ),
     ]

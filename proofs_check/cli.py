@@ -42,26 +42,31 @@ def _int_in(lo: int, hi: int | None = None):
     return parse
 
 
-def _float_list(lo_open: float = 0.0, hi: float | None = None, allow_zero: bool = False):
-    def parse(text: str) -> list[float]:
-        out = []
-        for part in text.split(","):
-            try:
-                v = float(part)
-            except ValueError:
-                raise argparse.ArgumentTypeError(f"expected numbers, got {part!r}") from None
-            bad = (
-                not (v == v)
-                or v in (float("inf"), float("-inf"))
-                or (v < lo_open if allow_zero else v <= lo_open)
-            )
-            if bad or (hi is not None and v >= hi):
-                rng = (
-                    f"[{lo_open}, {hi})" if allow_zero else f"({lo_open}, {hi if hi is not None else 'inf'})"
-                )
-                raise argparse.ArgumentTypeError(f"must be in {rng}, got {part!r}")
-            out.append(v)
-        return out
+def _positive_floats(text: str) -> list[float]:
+    """A comma-separated list of finite numbers > 0."""
+    out = []
+    for part in text.split(","):
+        try:
+            v = float(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected numbers, got {part!r}") from None
+        if not 0 < v < float("inf"):  # also rejects nan
+            raise argparse.ArgumentTypeError(f"must be in (0, inf), got {part!r}")
+        out.append(v)
+    return out
+
+
+def _float_in(lo: float, hi: float):
+    """One number in [lo, hi)."""
+
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not lo <= v < hi:  # also rejects nan
+            raise argparse.ArgumentTypeError(f"must be in [{lo}, {hi}), got {text!r}")
+        return v
 
     return parse
 
@@ -136,7 +141,7 @@ def build_parser() -> Parser:
         "--trials", type=_int_in(1, 10**6), default=8, help="random initializations per cell (default 8)"
     )
     s.add_argument(
-        "--eta", type=_float_list(), default=[0.1], help="step size(s) > 0, comma separated (default 0.1)"
+        "--eta", type=_positive_floats, default=[0.1], help="step size(s) > 0, comma separated (default 0.1)"
     )
     s.add_argument(
         "--normalization",
@@ -146,7 +151,7 @@ def build_parser() -> Parser:
     )
     s.add_argument(
         "--tol",
-        type=lambda t: _float_list(0.0, 1.0, allow_zero=True)(t)[0],
+        type=_float_in(0.0, 1.0),
         default=1e-3,
         help="stop at loss <= tol * initial loss, in [0, 1) (default 1e-3)",
     )
@@ -158,7 +163,7 @@ def build_parser() -> Parser:
     s.add_argument("--filter-length", type=_int_in(1), default=None, help="filter length k <= n (default n)")
     s.add_argument(
         "--momentum",
-        type=lambda t: _float_list(0.0, 1.0, allow_zero=True)(t)[0],
+        type=_float_in(0.0, 1.0),
         default=0.0,
         help="heavy-ball momentum in [0, 1)",
     )

@@ -164,3 +164,9 @@ def test_figures_quick(tmp_path):
     assert out.returncode == 0
     assert len(list(tmp_path.glob("*.png"))) >= 6 and len(list(tmp_path.glob("*.pdf"))) >= 6
     assert not list(tmp_path.glob(".tmp-*"))
+
+
+@pytest.mark.parametrize("args", [["--tol", "0.1,0.5"], ["--momentum", "0.5,0.9"], ["--eta", "nan"]])
+def test_simulate_rejects_lists_and_nan_where_one_number_is_meant(args):
+    out = run("simulate", *args, "--db", ":memory:")
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1

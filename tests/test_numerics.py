@@ -12,20 +12,8 @@ from mpmath import mp
 from numerics import flow, rates
 from numerics.constants import t7_constants
 from numerics.precise import agreeing_digits, grad_norms, precision_guard
+from numerics.reference import grad_norms_time_domain
 from numerics.simulate import FourierGD, random_filters
-from theory.networks import cn_gradient, plain_gradient
-
-
-def _mp_norms(c, x, y, normalized, dps=70):
-    with mp.workdps(dps):
-        C = [[mpmath.mpf(v) for v in row] for row in c]
-        X, Y = [mpmath.mpf(v) for v in x], [mpmath.mpf(v) for v in y]
-        f = (
-            (lambda i: cn_gradient(C, X, Y, i, sqrt=mpmath.sqrt))
-            if normalized
-            else (lambda i: plain_gradient(C, X, Y, i))
-        )
-        return [mpmath.sqrt(mpmath.fsum(v**2 for v in f(i))) for i in range(len(C))]
 
 
 @pytest.mark.parametrize("normalized", [False, True])
@@ -33,7 +21,7 @@ def test_grad_norms_agree_with_time_domain_mpmath_to_30_digits(normalized):
     rng = np.random.default_rng(1)
     c, x, y = rng.normal(0, 0.4, (5, 7)), rng.normal(size=7), rng.normal(size=7)
     ours = grad_norms(c, x, y, normalized=normalized, dps=40)
-    ref = _mp_norms(c, x, y, normalized)
+    ref = grad_norms_time_domain(c, x, y, normalized, 70)
     assert min(agreeing_digits(a, b) for a, b in zip(ours, ref)) >= 30
 
 
@@ -106,19 +94,15 @@ def test_flow_time_matches_gd_as_eta_shrinks():
         ([0.8 + 0.3j, -0.5 + 0.9j, 1.1 - 0.4j], 1 + 0.5j, -1 + 2j),  # closest point to 0 on the path
         ([1.3, -0.4, 0.9], 1, 1),  # through 0
         ([1.0, 1.4 + 0.9j], 1, 1),  # closest point to 0 after the goal (u_c >= u_end)
+        ([3.0, 3.0, 1.4 + 0.9j], 1, 1),  # the same, shrinking by more than 1/sum(1/rho^2)
     ],
 )
 def test_T6_flow_time_matches_mpmath_ode(z0, a, b):
     with mp.workdps(25):
         t, _ = flow.flow_time(z0, a, b, dps=25)
-        a, b = mpmath.mpc(a), mpmath.mpc(b)
-
-        def rhs(_, z):
-            f = a * mpmath.fprod(z)
-            return [(b - f) * mpmath.conj(a * mpmath.fprod(z[:i] + z[i + 1 :])) for i in range(len(z))]
-
-        z_end = mpmath.odefun(rhs, 0, [mpmath.mpc(v) for v in z0])(t)
-        assert agreeing_digits(abs(b - a * mpmath.fprod(z_end)), abs(b) / 2) > 15
+        z_end = flow.gf_solution(z0, a, b)(t)
+        r_end = abs(mpmath.mpc(b) - mpmath.mpc(a) * mpmath.fprod(z_end))
+        assert agreeing_digits(r_end, abs(mpmath.mpc(b)) / 2) > 15
 
 
 def test_flow_time_lower_bound_and_large_depth():

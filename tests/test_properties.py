@@ -12,39 +12,17 @@ from mpmath import mp
 from strategies import Net, alphas, cn_nets, etas, nets
 
 from numerics import flow
+from numerics.experiments import c4_bound
 from numerics.precise import agreeing_digits, grad_norms
-from numerics.reference import gd_reference
+from numerics.reference import central_difference_gap, gd_reference, to_mpf
 from numerics.simulate import FourierGD, half_weights, random_filters, simulate_gd
 from theory.identities import layerwise_cn_output
-from theory.networks import cn_gradient, cn_loss, cn_output, network_output, plain_gradient, plain_loss
-
-
-def _mp(net: Net):
-    return (
-        [[mpmath.mpf(v) for v in row] for row in net.filters],
-        [mpmath.mpf(v) for v in net.x],
-        [mpmath.mpf(v) for v in net.y],
-    )
+from theory.networks import cn_gradient, cn_output, network_output, plain_gradient
 
 
 def _fd_gap(net: Net, normalized: bool) -> float:
-    """max |central difference - closed form| / max |closed form| at 40 digits."""
-    with mp.workdps(40):
-        C, X, Y = _mp(net)
-        loss = (
-            (lambda F: cn_loss(F, X, Y, sqrt=mpmath.sqrt)) if normalized else (lambda F: plain_loss(F, X, Y))
-        )
-        h = mpmath.mpf(10) ** -15
-        worst = mpmath.mpf(0)
-        for i in range(net.d):
-            g = cn_gradient(C, X, Y, i, sqrt=mpmath.sqrt) if normalized else plain_gradient(C, X, Y, i)
-            scale = max(abs(v) for v in g) or 1
-            for k in range(net.n):
-                up, dn = [list(r) for r in C], [list(r) for r in C]
-                up[i][k] += h
-                dn[i][k] -= h
-                worst = max(worst, abs((loss(up) - loss(dn)) / (2 * h) - g[k]) / scale)
-        return float(worst)
+    """max |central difference - closed form| / max |closed form| at 40 digits, step 1e-15."""
+    return float(central_difference_gap(net.filters, net.x, net.y, normalized, 40, mpmath.mpf(10) ** -15))
 
 
 @given(nets(max_n=6, max_d=3))
@@ -143,7 +121,7 @@ def test_C2_scale_invariance(net, alpha):
 def test_C2_euler_identity(net):
     # 60 digits: a nearly constant output (||Pz|| << ||z||) costs up to ~20 digits in h
     with mp.workdps(60):
-        C, X, Y = _mp(net)
+        C, X, Y = to_mpf(net.filters), to_mpf(net.x), to_mpf(net.y)
         for i in range(net.d):
             g = cn_gradient(C, X, Y, i, sqrt=mpmath.sqrt)
             dot = abs(mpmath.fsum(a * b for a, b in zip(g, C[i])))
@@ -162,8 +140,7 @@ def test_C3_norm_growth(net, eta):
 @given(cn_nets(min_n=3, max_d=5))
 def test_C4_gradient_bound(net):
     g = FourierGD(net.filters[None], net.x, net.y, True).grad_norms()[0]
-    mins = np.abs(np.fft.rfft(net.filters, axis=-1))[:, 1:].min(-1)
-    bound = net.n * np.linalg.norm(net.y - net.y.mean()) / mins
+    bound = c4_bound(net.filters, net.y)
     assert np.all(g <= bound * (1 + 1e-9))
 
 

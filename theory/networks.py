@@ -48,7 +48,7 @@ def residual(filters: Filters, x: Sequence[Any], y: Sequence[Any]) -> list[Any]:
 def plain_loss(filters: Filters, x: Sequence[Any], y: Sequence[Any]) -> Any:
     """L(C) = 1/2 ||y - f(C)||^2."""
     r = residual(filters, x, y)
-    return inner(r, r) * sympy.Rational(1, 2) if isinstance(r[0], sympy.Basic) else inner(r, r) / 2
+    return inner(r, r) / 2
 
 
 def plain_gradient(filters: Filters, x: Sequence[Any], y: Sequence[Any], i: int) -> list[Any]:
