@@ -43,22 +43,30 @@ def measured(
     tolerance: float,
     detail: str = "",
     digits: float | None = None,
+    values: dict[str, float | int] | None = None,
 ) -> Check:
     """A numeric comparison: passes when discrepancy <= tolerance (NaN never passes)."""
     ok = bool(np.isfinite(discrepancy) and discrepancy <= tolerance)
-    return Check(name, method, ok, detail, float(discrepancy), float(tolerance), digits)
+    return Check(name, method, ok, detail, float(discrepancy), float(tolerance), digits, dict(values or {}))
 
 
-def measurement(name: str, detail: str) -> Check:
+def measurement(name: str, detail: str, values: dict[str, float | int] | None = None) -> Check:
     """A measured number with no claim to test (C7, finite-depth rates): recorded with
-    method ``measurement``; it cannot fail and so never decides a claim's status."""
-    return Check(name, "measurement", True, detail)
+    method ``measurement`` and status ``measured``; it never decides a claim's status."""
+    return Check(name, "measurement", True, detail, values=dict(values or {}))
 
 
-def digits_check(name: str, method: str, digits: float, wanted: float, detail: str = "") -> Check:
+def digits_check(
+    name: str,
+    method: str,
+    digits: float,
+    wanted: float,
+    detail: str = "",
+    values: dict[str, float | int] | None = None,
+) -> Check:
     """Passes when at least ``wanted`` significant digits agree; discrepancy is 10^-digits."""
     disc = 10.0 ** (-digits) if math.isfinite(digits) else 0.0
-    return Check(name, method, digits >= wanted, detail, disc, 10.0 ** (-wanted), digits)
+    return Check(name, method, digits >= wanted, detail, disc, 10.0 ** (-wanted), digits, dict(values or {}))
 
 
 def mp_problem(n: int, d: int, seed: int):
