@@ -109,16 +109,17 @@ class _CNHead:
 
 
 def output_error(f_hat: np.ndarray, y_hat: np.ndarray, weights: np.ndarray, n: int, head: _CNHead | None):
-    """(loss, e_hat, g_gain, g_bias): loss and the DFT of dL/df for the plain or CN output.
+    """(loss, e_hat, g_gain, g_bias, s2): loss, the DFT of dL/df and, for CN, s^2 = ||Pz||^2.
 
-    Plain: e = -r. CN (C4): e = h = -(gain sqrt(n)/s)(P - û û^T) y, ĥ_0 = 0.
+    Plain: e = -r (s2 is None). CN (C4): e = h = -(gain sqrt(n)/s)(P - û û^T) y, ĥ_0 = 0.
     """
     if head is None:
         r = y_hat - f_hat
         loss = (weights * abs2(r)).sum(-1) / (2 * n)
-        return loss, -r, None, None
+        return loss, -r, None, None, None
     fz = f_hat[:, 1:]
-    s = np.sqrt((weights[1:] * abs2(fz)).sum(-1) / n)
+    s2 = (weights[1:] * abs2(fz)).sum(-1) / n
+    s = np.sqrt(s2)
     proj = (weights[1:] * (fz * np.conj(y_hat[1:])).real).sum(-1) / (n * s)
     rt = np.sqrt(n)
     o = np.empty_like(f_hat)
@@ -127,7 +128,16 @@ def output_error(f_hat: np.ndarray, y_hat: np.ndarray, weights: np.ndarray, n: i
     loss = (weights * abs2(y_hat - o)).sum(-1) / (2 * n)
     e = np.zeros_like(f_hat)
     e[:, 1:] = -(head.gain * rt / s)[:, None] * (y_hat[1:] - (proj / s)[:, None] * fz)
-    return loss, e, n * head.gain - rt * proj, n * head.bias - y_hat[0].real
+    return loss, e, n * head.gain - rt * proj, n * head.bias - y_hat[0].real, s2
+
+
+def underflowed(x_hat: np.ndarray, f_hat: np.ndarray, s2: np.ndarray | None) -> np.ndarray:
+    """Per trial: float64 cannot follow the run on. |f̂_w| < UNDERFLOW where x̂_w != 0, or
+    (CN) s^2 = ||Pz||^2 below the smallest normal float64 (then 1/s, hence the loss, is lost)."""
+    mask = underflow_mask(x_hat, f_hat)
+    if s2 is not None:
+        mask |= ~(s2 >= np.finfo(float).tiny)
+    return mask
 
 
 class FourierGD:
@@ -148,7 +158,7 @@ class FourierGD:
         self._eval()
 
     def _eval(self) -> None:
-        self.loss, self.e_hat, self.g_gain, self.g_bias = output_error(
+        self.loss, self.e_hat, self.g_gain, self.g_bias, self.s2 = output_error(
             self.f_hat, self.y_hat, self.weights, self.n, self.head
         )
         self.q = -self.e_hat * np.conj(self.f_hat)  # q = r̂ conj f̂ (plain), -ĥ conj f̂ (CN)
@@ -161,6 +171,8 @@ class FourierGD:
             self.loss[idx],
         )
         self.e_hat = self.e_hat[idx]
+        if self.s2 is not None:
+            self.s2 = self.s2[idx]
         if self.m is not None:
             self.m = self.m[idx]
         if self.head is not None:
@@ -225,14 +237,14 @@ class TimeGD:
         for i in range(d - 1, -1, -1):
             others[:, i] *= acc
             acc = acc * c_hat[:, i]
-        self.loss, self.e_hat, self.g_gain, self.g_bias = output_error(
+        self.loss, self.e_hat, self.g_gain, self.g_bias, self.s2 = output_error(
             self.f_hat, self.y_hat, self.weights, self.n, self.head
         )
         grad_hat = self.e_hat[:, None, :] * np.conj(others)  # DFT of e ⋆ u_i
         self.grad = np.fft.irfft(grad_hat, n=self.n, axis=-1) * self.mask
 
     def take(self, idx: np.ndarray) -> None:
-        for k in ("c", "v", "f_hat", "e_hat", "loss", "grad"):
+        for k in ("c", "v", "f_hat", "e_hat", "loss", "grad") + (("s2",) if self.s2 is not None else ()):
             setattr(self, k, getattr(self, k)[idx])
         if self.head is not None:
             self.head.take(idx)
@@ -277,9 +289,9 @@ def _validate(x, y, filters, eta, max_iter, tol, momentum, filter_length, method
         raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
     if filter_length is not None and not (isinstance(filter_length, int) and 1 <= filter_length <= n):
         raise ValueError(f"filter_length must be an integer in [1, n = {n}], got {filter_length!r}")
-    if method not in ("auto", "fourier", "time"):
-        raise ValueError(f"method must be 'auto', 'fourier' or 'time', got {method!r}")
-    if method == "fourier" and filter_length not in (None, n):
+    if method not in ("auto", "fourier", "fourier-numpy", "time"):
+        raise ValueError(f"method must be 'auto', 'fourier', 'fourier-numpy' or 'time', got {method!r}")
+    if method in ("fourier", "fourier-numpy") and filter_length not in (None, n):
         raise ValueError("method 'fourier' needs full-length filters (filter_length = n)")
     return f, x, y, tol
 
@@ -314,24 +326,66 @@ def simulate_gd(
     ``record`` keeps loss, per-layer gradient norms and filter norms at log-spaced steps
     (NaN after a trial has stopped). ``track_conditions`` (plain, Fourier path) records the
     largest tau and sigma of the GD version of T9 over each trial's run.
+
+    ``method``: "fourier" is the phase-free state run by the compiled loop of
+    ``numerics.compiled`` (the default for full-length filters), "fourier-numpy" the same
+    state in NumPy (``FourierGD``, the readable statement of the step), "time" GD on the
+    time-domain taps (the default for filters shorter than n). A start whose loss is not
+    finite (the output or the target overflows float64) raises ValueError; a CN start whose
+    ||Pz||^2 underflows is reported ``underflowed``.
     """
     f, x, y, tol = _validate(x, y, filters, eta, max_iter, tol, momentum, filter_length, method)
     trials, d, n = f.shape
     use_time = method == "time" or (method == "auto" and filter_length not in (None, n))
-    state = TimeGD(f, x, y, normalized, filter_length) if use_time else FourierGD(f, x, y, normalized)
+    with np.errstate(all="ignore"):
+        state = TimeGD(f, x, y, normalized, filter_length) if use_time else FourierGD(f, x, y, normalized)
     tol = np.broadcast_to(tol, (trials,)).astype(float)
     l0 = state.loss.copy()
+    bad = ~np.isfinite(l0) & ~underflowed(state.x_hat, state.f_hat, state.s2)
+    if bad.any():
+        t = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"the initial loss is not finite ({l0[t]}) in {int(bad.sum())} of {trials} trials (first: trial {t}): "
+            "the network output x̂·Πĉ or the target y overflows float64; rescale x, y or the filters"
+        )
+    rec_steps = log_steps(max_iter, record_points) if record else np.array([], int)
+    if use_time or method == "fourier-numpy":
+        out = _run_numpy(state, tol, l0, eta, momentum, max_iter, diverge_factor, rec_steps, track_conditions, progress)
+    else:
+        out = _run_compiled(state, tol, l0, eta, momentum, max_iter, diverge_factor, rec_steps, track_conditions, progress)
+    return out
+
+
+def _stop_codes(loss, tol, l0, under, diverge_factor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(converged, underflowed, diverged), exclusive and in this order of precedence.
+
+    Converged: loss <= tol l0 with tol > 0 (a NaN loss never is). Underflowed: float64
+    lost the run (``underflowed``). Diverged: the loss is not finite or > diverge_factor l0.
+    """
+    conv = (loss <= tol * l0) & (tol > 0)
+    under = under & ~conv
+    div = (~np.isfinite(loss) | (loss > diverge_factor * l0)) & ~conv & ~under
+    return conv, under, div
+
+
+def _new_record(rec_steps: np.ndarray, trials: int, d: int) -> dict[str, np.ndarray]:
+    rec = {"steps": rec_steps}
+    for k, shape in (("loss", (trials,)), ("grad_norms", (trials, d)), ("filter_norms", (trials, d))):
+        rec[k] = np.full((len(rec_steps),) + shape, np.nan)
+    return rec
+
+
+def _run_numpy(state, tol, l0, eta, momentum, max_iter, diverge_factor, rec_steps, track_conditions, progress):
+    """The batched NumPy loop: all active trials step together; finished ones leave."""
+    trials, d = len(l0), state.d
     iterations = np.full(trials, -1)
     converged = np.zeros(trials, bool)
     diverged = np.zeros(trials, bool)
-    underflowed = np.zeros(trials, bool)
+    underflowed_ = np.zeros(trials, bool)
     final = np.full(trials, np.nan)
     active = np.arange(trials)
-    rec_steps = log_steps(max_iter, record_points) if record else np.array([], int)
-    rec = {"steps": rec_steps} if record else None
-    if record:
-        for k, shape in (("loss", (trials,)), ("grad_norms", (trials, d)), ("filter_norms", (trials, d))):
-            rec[k] = np.full((len(rec_steps),) + shape, np.nan)
+    record = len(rec_steps) > 0
+    rec = _new_record(rec_steps, trials, d) if record else None
     max_tau = np.zeros(trials) if track_conditions else None
     max_sigma = np.zeros(trials) if track_conditions else None
     t0, last_print, k = time.perf_counter(), time.perf_counter(), 0
@@ -342,9 +396,9 @@ def simulate_gd(
             rec["loss"][j, active] = loss
             rec["grad_norms"][j, active] = state.grad_norms()
             rec["filter_norms"][j, active] = state.filter_norms()
-        done_conv = (loss <= tol[active] * l0[active]) & (tol[active] > 0)
-        done_div = ~np.isfinite(loss) | (loss > diverge_factor * l0[active])
-        done_under = underflow_mask(state.x_hat, state.f_hat) & ~done_conv & ~done_div
+        done_conv, done_under, done_div = _stop_codes(
+            loss, tol[active], l0[active], underflowed(state.x_hat, state.f_hat, state.s2), diverge_factor
+        )
         finished = done_conv | done_div | done_under
         if k == max_iter:
             finished[:] = True
@@ -352,8 +406,8 @@ def simulate_gd(
             ids = active[finished]
             converged[active[done_conv]] = True
             iterations[active[done_conv]] = k
-            diverged[active[done_div & ~done_conv]] = True
-            underflowed[active[done_under]] = True
+            diverged[active[done_div]] = True
+            underflowed_[active[done_under]] = True
             final[ids] = loss[finished]
             keep = ~finished
             active = active[keep]
@@ -378,7 +432,7 @@ def simulate_gd(
         iterations=iterations,
         converged=converged,
         diverged=diverged,
-        underflowed=underflowed,
+        underflowed=underflowed_,
         initial_loss=l0,
         final_loss=final,
         steps_run=k,
@@ -386,4 +440,54 @@ def simulate_gd(
         record=rec,
         max_tau=max_tau,
         max_sigma=max_sigma,
+        extra={"path": "fourier-numpy" if isinstance(state, FourierGD) else "time"},
+    )
+
+
+def _run_compiled(
+    state: FourierGD, tol, l0, eta, momentum, max_iter, diverge_factor, rec_steps, track_conditions, progress
+):
+    """Each trial runs alone in ``numerics.compiled.phase_free_gd`` until it stops."""
+    from numerics import compiled
+
+    trials, d = len(l0), state.d
+    live = np.abs(state.x_hat) > 0
+    rho2 = np.ascontiguousarray(state.rho2)
+    f_re, f_im = np.ascontiguousarray(state.f_hat.real), np.ascontiguousarray(state.f_hat.imag)
+    y_re, y_im = np.ascontiguousarray(state.y_hat.real), np.ascontiguousarray(state.y_hat.imag)
+    status = np.zeros(trials, np.int64)
+    iterations = np.full(trials, -1, np.int64)
+    final = np.full(trials, np.nan)
+    stop_step = np.zeros(trials, np.int64)
+    max_tau, max_sigma = np.zeros(trials), np.zeros(trials)
+    rec = _new_record(rec_steps, trials, d)
+    t0 = last_print = time.perf_counter()
+    chunk = trials if not progress else max(1, trials // 50)
+    for first in range(0, trials, chunk):
+        last = min(first + chunk, trials)
+        compiled.phase_free_gd(
+            rho2, f_re, f_im, live, y_re, y_im, state.weights, float(state.n), float(eta), float(momentum),
+            state.head is not None, tol, l0, float(diverge_factor), UNDERFLOW, int(max_iter),
+            bool(track_conditions), rec_steps.astype(np.int64), first, last,
+            status, iterations, final, stop_step, max_tau, max_sigma,
+            rec["loss"], rec["grad_norms"], rec["filter_norms"],
+        )  # fmt: skip
+        if progress and time.perf_counter() - last_print > 2:
+            last_print = time.perf_counter()
+            print(f"\r  {last} of {trials} trials finished", end="", file=sys.stderr)
+    if progress:
+        print(file=sys.stderr)
+    return GDResult(
+        iterations=iterations,
+        converged=status == compiled.CONVERGED,
+        diverged=status == compiled.DIVERGED,
+        underflowed=status == compiled.UNDERFLOWED,
+        initial_loss=l0,
+        final_loss=final,
+        steps_run=int(stop_step.max()),
+        seconds=time.perf_counter() - t0,
+        record=rec if len(rec_steps) else None,
+        max_tau=max_tau if track_conditions else None,
+        max_sigma=max_sigma if track_conditions else None,
+        extra={"path": "fourier"},
     )
