@@ -1,79 +1,277 @@
-"""Throughput of ``simulate_gd`` against a batched NumPy time-domain reference and PyTorch.
+"""Throughput of ``simulate_gd`` against a fused compiled loop, careful NumPy, and PyTorch.
 
-Prints layer-frequency updates per second (trials x d x n per step: every (layer,
-frequency) pair of every trial, w = 0..n-1) and the ratios, all measured in one run on
-the same filters and step size.
+An *update* is one (trial, layer, frequency) pair per GD step, w = 0..n-1: trials·d·n per
+step. ``run`` times, at each shape, the same plain GD (and CN for the simulator's paths):
+
+* ``fourier``: ``simulate_gd`` on the compiled phase-free path (``numerics.compiled``),
+  with its stopping rules and bookkeeping;
+* ``fused``: ``numerics.compiled.fused_plain_steps``, the plain phase-free step as one compiled loop over
+  step, trial, frequency and layer and nothing else: the machine's limit for this step;
+* ``fourier-numpy`` and ``time``: ``simulate_gd``'s NumPy paths (phase-free state, and
+  time-domain taps via FFT);
+* ``careful NumPy``: ``numpy_time_gd``, batched time-domain GD with FFT convolutions and
+  prefix/suffix products, what a careful NumPy user writes;
+* ``torch``: the same time-domain GD with PyTorch autograd, when torch is importable.
+
+Every repetition times each path once, in turn (A/B interleaved in one process, so a load
+change on a shared machine hits all paths alike), on the same filters and step size; the
+table shows medians over the repetitions. Steps per timing are calibrated so that one
+timing takes about ``--seconds``.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import platform
 import time
+from collections.abc import Callable
 
 import numpy as np
 
-from numerics.reference import gd_reference
-from numerics.simulate import random_filters, simulate_gd
+from numerics.simulate import FourierGD, random_filters, simulate_gd
 
 
-def _torch_seconds_per_step(x, y, filters, eta: float, steps: int) -> float | None:
-    """Plain-network GD with autograd (torch.fft convolutions), or None without torch."""
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(2)
+def fused_run(x: np.ndarray, y: np.ndarray, filters: np.ndarray, eta: float, steps: int) -> np.ndarray:
+    """The fused loop from the filters (setup included); returns the final f̂, (trials, n//2+1)."""
+    state = FourierGD(filters, x, y, False)
+    rho2 = np.ascontiguousarray(state.rho2.transpose(0, 2, 1))
+    f_re, f_im = np.ascontiguousarray(state.f_hat.real), np.ascontiguousarray(state.f_hat.imag)
+    y_re, y_im = np.ascontiguousarray(state.y_hat.real), np.ascontiguousarray(state.y_hat.imag)
+    from numerics.compiled import fused_plain_steps
+
+    fused_plain_steps(rho2, f_re, f_im, y_re, y_im, float(eta), int(steps))
+    return f_re + 1j * f_im
+
+
+def numpy_time_gd(x: np.ndarray, y: np.ndarray, filters: np.ndarray, eta: float, steps: int) -> np.ndarray:
+    """Plain GD on the taps, batched over trials with FFTs; returns the losses, (steps+1, trials).
+
+    Per step: ĉ = rfft(c); prefix P_i = x̂ Π_{j<i} ĉ_j and suffix S_i = Π_{j>i} ĉ_j by
+    cumulative products; f̂ = P_d ĉ_d; grad_i = irfft(-r̂ conj(P_i S_i)) (T1/T2); c -= eta grad.
+    """
+    c = np.array(filters, dtype=float)
+    trials, d, n = c.shape
+    x_hat, y_hat = np.fft.rfft(x), np.fft.rfft(y)
+    w = np.full(n // 2 + 1, 2.0)
+    w[0] = 1.0
+    if n % 2 == 0:
+        w[-1] = 1.0
+    ones = np.ones((trials, 1, n // 2 + 1), complex)
+    losses = []
+    for k in range(steps + 1):
+        c_hat = np.fft.rfft(c, axis=-1)
+        prefix = np.cumprod(np.concatenate([ones * x_hat, c_hat[:, :-1]], axis=1), axis=1)
+        suffix = np.cumprod(np.concatenate([ones, c_hat[:, :0:-1]], axis=1), axis=1)[:, ::-1]
+        r = y_hat - prefix[:, -1] * c_hat[:, -1]
+        losses.append((w * (r.real**2 + r.imag**2)).sum(-1) / (2 * n))
+        if k == steps:
+            break
+        c -= eta * np.fft.irfft(-r[:, None] * np.conj(prefix * suffix), n=n, axis=-1)
+    return np.array(losses)
+
+
+def torch_time_gd(x: np.ndarray, y: np.ndarray, filters: np.ndarray, eta: float, steps: int) -> None:
+    """Plain GD with PyTorch autograd (torch.fft convolutions, float64)."""
+    import torch
+
     c = torch.tensor(filters, dtype=torch.float64, requires_grad=True)
     xt, yt = torch.tensor(x), torch.tensor(y)
     n = filters.shape[-1]
-    t0 = time.perf_counter()
     for _ in range(steps):
         f = torch.fft.irfft(torch.fft.rfft(xt) * torch.prod(torch.fft.rfft(c, dim=-1), dim=1), n=n)
         loss = 0.5 * ((yt - f) ** 2).sum()
         (g,) = torch.autograd.grad(loss, c)
         with torch.no_grad():
             c -= eta * g
-    return (time.perf_counter() - t0) / steps
 
 
-def run_benchmark(
-    n: int = 64, depth: int = 20, trials: int = 256, steps: int = 200, ref_steps: int = 5, eta: float = 1e-3
-) -> dict:
+def _torch_available() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def machine() -> dict[str, str]:
+    """CPU model, cores, load, Python and library versions."""
+    import numba
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    info = {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+    }
+    if _torch_available():
+        import torch
+
+        info["torch"] = torch.__version__
+    return info
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def problem(n: int, depth: int, trials: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
-    x, y = rng.normal(0, 1 / np.sqrt(n), n), rng.normal(size=n)
-    filters = random_filters(trials, depth, n, seed=1)
-    units = trials * depth * n
-    rows = {}
-    for normalized in (False, True):
-        res = simulate_gd(x, y, filters, eta=eta, normalized=normalized, max_iter=steps, tol=0)
-        if res.diverged.any() or res.underflowed.any():
-            print(
-                f"warning: {int(res.diverged.sum())} diverged trials left the batch; timing covers fewer trials"
+    return rng.normal(0, 1 / np.sqrt(n), n), rng.normal(size=n), random_filters(trials, depth, n, seed=1)
+
+
+def _paths(x, y, filters, eta: float) -> dict[str, tuple[Callable[[int], object], float]]:
+    """name -> (run `steps` steps, relative cost per step used to scale the steps)."""
+
+    def sim(method: str, normalized: bool):
+        def go(steps: int):
+            res = simulate_gd(
+                x, y, filters, eta=eta, normalized=normalized, max_iter=steps, tol=0, method=method
             )
-        fourier = res.seconds / steps
-        t0 = time.perf_counter()
-        simulate_gd(
-            x, y, filters, eta=eta, normalized=normalized, max_iter=max(steps // 10, 1), tol=0, method="time"
-        )
-        fft_time = (time.perf_counter() - t0) / max(steps // 10, 1)
-        t0 = time.perf_counter()
-        gd_reference(x, y, filters, eta=eta, steps=ref_steps, normalized=normalized)
-        ref = (time.perf_counter() - t0) / ref_steps
-        rows["cn" if normalized else "plain"] = (fourier, fft_time, ref)
-    torch_s = _torch_seconds_per_step(x, y, filters, eta, ref_steps * 4)
-    print(f"n={n}, d={depth}, trials={trials}; layer-frequency updates per step = {units}")
-    print(f"{'network':<6} {'method':<28} {'s/step':>10} {'updates/s':>11} {'speed-up vs reference':>22}")
-    for name, (fourier, fft_time, ref) in rows.items():
-        for label, sec in (
-            ("phase-free Fourier (ours)", fourier),
-            ("time-domain via FFT (ours)", fft_time),
-            ("NumPy circulant reference", ref),
-        ):
-            print(f"{name:<6} {label:<28} {sec:>10.3e} {units / sec:>11.3e} {ref / sec:>21.1f}x")
-        if name == "plain" and torch_s is not None:
-            print(
-                f"{name:<6} {'PyTorch autograd (FFT)':<28} {torch_s:>10.3e} {units / torch_s:>11.3e} {ref / torch_s:>21.1f}x"
+            if res.diverged.any() or res.underflowed.any():
+                raise RuntimeError(f"bench: {method} stopped early; lower eta")
+            return res
+
+        return go
+
+    paths = {
+        "plain fourier": (sim("fourier", False), 1.0),
+        "plain fused loop": (lambda s: fused_run(x, y, filters, eta, s), 1.0),
+        "plain fourier-numpy": (sim("fourier-numpy", False), 10.0),
+        "plain time (FFT)": (sim("time", False), 30.0),
+        "plain careful NumPy": (lambda s: numpy_time_gd(x, y, filters, eta, s), 30.0),
+        "CN fourier": (sim("fourier", True), 1.0),
+        "CN fourier-numpy": (sim("fourier-numpy", True), 10.0),
+    }
+    if _torch_available():
+        paths["plain torch autograd"] = (lambda s: torch_time_gd(x, y, filters, eta, s), 100.0)
+    return paths
+
+
+def measure(n: int, depth: int, trials: int, eta: float, repeats: int, seconds: float) -> dict[str, float]:
+    """Median seconds per step of every path at one shape, A/B interleaved over ``repeats``."""
+    x, y, filters = problem(n, depth, trials)
+    paths = _paths(x, y, filters, eta)
+    fourier = paths["plain fourier"][0]
+    fourier(2)  # compile or load the kernels
+    fused_run(x, y, filters, eta, 2)
+    t0 = time.perf_counter()
+    fourier(200)
+    per_step = max((time.perf_counter() - t0) / 200, 1e-9)
+    steps = {name: max(2, int(seconds / (per_step * cost))) for name, (_, cost) in paths.items()}
+    times: dict[str, list[float]] = {name: [] for name in paths}
+    for _ in range(repeats):
+        for name, (go, _) in paths.items():
+            t0 = time.perf_counter()
+            go(steps[name])
+            times[name].append((time.perf_counter() - t0) / steps[name])
+    return {name: float(np.median(v)) for name, v in times.items()}
+
+
+def parse_shapes(text: str) -> list[tuple[int, int, int]]:
+    """'16:12:16,16:4:64' -> [(n, d, trials), ...]."""
+    out = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        try:
+            n, d, t = (int(v) for v in part.split(":"))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected n:d:trials[,n:d:trials...], got {part!r}") from None
+        if not (2 <= n <= 4096 and 1 <= d <= 10**4 and 1 <= t <= 10**6):
+            raise argparse.ArgumentTypeError(
+                f"need 2 <= n <= 4096, 1 <= d <= 1e4, 1 <= trials <= 1e6: {part!r}"
             )
-            print(f"{'':<6} ours vs PyTorch: {torch_s / fourier:.1f}x")
-    if torch_s is None:
-        print("PyTorch not installed: pip install '.[bench]' (or torch) to add the autograd reference")
-    return {"rows": rows, "torch": torch_s, "units": units}
+        out.append((n, d, t))
+    return out
+
+
+def _int_in(lo: int, hi: int):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"must be an integer in [{lo}, {hi}], got {v}")
+        return v
+
+    return parse
+
+
+def _float_in(lo: float, hi: float):
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not lo < v <= hi:
+            raise argparse.ArgumentTypeError(f"must be a number in ({lo}, {hi}], got {text}")
+        return v
+
+    return parse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``proofs_check bench``."""
+    parser.add_argument("--n", type=_int_in(2, 4096), default=64, help="signal length of the main shape (64)")
+    parser.add_argument("--depth", type=_int_in(1, 10**4), default=20, help="depth of the main shape (20)")
+    parser.add_argument(
+        "--trials", type=_int_in(1, 10**6), default=256, help="trials of the main shape (256)"
+    )
+    parser.add_argument(
+        "--small",
+        type=parse_shapes,
+        default=[(16, 12, 16), (16, 4, 64)],
+        metavar="n:d:trials,...",
+        help="further shapes, the small batches of sweeps (default 16:12:16,16:4:64; '' for none)",
+    )
+    parser.add_argument(
+        "--repeats", type=_int_in(1, 100), default=3, help="interleaved repetitions; medians are shown (3)"
+    )
+    parser.add_argument(
+        "--seconds", type=_float_in(0.0, 60.0), default=0.3, help="target seconds per timing (0.3)"
+    )
+    parser.add_argument("--eta", type=_float_in(0.0, 1.0), default=1e-3, help="step size (1e-3)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the machine, a table per shape, and the two ratios of issue 14."""
+    info = machine()
+    print("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
+    print(f"load average before: {_load()} (the machine may be shared: ratios are A/B interleaved)")
+    print(
+        f"medians of {args.repeats} interleaved repetitions, ~{args.seconds:g} s per timing, eta = {args.eta:g}"
+    )
+    shapes = list(args.small) + [(args.n, args.depth, args.trials)]
+    summary = []
+    for n, d, trials in shapes:
+        sec = measure(n, d, trials, args.eta, args.repeats, args.seconds)
+        units = trials * d * n
+        base = sec["plain fourier"]
+        print(f"\nn = {n}, d = {d}, trials = {trials}: {units} updates per step")
+        print(f"  {'path':<22} {'s/step':>10} {'updates/s':>10} {'time / fourier':>15}")
+        for name, s in sec.items():
+            print(f"  {name:<22} {s:>10.3e} {units / s:>10.3e} {s / base:>14.2f}x")
+        summary.append((n, d, trials, base / sec["plain fused loop"], sec["plain careful NumPy"] / base, sec))
+    print("\nratios (plain network):")
+    print(f"  {'shape n:d:trials':<18} {'fourier / fused loop':>21} {'careful NumPy / fourier':>24}", end="")
+    torch = _torch_available()
+    print(f" {'torch / fourier':>16}" if torch else "")
+    for n, d, trials, fused, careful, sec in summary:
+        line = f"  {f'{n}:{d}:{trials}':<18} {fused:>20.2f}x {careful:>23.1f}x"
+        if torch:
+            line += f" {sec['plain torch autograd'] / sec['plain fourier']:>15.1f}x"
+        print(line)
+    if not torch:
+        print("  PyTorch not importable: pip install '.[bench]' (or torch) adds the autograd ratio")
+    print(f"load average after: {_load()}")
+    return 0

@@ -33,53 +33,27 @@ from numba import njit
 RUNNING, CONVERGED, DIVERGED, UNDERFLOWED = 0, 1, 2, 3
 
 
-@njit(cache=True)
-def _evaluate(fr, fi, y_re, y_im, weights, n, normalized, gain, bias, er, ei, qr, qi, out):
-    """Loss, e = dL/df̂ and q = -e conj(f̂) for the current f̂ (as ``simulate.output_error``).
+@njit(cache=True, error_model="numpy")
+def _error(w, fr, fi, y_re, y_im, normalized, a, p):
+    """(e_w, q_w) at one frequency, as real and imaginary parts: e = dL/df̂ and q = -e conj(f̂).
 
-    Writes er, ei, qr, qi in place; returns (loss, s^2, dL/dgain, dL/dbias) in ``out``.
-    Plain: e = -r. CN (C4): e = -(gain sqrt(n)/s)(ŷ - (proj/s) f̂) for w >= 1, e_0 = 0.
+    Plain: e = -r = -(ŷ - f̂). CN (C4): e = h = -a (ŷ - p f̂) with a = gain sqrt(n)/s,
+    p = proj/s, and h_0 = 0.
     """
-    F = fr.shape[0]
-    if not normalized:
-        loss = 0.0
-        for w in range(F):
-            rr, ri = y_re[w] - fr[w], y_im[w] - fi[w]
-            loss += weights[w] * (rr * rr + ri * ri)
-            er[w], ei[w] = -rr, -ri
-            qr[w] = rr * fr[w] + ri * fi[w]
-            qi[w] = ri * fr[w] - rr * fi[w]
-        out[0], out[1], out[2], out[3] = loss / (2 * n), math.nan, 0.0, 0.0
-        return
-    s2, pr = 0.0, 0.0
-    for w in range(1, F):
-        s2 += weights[w] * (fr[w] * fr[w] + fi[w] * fi[w])
-        pr += weights[w] * (fr[w] * y_re[w] + fi[w] * y_im[w])
-    s2 /= n
-    s = math.sqrt(s2)
-    proj = pr / (n * s)
-    rt = math.sqrt(n)
-    a = gain * rt / s
-    p = proj / s
-    o0 = n * bias
-    loss = weights[0] * ((y_re[0] - o0) ** 2 + y_im[0] ** 2)
-    er[0], ei[0], qr[0], qi[0] = 0.0, 0.0, 0.0, 0.0
-    for w in range(1, F):
-        dr, di = y_re[w] - a * fr[w], y_im[w] - a * fi[w]
-        loss += weights[w] * (dr * dr + di * di)
-        hr, hi = -a * (y_re[w] - p * fr[w]), -a * (y_im[w] - p * fi[w])
-        er[w], ei[w] = hr, hi
-        qr[w] = -(hr * fr[w] + hi * fi[w])
-        qi[w] = -(hi * fr[w] - hr * fi[w])
-    out[0], out[1] = loss / (2 * n), s2
-    out[2], out[3] = n * gain - rt * proj, n * bias - y_re[0]
+    if normalized:
+        if w == 0:
+            return 0.0, 0.0, 0.0, 0.0
+        er, ei = -a * (y_re[w] - p * fr), -a * (y_im[w] - p * fi)
+    else:
+        er, ei = -(y_re[w] - fr), -(y_im[w] - fi)
+    return er, ei, -(er * fr + ei * fi), er * fi - ei * fr
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def phase_free_gd(
     rho2,
-    f_re,
-    f_im,
+    f_hat_re,
+    f_hat_im,
     live,
     y_re,
     y_im,
@@ -107,94 +81,140 @@ def phase_free_gd(
     rec_grad,
     rec_norm,
 ):
-    """Run trials first..last-1 of the phase-free GD, each until it stops; fills the outputs.
+    """Run trials first..last-1 of the phase-free GD, each until it stops; fill the outputs.
 
-    rho2 (trials, d, F) and f_re, f_im (trials, F) are updated in place. A trial stops at
-    the first step k with loss_k <= tol_t l0_t (tol_t > 0: CONVERGED, iterations = k), else
-    when float64 cannot follow it (|f̂_w| < underflow where x̂_w != 0, or for CN
-    s^2 = ||Pz||^2/... below the smallest normal number: UNDERFLOWED), else when the loss is
-    not finite or exceeds diverge_factor l0_t (DIVERGED), else at k = max_iter (RUNNING).
+    Inputs: rho2 (trials, F, d) and f̂ (trials, F) at the start (not modified). A trial stops
+    at the first step k with loss_k <= tol_t l0_t (tol_t > 0: CONVERGED, iterations = k),
+    else when float64 cannot follow it (|f̂_w| < underflow where x̂_w != 0, or for CN
+    s^2 = ||Pz||^2 below the smallest normal number: UNDERFLOWED), else when the loss is not
+    finite or exceeds diverge_factor l0_t (DIVERGED), else at k = max_iter (RUNNING).
     With ``track``: the largest tau = eta |f̂|^2 S and sigma = eta |e||f̂| S (S = sum_i
     1/rho2_i) over the steps taken (T9 for GD). With rec_steps non-empty: loss, per-layer
     gradient norms and filter norms at those steps.
+
+    One pass over (frequency, layer) per step: at each w it evaluates loss_k's term and
+    q_w from f̂_w(k), then steps the layers to k+1. The stopping rule reads loss_k after
+    the pass; a trial that stops discards that last, speculative step.
     """
-    trials, d, F = rho2.shape
+    trials, F, d = rho2.shape
+    r2s = np.empty((F, d))
     fr, fi = np.empty(F), np.empty(F)
-    er, ei, qr, qi = np.empty(F), np.empty(F), np.empty(F), np.empty(F)
-    mr, mi = np.zeros((d, F)), np.zeros((d, F))
-    out = np.empty(4)
+    mr, mi = np.empty((F, d)), np.empty((F, d))
     tiny = np.finfo(np.float64).tiny
+    rt = math.sqrt(n)
     n_rec = rec_steps.shape[0]
     for t in range(first, last):
-        for w in range(F):
-            fr[w], fi[w] = f_re[t, w], f_im[t, w]
+        r2s[:, :] = rho2[t]
+        fr[:] = f_hat_re[t]
+        fi[:] = f_hat_im[t]
         mr[:, :] = 0.0
         mi[:, :] = 0.0
         gain, bias, v_gain, v_bias = 1.0, 0.0, 0.0, 0.0
-        _evaluate(fr, fi, y_re, y_im, weights, n, normalized, gain, bias, er, ei, qr, qi, out)
-        j = 0
-        k = 0
+        s2, pr = 0.0, 0.0  # CN: n ||Pz||^2 and n <Pz, y> of the current f̂
+        if normalized:
+            for w in range(1, F):
+                s2 += weights[w] * (fr[w] * fr[w] + fi[w] * fi[w])
+                pr += weights[w] * (fr[w] * y_re[w] + fi[w] * y_im[w])
+        j, k = 0, 0
         while True:
-            loss = out[0]
-            if j < n_rec and rec_steps[j] == k:
-                rec_loss[j, t] = loss
+            a, p, proj = 0.0, 0.0, 0.0
+            if normalized:
+                s2 /= n
+                s = math.sqrt(s2)
+                proj = pr / (n * s)
+                a, p = gain * rt / s, proj / s
+            if j < n_rec and rec_steps[j] == k:  # the record at step k
                 for i in range(d):
                     g2, c2 = 0.0, 0.0
                     for w in range(F):
-                        g2 += weights[w] * (qr[w] * qr[w] + qi[w] * qi[w]) / rho2[t, i, w]
-                        c2 += weights[w] * rho2[t, i, w]
+                        _, _, q_r, q_i = _error(w, fr[w], fi[w], y_re, y_im, normalized, a, p)
+                        g2 += weights[w] * (q_r * q_r + q_i * q_i) / r2s[w, i]
+                        c2 += weights[w] * r2s[w, i]
                     rec_grad[j, t, i] = math.sqrt(g2 / n)
                     rec_norm[j, t, i] = math.sqrt(c2 / n)
+            tau, sigma = 0.0, 0.0
+            if track:  # T9's conditions at step k
+                for w in range(F):
+                    e_r, e_i, _, _ = _error(w, fr[w], fi[w], y_re, y_im, normalized, a, p)
+                    S = 0.0
+                    for i in range(d):
+                        S += 1.0 / r2s[w, i]
+                    fa = math.hypot(fr[w], fi[w])
+                    tau = max(tau, eta * fa**2 * S)
+                    sigma = max(sigma, eta * math.hypot(e_r, e_i) * fa * S)
+            # one pass: loss_k, underflow at k, and the multiplicative step (T3/C5) to k+1
+            loss, small, s2_next, pr_next = 0.0, False, 0.0, 0.0
+            for w in range(F):
+                f_r, f_i = fr[w], fi[w]
+                _, _, q_r, q_i = _error(w, f_r, f_i, y_re, y_im, normalized, a, p)
+                if normalized and w == 0:
+                    loss += weights[0] * ((y_re[0] - n * bias) ** 2 + y_im[0] ** 2)
+                else:
+                    o_r, o_i = (a * f_r, a * f_i) if normalized else (f_r, f_i)
+                    loss += weights[w] * ((y_re[w] - o_r) ** 2 + (y_im[w] - o_i) ** 2)
+                if live[w] and abs(f_r) < underflow and abs(f_i) < underflow:
+                    small = small or math.hypot(f_r, f_i) < underflow
+                for i in range(d):  # layers in order 1..d, as FourierGD.step
+                    r2 = r2s[w, i]
+                    gr = 1.0 + eta * q_r / r2
+                    gi = eta * q_i / r2
+                    if mu != 0.0:
+                        gr += mu * mr[w, i]
+                        gi += mu * mi[w, i]
+                        ratio = complex(gr - 1.0, gi) / complex(gr, gi)
+                        mr[w, i], mi[w, i] = ratio.real, ratio.imag
+                    r2s[w, i] = r2 * (gr * gr + gi * gi)
+                    f_r, f_i = f_r * gr - f_i * gi, f_r * gi + f_i * gr
+                fr[w], fi[w] = f_r, f_i
+                if normalized and w > 0:
+                    s2_next += weights[w] * (f_r * f_r + f_i * f_i)
+                    pr_next += weights[w] * (f_r * y_re[w] + f_i * y_im[w])
+            loss /= 2 * n
+            if j < n_rec and rec_steps[j] == k:
+                rec_loss[j, t] = loss
                 j += 1
-            # stopping rules, in this order: converged, underflowed, diverged, out of steps
+            # stopping rules at step k, in this order: converged, underflowed, diverged, out of steps
             code = RUNNING
             if tol[t] > 0 and loss <= tol[t] * l0[t]:
                 code = CONVERGED
-            else:
-                under = normalized and not out[1] >= tiny
-                for w in range(F):
-                    a_r, a_i = abs(fr[w]), abs(fi[w])
-                    if live[w] and a_r < underflow and a_i < underflow and math.hypot(a_r, a_i) < underflow:
-                        under = True
-                if under:
-                    code = UNDERFLOWED
-                elif not math.isfinite(loss) or loss > diverge_factor * l0[t]:
-                    code = DIVERGED
+            elif small or (normalized and not s2 >= tiny):
+                code = UNDERFLOWED
+            elif not math.isfinite(loss) or loss > diverge_factor * l0[t]:
+                code = DIVERGED
             if code != RUNNING or k == max_iter:
                 status[t], final_loss[t], stop_step[t] = code, loss, k
                 iterations[t] = k if code == CONVERGED else -1
                 break
             if track:
-                tau, sigma = 0.0, 0.0
-                for w in range(F):
-                    s = 0.0
-                    for i in range(d):
-                        s += 1.0 / rho2[t, i, w]
-                    fa = math.hypot(fr[w], fi[w])
-                    tau = max(tau, eta * fa**2 * s)
-                    sigma = max(sigma, eta * math.hypot(er[w], ei[w]) * fa * s)
                 max_tau[t] = max(max_tau[t], tau)
                 max_sigma[t] = max(max_sigma[t], sigma)
-            # the multiplicative step (T3/C5), layers in order 1..d
-            for i in range(d):
-                for w in range(F):
-                    r2 = rho2[t, i, w]
-                    gr = 1.0 + eta * qr[w] / r2
-                    gi = eta * qi[w] / r2
-                    if mu != 0.0:
-                        gr += mu * mr[i, w]
-                        gi += mu * mi[i, w]
-                        ratio = complex(gr - 1.0, gi) / complex(gr, gi)
-                        mr[i, w], mi[i, w] = ratio.real, ratio.imag
-                    rho2[t, i, w] = r2 * (gr * gr + gi * gi)
-                    a_r = fr[w] * gr - fi[w] * gi
-                    fi[w] = fr[w] * gi + fi[w] * gr
-                    fr[w] = a_r
-            if normalized:
-                v_gain = mu * v_gain - eta * out[2]
-                v_bias = mu * v_bias - eta * out[3]
+            if normalized:  # the output gain and bias, by the same (momentum) GD
+                v_gain = mu * v_gain - eta * (n * gain - rt * proj)
+                v_bias = mu * v_bias - eta * (n * bias - y_re[0])
                 gain, bias = gain + v_gain, bias + v_bias
-            _evaluate(fr, fi, y_re, y_im, weights, n, normalized, gain, bias, er, ei, qr, qi, out)
+            s2, pr = s2_next, pr_next
             k += 1
-        for w in range(F):
-            f_re[t, w], f_im[t, w] = fr[w], fi[w]
+
+
+@njit(cache=True, error_model="numpy")
+def fused_plain_steps(rho2, f_re, f_im, y_re, y_im, eta, steps):
+    """``steps`` plain phase-free GD steps (T3) in place; rho2 (trials, F, d), f (trials, F).
+
+    The benchmark's yardstick for ``phase_free_gd`` (``numerics.bench``), one loop over
+    step, trial, frequency and layer and nothing else: q_w = r̂_w conj(f̂_w), g_{i,w} = 1 + eta q_w/rho2_{i,w}, rho2 <- rho2|g|^2, f̂_w <- f̂_w Π_i g_{i,w}:
+    no loss, no stopping rule, no momentum.
+    """
+    trials, F, d = rho2.shape
+    for _ in range(steps):
+        for t in range(trials):
+            for w in range(F):
+                fr, fi = f_re[t, w], f_im[t, w]
+                rr, ri = y_re[w] - fr, y_im[w] - fi
+                qr, qi = rr * fr + ri * fi, ri * fr - rr * fi
+                for i in range(d):
+                    r2 = rho2[t, w, i]
+                    gr = 1.0 + eta * qr / r2
+                    gi = eta * qi / r2
+                    rho2[t, w, i] = r2 * (gr * gr + gi * gi)
+                    fr, fi = fr * gr - fi * gi, fr * gi + fi * gr
+                f_re[t, w], f_im[t, w] = fr, fi

@@ -350,9 +350,13 @@ def simulate_gd(
         )
     rec_steps = log_steps(max_iter, record_points) if record else np.array([], int)
     if use_time or method == "fourier-numpy":
-        out = _run_numpy(state, tol, l0, eta, momentum, max_iter, diverge_factor, rec_steps, track_conditions, progress)
+        out = _run_numpy(
+            state, tol, l0, eta, momentum, max_iter, diverge_factor, rec_steps, track_conditions, progress
+        )
     else:
-        out = _run_compiled(state, tol, l0, eta, momentum, max_iter, diverge_factor, rec_steps, track_conditions, progress)
+        out = _run_compiled(
+            state, tol, l0, eta, momentum, max_iter, diverge_factor, rec_steps, track_conditions, progress
+        )
     return out
 
 
@@ -375,7 +379,9 @@ def _new_record(rec_steps: np.ndarray, trials: int, d: int) -> dict[str, np.ndar
     return rec
 
 
-def _run_numpy(state, tol, l0, eta, momentum, max_iter, diverge_factor, rec_steps, track_conditions, progress):
+def _run_numpy(
+    state, tol, l0, eta, momentum, max_iter, diverge_factor, rec_steps, track_conditions, progress
+):
     """The batched NumPy loop: all active trials step together; finished ones leave."""
     trials, d = len(l0), state.d
     iterations = np.full(trials, -1)
@@ -452,7 +458,7 @@ def _run_compiled(
 
     trials, d = len(l0), state.d
     live = np.abs(state.x_hat) > 0
-    rho2 = np.ascontiguousarray(state.rho2)
+    rho2 = np.ascontiguousarray(state.rho2.transpose(0, 2, 1))  # (trials, F, d)
     f_re, f_im = np.ascontiguousarray(state.f_hat.real), np.ascontiguousarray(state.f_hat.imag)
     y_re, y_im = np.ascontiguousarray(state.y_hat.real), np.ascontiguousarray(state.y_hat.imag)
     status = np.zeros(trials, np.int64)

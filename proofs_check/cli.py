@@ -187,11 +187,9 @@ def build_parser() -> Parser:
     b = sub.add_parser(
         "bench", help="throughput of the simulator against references", epilog=EXAMPLES["bench"]
     )
-    b.add_argument("--n", type=_int_in(2, 4096), default=64)
-    b.add_argument("--depth", type=_int_in(1, 10**4), default=20)
-    b.add_argument("--trials", type=_int_in(1, 10**6), default=256)
-    b.add_argument("--steps", type=_int_in(1, 10**6), default=200, help="steps timed for the simulator")
-    b.add_argument("--ref-steps", type=_int_in(1, 10**4), default=5, help="steps timed for the references")
+    from numerics.bench import add_arguments
+
+    add_arguments(b)
     return p
 
 
@@ -283,10 +281,9 @@ def cmd_simulate(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from numerics.bench import run_benchmark
+    from numerics.bench import run
 
-    run_benchmark(args.n, args.depth, args.trials, args.steps, args.ref_steps)
-    return 0
+    return run(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
