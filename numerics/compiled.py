@@ -86,8 +86,9 @@ def phase_free_gd(
     Inputs: rho2 (trials, F, d) and f̂ (trials, F) at the start (not modified). A trial stops
     at the first step k with loss_k <= tol_t l0_t (tol_t > 0: CONVERGED, iterations = k),
     else when float64 cannot follow it (|f̂_w| < underflow where x̂_w != 0, or for CN
-    s^2 = ||Pz||^2 below the smallest normal number: UNDERFLOWED), else when the loss is not
-    finite or exceeds diverge_factor l0_t (DIVERGED), else at k = max_iter (RUNNING).
+    s^2 = ||Pz||^2 below the smallest normal number: UNDERFLOWED), else when the loss (or for
+    CN s^2) is not finite or the loss exceeds diverge_factor l0_t (DIVERGED), else at
+    k = max_iter (RUNNING).
     With ``track``: the largest tau = eta |f̂|^2 S and sigma = eta |e||f̂| S (S = sum_i
     1/rho2_i) over the steps taken (T9 for GD). With rec_steps non-empty: loss, per-layer
     gradient norms and filter norms at those steps.
@@ -177,9 +178,13 @@ def phase_free_gd(
             code = RUNNING
             if tol[t] > 0 and loss <= tol[t] * l0[t]:
                 code = CONVERGED
-            elif small or (normalized and not s2 >= tiny):
+            elif small or (normalized and s2 < tiny):
                 code = UNDERFLOWED
-            elif not math.isfinite(loss) or loss > diverge_factor * l0[t]:
+            elif (
+                not math.isfinite(loss)
+                or (normalized and not math.isfinite(s2))
+                or loss > diverge_factor * l0[t]
+            ):
                 code = DIVERGED
             if code != RUNNING or k == max_iter:
                 status[t], final_loss[t], stop_step[t] = code, loss, k

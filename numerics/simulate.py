@@ -71,9 +71,15 @@ def random_filters(
     return c
 
 
-@dataclass
+@dataclass(repr=False)
 class GDResult:
-    """Per-trial outcome of ``simulate_gd``; ``iterations`` is -1 where not converged."""
+    """Per-trial outcome of ``simulate_gd``; ``iterations`` is -1 where not converged.
+
+    Its repr is a summary, e.g.::
+
+        GDResult(16 trials: 12 converged, 0 diverged, 1 underflowed, 3 still running;
+                 median iterations of the converged 1311; 10000 steps, 0.21 s, path 'fourier')
+    """
 
     iterations: np.ndarray
     converged: np.ndarray
@@ -87,6 +93,18 @@ class GDResult:
     max_tau: np.ndarray | None = None
     max_sigma: np.ndarray | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        trials = len(self.converged)
+        conv, div, under = (int(a.sum()) for a in (self.converged, self.diverged, self.underflowed))
+        median = f"{float(np.median(self.iterations[self.converged])):g}" if conv else "-"
+        path = f", path {self.extra['path']!r}" if "path" in self.extra else ""
+        return (
+            f"GDResult({trials} trials: {conv} converged, {div} diverged, {under} underflowed, "
+            f"{trials - conv - div - under} still running;\n"
+            f"         median iterations of the converged {median}; "
+            f"{self.steps_run} steps, {self.seconds:.3g} s{path})"
+        )
 
 
 # ----------------------------------------------------------------------------- states
@@ -131,12 +149,21 @@ def output_error(f_hat: np.ndarray, y_hat: np.ndarray, weights: np.ndarray, n: i
     return loss, e, n * head.gain - rt * proj, n * head.bias - y_hat[0].real, s2
 
 
+def overflowed(loss: np.ndarray, s2: np.ndarray | None) -> np.ndarray:
+    """Per trial: the loss, or (CN) s^2 = ||Pz||^2, is not finite. With s^2 = inf the CN
+    output gain/s is 0 and the loss a wrong finite number, so s^2 is checked too."""
+    over = ~np.isfinite(loss)
+    if s2 is not None:
+        over |= ~np.isfinite(s2)
+    return over
+
+
 def underflowed(x_hat: np.ndarray, f_hat: np.ndarray, s2: np.ndarray | None) -> np.ndarray:
     """Per trial: float64 cannot follow the run on. |f̂_w| < UNDERFLOW where x̂_w != 0, or
     (CN) s^2 = ||Pz||^2 below the smallest normal float64 (then 1/s, hence the loss, is lost)."""
     mask = underflow_mask(x_hat, f_hat)
     if s2 is not None:
-        mask |= ~(s2 >= np.finfo(float).tiny)
+        mask |= s2 < np.finfo(float).tiny  # NaN (an overflow) is not an underflow
     return mask
 
 
@@ -336,17 +363,20 @@ def simulate_gd(
     """
     f, x, y, tol = _validate(x, y, filters, eta, max_iter, tol, momentum, filter_length, method)
     trials, d, n = f.shape
+    if normalized and not np.any(np.abs(np.fft.rfft(x)[1:]) > 0):
+        raise ValueError("x is constant: with CN the centered output Pz is 0 for every filter (0/0)")
     use_time = method == "time" or (method == "auto" and filter_length not in (None, n))
     with np.errstate(all="ignore"):
         state = TimeGD(f, x, y, normalized, filter_length) if use_time else FourierGD(f, x, y, normalized)
     tol = np.broadcast_to(tol, (trials,)).astype(float)
     l0 = state.loss.copy()
-    bad = ~np.isfinite(l0) & ~underflowed(state.x_hat, state.f_hat, state.s2)
+    bad = overflowed(state.loss, state.s2) & ~underflowed(state.x_hat, state.f_hat, state.s2)
     if bad.any():
         t = int(np.flatnonzero(bad)[0])
         raise ValueError(
             f"the initial loss is not finite ({l0[t]}) in {int(bad.sum())} of {trials} trials (first: trial {t}): "
-            "the network output x̂·Πĉ or the target y overflows float64; rescale x, y or the filters"
+            "the network output x̂·Πĉ (or ||Pz||^2 with CN) or the target y overflows float64; "
+            "rescale x, y or the filters"
         )
     rec_steps = log_steps(max_iter, record_points) if record else np.array([], int)
     if use_time or method == "fourier-numpy":
@@ -360,15 +390,16 @@ def simulate_gd(
     return out
 
 
-def _stop_codes(loss, tol, l0, under, diverge_factor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _stop_codes(loss, tol, l0, under, over, diverge_factor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(converged, underflowed, diverged), exclusive and in this order of precedence.
 
     Converged: loss <= tol l0 with tol > 0 (a NaN loss never is). Underflowed: float64
-    lost the run (``underflowed``). Diverged: the loss is not finite or > diverge_factor l0.
+    lost the run (``underflowed``). Diverged: float64 overflowed (``overflowed``) or the
+    loss grew beyond diverge_factor l0.
     """
     conv = (loss <= tol * l0) & (tol > 0)
     under = under & ~conv
-    div = (~np.isfinite(loss) | (loss > diverge_factor * l0)) & ~conv & ~under
+    div = (over | (loss > diverge_factor * l0)) & ~conv & ~under
     return conv, under, div
 
 
@@ -403,7 +434,12 @@ def _run_numpy(
             rec["grad_norms"][j, active] = state.grad_norms()
             rec["filter_norms"][j, active] = state.filter_norms()
         done_conv, done_under, done_div = _stop_codes(
-            loss, tol[active], l0[active], underflowed(state.x_hat, state.f_hat, state.s2), diverge_factor
+            loss,
+            tol[active],
+            l0[active],
+            underflowed(state.x_hat, state.f_hat, state.s2),
+            overflowed(loss, state.s2),
+            diverge_factor,
         )
         finished = done_conv | done_div | done_under
         if k == max_iter:

@@ -123,3 +123,147 @@ def test_T9_gd_never_beats_the_discrete_bound():
     for r in reports:
         assert r.valid > 0 and r.min_ratio >= 1.0
     assert info["rate"] is not None
+
+
+# ------------------------------------------------------------- the compiled path (issue 14)
+@pytest.mark.parametrize("normalized", [False, True])
+@pytest.mark.parametrize("mu", [0.0, 0.5])
+def test_compiled_path_matches_numpy_path_to_rounding(normalized, mu):
+    """Same step, same stopping rules: the compiled loop and FourierGD agree to rounding.
+
+    Over a stable stretch (eta small, 400 steps) per-step rounding (~1e-16) stays small;
+    unstable trajectories amplify it, so longer runs are compared by iteration counts only.
+    """
+    x, y = _problem(n=12)
+    c = random_filters(8, 5, 12, seed=3)
+    tol = np.where(np.arange(8) % 2, 0.3, 1e-4)  # per trial: some converge, some run out of steps
+    kw = dict(eta=0.004, normalized=normalized, momentum=mu, max_iter=400, tol=tol, record=True)
+    a = simulate_gd(x, y, c, method="fourier", track_conditions=True, **kw)
+    b = simulate_gd(x, y, c, method="fourier-numpy", track_conditions=True, **kw)
+    assert a.extra["path"] == "fourier" and b.extra["path"] == "fourier-numpy"
+    assert a.converged.any() and (~a.converged).any()  # both kinds of stop are compared
+    for field in ("iterations", "converged", "diverged", "underflowed"):
+        assert np.array_equal(getattr(a, field), getattr(b, field)), field
+    assert a.steps_run == b.steps_run
+    # rounding (~1e-16 per operation) grows over 400 steps and, in a small loss, by cancellation
+    # in |y - o|^2: measured up to 2e-12 loss_0 here; grad/filter norms up to ~1e-10 relative
+    assert np.all(np.abs(a.final_loss - b.final_loss) <= 1e-10 * a.initial_loss)
+    assert np.array_equal(a.initial_loss, b.initial_loss)
+    for key in ("loss", "grad_norms", "filter_norms"):
+        ra, rb = a.record[key], b.record[key]
+        assert np.array_equal(np.isnan(ra), np.isnan(rb))
+        scale = a.initial_loss[None, :] if key == "loss" else np.abs(rb)
+        assert np.all(
+            np.abs(ra - rb)[~np.isnan(ra)] <= 1e-8 * np.broadcast_to(scale, ra.shape)[~np.isnan(ra)]
+        ), key
+    # sigma = eta |e||f̂|S: e = ŷ - o cancels near the optimum (measured 3e-9 relative here)
+    assert np.allclose(a.max_tau, b.max_tau, rtol=1e-8) and np.allclose(a.max_sigma, b.max_sigma, rtol=1e-8)
+
+
+@pytest.mark.parametrize("normalized", [False, True])
+def test_compiled_path_same_bits_every_run_and_any_batch(normalized):
+    """Each trial runs alone in the compiled loop: the same bits on every run and in any batch."""
+    x, y = _problem(n=16)
+    c = random_filters(7, 4, 16, seed=5)
+    kw = dict(eta=0.02, normalized=normalized, max_iter=3000, momentum=0.3)
+    a, b = simulate_gd(x, y, c, **kw), simulate_gd(x, y, c, **kw)
+    assert np.array_equal(a.final_loss, b.final_loss, equal_nan=True)
+    assert np.array_equal(a.iterations, b.iterations)
+    for t in (0, 4, 6):
+        alone = simulate_gd(x, y, c[t : t + 1], **kw)
+        assert np.array_equal(alone.final_loss, a.final_loss[t : t + 1], equal_nan=True)
+        assert alone.iterations[0] == a.iterations[t]
+
+
+def test_compiled_path_progress_chunks_give_the_same_numbers(capsys):
+    x, y = _problem(n=8)
+    c = random_filters(60, 3, 8, seed=2)
+    a = simulate_gd(x, y, c, eta=0.01, max_iter=500)
+    b = simulate_gd(x, y, c, eta=0.01, max_iter=500, progress=True)
+    assert np.array_equal(a.final_loss, b.final_loss) and np.array_equal(a.iterations, b.iterations)
+
+
+# ------------------------------------------------------------- edges of float64 (issue 12)
+METHODS = ["fourier", "fourier-numpy", "time"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("normalized", [False, True])
+def test_non_finite_start_is_rejected_not_converged(method, normalized):
+    """x ~ 1e160 at d = 3: x̂ Πĉ overflows, loss_0 = inf and inf <= tol * inf would 'converge'."""
+    with pytest.raises(ValueError, match="initial loss is not finite.*overflows"):
+        simulate_gd(
+            np.full(8, 1e160) * (1 + np.arange(8)),
+            np.ones(8),
+            random_filters(4, 3, 8, seed=0),
+            eta=0.01,
+            normalized=normalized,
+            method=method,
+        )
+
+
+def test_issue_12_example_is_rejected():
+    with pytest.raises(ValueError, match="initial loss is not finite"):
+        simulate_gd(np.full(8, 1e160), np.ones(8), random_filters(4, 3, 8, seed=0), eta=0.01)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_cn_with_constant_input_is_rejected(method):
+    """A constant x has Pz = 0 for every filter: the CN output 0/0 is undefined, at any scale."""
+    with pytest.raises(ValueError, match="constant"):
+        simulate_gd(
+            np.full(8, 3.0), np.ones(8), random_filters(2, 2, 8), eta=0.01, normalized=True, method=method
+        )
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_target_that_overflows_the_loss_is_rejected(method):
+    x, _ = _problem(n=8)
+    with pytest.raises(ValueError, match="initial loss is not finite"):
+        simulate_gd(x, np.full(8, 1e160), random_filters(2, 2, 8), eta=0.01, method=method)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_cn_with_tiny_input_is_underflowed_not_diverged(method):
+    """x ~ 1e-200: s^2 = ||Pz||^2 ~ 1e-400 underflows to 0 and the CN loss is NaN."""
+    _, y = _problem(n=8)
+    x = 1e-200 * (1 + np.arange(8.0))
+    res = simulate_gd(x, y, random_filters(4, 3, 8, seed=0), eta=0.01, normalized=True, method=method)
+    assert res.underflowed.all() and not res.diverged.any() and not res.converged.any()
+    assert np.all(res.iterations == -1)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_cn_at_depth_5000_is_underflowed_not_diverged(method):
+    """|f̂| ~ exp(-0.29 d) underflows float64 long before d = 5000 (T8's rate)."""
+    x, y = _problem(n=8)
+    res = simulate_gd(x, y, random_filters(2, 5000, 8, seed=1), eta=0.01, normalized=True, method=method)
+    assert res.underflowed.all() and not res.diverged.any() and not res.converged.any()
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("normalized", [False, True])
+def test_a_zero_filter_is_underflowed_never_converged(method, normalized):
+    """A layer that is exactly 0 makes f = 0: 1/|ĉ|^2 is infinite, float64 cannot follow."""
+    x, y = _problem(n=8)
+    c = random_filters(3, 3, 8, seed=4)
+    c[1, 2] = 0.0
+    res = simulate_gd(x, y, c, eta=0.01, normalized=normalized, method=method, max_iter=200)
+    assert res.underflowed[1] and not res.converged[1] and not res.diverged[1]
+    assert not np.any(res.converged & (res.diverged | res.underflowed))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_cn_overflow_during_the_run_is_diverged_never_converged(method):
+    """A step far too large for CN: the gain blows up; the run is diverged, not converged."""
+    x, y = _problem(n=8)
+    res = simulate_gd(x, y, random_filters(4, 3, 8, seed=2), eta=5.0, normalized=True, method=method)
+    assert res.diverged.all() and not res.converged.any() and not res.underflowed.any()
+
+
+def test_gdresult_repr_is_short():
+    x, y = _problem()
+    res = simulate_gd(x, y, random_filters(300, 3, 10, seed=1), eta=0.01, max_iter=2000, record=True)
+    text = repr(res)
+    assert len(text.splitlines()) <= 3 and len(text) < 300
+    assert "300 trials" in text and f"{int(res.converged.sum())} converged" in text
