@@ -130,7 +130,7 @@ def problem(n: int, depth: int, trials: int) -> tuple[np.ndarray, np.ndarray, np
     return rng.normal(0, 1 / np.sqrt(n), n), rng.normal(size=n), random_filters(trials, depth, n, seed=1)
 
 
-def _paths(x, y, filters, eta: float) -> dict[str, tuple[Callable[[int], object], float]]:
+def _paths(x, y, filters, eta: float, torch: bool) -> dict[str, tuple[Callable[[int], object], float]]:
     """name -> (run `steps` steps, relative cost per step used to scale the steps)."""
 
     def sim(method: str, normalized: bool):
@@ -153,18 +153,20 @@ def _paths(x, y, filters, eta: float) -> dict[str, tuple[Callable[[int], object]
         "CN fourier": (sim("fourier", True), 1.0),
         "CN fourier-numpy": (sim("fourier-numpy", True), 10.0),
     }
-    if _torch_available():
+    if torch:
         paths["plain torch autograd"] = (lambda s: torch_time_gd(x, y, filters, eta, s), 100.0)
     return paths
 
 
-def measure(n: int, depth: int, trials: int, eta: float, repeats: int, seconds: float) -> dict[str, float]:
+def measure(
+    n: int, depth: int, trials: int, eta: float, repeats: int, seconds: float, torch: bool = True
+) -> dict[str, float]:
     """Median seconds per step of every path at one shape, A/B interleaved over ``repeats``."""
     x, y, filters = problem(n, depth, trials)
-    paths = _paths(x, y, filters, eta)
+    paths = _paths(x, y, filters, eta, torch)
     fourier = paths["plain fourier"][0]
-    fourier(2)  # compile or load the kernels
-    fused_run(x, y, filters, eta, 2)
+    for go, _ in paths.values():  # compile or load the kernels, warm every path up
+        go(2)
     t0 = time.perf_counter()
     fourier(200)
     per_step = max((time.perf_counter() - t0) / 200, 1e-9)
@@ -241,6 +243,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--seconds", type=_float_in(0.0, 60.0), default=0.3, help="target seconds per timing (0.3)"
     )
     parser.add_argument("--eta", type=_float_in(0.0, 1.0), default=1e-3, help="step size (1e-3)")
+    parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch autograd path")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -252,9 +255,10 @@ def run(args: argparse.Namespace) -> int:
         f"medians of {args.repeats} interleaved repetitions, ~{args.seconds:g} s per timing, eta = {args.eta:g}"
     )
     shapes = list(args.small) + [(args.n, args.depth, args.trials)]
+    torch = not args.no_torch and _torch_available()
     summary = []
     for n, d, trials in shapes:
-        sec = measure(n, d, trials, args.eta, args.repeats, args.seconds)
+        sec = measure(n, d, trials, args.eta, args.repeats, args.seconds, torch)
         units = trials * d * n
         base = sec["plain fourier"]
         print(f"\nn = {n}, d = {d}, trials = {trials}: {units} updates per step")
@@ -264,14 +268,13 @@ def run(args: argparse.Namespace) -> int:
         summary.append((n, d, trials, base / sec["plain fused loop"], sec["plain careful NumPy"] / base, sec))
     print("\nratios (plain network):")
     print(f"  {'shape n:d:trials':<18} {'fourier / fused loop':>21} {'careful NumPy / fourier':>24}", end="")
-    torch = _torch_available()
     print(f" {'torch / fourier':>16}" if torch else "")
     for n, d, trials, fused, careful, sec in summary:
         line = f"  {f'{n}:{d}:{trials}':<18} {fused:>20.2f}x {careful:>23.1f}x"
         if torch:
             line += f" {sec['plain torch autograd'] / sec['plain fourier']:>15.1f}x"
         print(line)
-    if not torch:
+    if not torch and not args.no_torch:
         print("  PyTorch not importable: pip install '.[bench]' (or torch) adds the autograd ratio")
     print(f"load average after: {_load()}")
     return 0
