@@ -94,8 +94,8 @@ def _torch_available() -> bool:
     return True
 
 
-def machine() -> dict[str, str]:
-    """CPU model, cores, load, Python and library versions."""
+def machine(torch: bool = False) -> dict[str, str]:
+    """CPU model, cores, Python and library versions (torch's when ``torch``)."""
     import numba
 
     cpu = platform.processor() or platform.machine()
@@ -111,10 +111,10 @@ def machine() -> dict[str, str]:
         "numpy": np.__version__,
         "numba": numba.__version__,
     }
-    if _torch_available():
-        import torch
+    if torch:
+        import torch as _torch
 
-        info["torch"] = torch.__version__
+        info["torch"] = _torch.__version__
     return info
 
 
@@ -248,14 +248,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the machine, a table per shape, and the two ratios of issue 14."""
-    info = machine()
+    torch = not args.no_torch and _torch_available()
+    info = machine(torch)
     print("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
     print(f"load average before: {_load()} (the machine may be shared: ratios are A/B interleaved)")
     print(
         f"medians of {args.repeats} interleaved repetitions, ~{args.seconds:g} s per timing, eta = {args.eta:g}"
     )
     shapes = list(args.small) + [(args.n, args.depth, args.trials)]
-    torch = not args.no_torch and _torch_available()
     summary = []
     for n, d, trials in shapes:
         sec = measure(n, d, trials, args.eta, args.repeats, args.seconds, torch)
