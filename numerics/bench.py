@@ -75,6 +75,7 @@ def torch_time_gd(x: np.ndarray, y: np.ndarray, filters: np.ndarray, eta: float,
     """Plain GD with PyTorch autograd (torch.fft convolutions, float64)."""
     import torch
 
+    torch.set_num_threads(1)  # as every other path; several threads only contend on a shared machine
     c = torch.tensor(filters, dtype=torch.float64, requires_grad=True)
     xt, yt = torch.tensor(x), torch.tensor(y)
     n = filters.shape[-1]
@@ -130,8 +131,8 @@ def problem(n: int, depth: int, trials: int) -> tuple[np.ndarray, np.ndarray, np
     return rng.normal(0, 1 / np.sqrt(n), n), rng.normal(size=n), random_filters(trials, depth, n, seed=1)
 
 
-def _paths(x, y, filters, eta: float, torch: bool) -> dict[str, tuple[Callable[[int], object], float]]:
-    """name -> (run `steps` steps, relative cost per step used to scale the steps)."""
+def _paths(x, y, filters, eta: float, torch: bool) -> dict[str, Callable[[int], object]]:
+    """name -> a function running that path for a number of steps."""
 
     def sim(method: str, normalized: bool):
         def go(steps: int):
@@ -145,17 +146,29 @@ def _paths(x, y, filters, eta: float, torch: bool) -> dict[str, tuple[Callable[[
         return go
 
     paths = {
-        "plain fourier": (sim("fourier", False), 1.0),
-        "plain fused loop": (lambda s: fused_run(x, y, filters, eta, s), 1.0),
-        "plain fourier-numpy": (sim("fourier-numpy", False), 10.0),
-        "plain time (FFT)": (sim("time", False), 30.0),
-        "plain careful NumPy": (lambda s: numpy_time_gd(x, y, filters, eta, s), 30.0),
-        "CN fourier": (sim("fourier", True), 1.0),
-        "CN fourier-numpy": (sim("fourier-numpy", True), 10.0),
+        "plain fourier": sim("fourier", False),
+        "plain fused loop": lambda s: fused_run(x, y, filters, eta, s),
+        "plain fourier-numpy": sim("fourier-numpy", False),
+        "plain time (FFT)": sim("time", False),
+        "plain careful NumPy": lambda s: numpy_time_gd(x, y, filters, eta, s),
+        "CN fourier": sim("fourier", True),
+        "CN fourier-numpy": sim("fourier-numpy", True),
     }
     if torch:
-        paths["plain torch autograd"] = (lambda s: torch_time_gd(x, y, filters, eta, s), 100.0)
+        paths["plain torch autograd"] = lambda s: torch_time_gd(x, y, filters, eta, s)
     return paths
+
+
+def _calibrate(go: Callable[[int], object], seconds: float) -> int:
+    """Steps that make one timing of ``go`` last about ``seconds`` (doubling from 2)."""
+    steps = 2
+    while True:
+        t0 = time.perf_counter()
+        go(steps)
+        elapsed = time.perf_counter() - t0
+        if elapsed > seconds / 8 or steps >= 2**24:
+            return max(2, int(steps * seconds / max(elapsed, 1e-9)))
+        steps *= 2
 
 
 def measure(
@@ -164,16 +177,12 @@ def measure(
     """Median seconds per step of every path at one shape, A/B interleaved over ``repeats``."""
     x, y, filters = problem(n, depth, trials)
     paths = _paths(x, y, filters, eta, torch)
-    fourier = paths["plain fourier"][0]
-    for go, _ in paths.values():  # compile or load the kernels, warm every path up
+    for go in paths.values():  # compile or load the kernels, warm every path up
         go(2)
-    t0 = time.perf_counter()
-    fourier(200)
-    per_step = max((time.perf_counter() - t0) / 200, 1e-9)
-    steps = {name: max(2, int(seconds / (per_step * cost))) for name, (_, cost) in paths.items()}
+    steps = {name: _calibrate(go, seconds) for name, go in paths.items()}
     times: dict[str, list[float]] = {name: [] for name in paths}
     for _ in range(repeats):
-        for name, (go, _) in paths.items():
+        for name, go in paths.items():
             t0 = time.perf_counter()
             go(steps[name])
             times[name].append((time.perf_counter() - t0) / steps[name])
