@@ -10,18 +10,22 @@ Two exact implementations of the same GD on the filters c_i in R^n:
       f̂_w <- f̂_w prod_i g_{i,w},                         m <- (g - 1)/g,
 
   with q = r̂ conj(f̂) (plain) or q = -ĥ conj(f̂) (CN, C5). Filter phases never enter.
+  ``FourierGD`` states it in NumPy (``method="fourier-numpy"``); ``simulate_gd`` runs it
+  by default in the compiled loop of ``numerics.compiled`` (the same step, to rounding).
 * ``time`` (any filter length k <= n, the taps k..n-1 held at 0): GD on the time-domain
   taps, gradients from T1/C4 evaluated with FFTs and projected onto the support.
 
 CN trains the output gain (start 1) and bias (start 0) by the same (momentum) GD. Each
-trial stops at the first step k with loss_k <= tol * loss_0 (``iterations = k``), or when
-it diverges (non-finite, or loss > diverge_factor * loss_0), or when f̂ underflows
-(|f̂_w| < 1e-290 where x̂_w != 0: float64 cannot follow it further; reported, never
-counted as converged). Finished trials leave the batch. Every operation is per trial and
-products over layers are taken in a fixed order, so a trial's numbers do not depend on
-which other trials share its batch, up to last-bit rounding: NumPy's SIMD loops (FFT
-across rows, FMA in complex products) round a vector body and a scalar tail differently.
-The same seed and batch give the same bits.
+trial stops at the first step k with loss_k <= tol * loss_0 (``iterations = k``); else
+when float64 cannot follow it (|f̂_w| < 1e-290 where x̂_w != 0, or with CN
+s^2 = ||Pz||^2 below the smallest normal float64): ``underflowed``; else when it diverges
+(the loss, or with CN s^2, is not finite, or loss > diverge_factor * loss_0):
+``diverged``. Neither is ever counted as converged, and a start whose loss is not finite
+is rejected. Finished trials leave the batch. The compiled loop runs each trial alone,
+so a trial's bits do not depend on its batch; in the NumPy paths every operation is per
+trial and products over layers are taken in a fixed order, so a trial's numbers do not
+depend on its batch up to last-bit rounding (NumPy's SIMD loops round a vector body and a
+scalar tail differently). The same seed and batch give the same bits.
 """
 
 from __future__ import annotations

@@ -267,3 +267,21 @@ def test_gdresult_repr_is_short():
     text = repr(res)
     assert len(text.splitlines()) <= 3 and len(text) < 300
     assert "300 trials" in text and f"{int(res.converged.sum())} converged" in text
+
+
+@pytest.mark.parametrize("normalized", [False, True])
+def test_compiled_record_at_step_0_is_the_closed_form_gradient(normalized):
+    """The compiled path's recorded ||grad_{c_i} L|| at step 0 is T1's (C4's) closed form."""
+    import math
+
+    from theory.networks import cn_gradient, plain_gradient
+
+    x, y = _problem(n=7)
+    c = random_filters(3, 4, 7, seed=8)
+    res = simulate_gd(x, y, c, eta=0.01, normalized=normalized, max_iter=1, tol=0, record=True)
+    for t in range(3):
+        for i in range(4):
+            args = (c[t].tolist(), x.tolist(), y.tolist(), i)
+            g = cn_gradient(*args, sqrt=math.sqrt) if normalized else plain_gradient(*args)
+            assert math.isclose(res.record["grad_norms"][0, t, i], np.linalg.norm(g), rel_tol=1e-10)
+            assert math.isclose(res.record["filter_norms"][0, t, i], np.linalg.norm(c[t, i]), rel_tol=1e-12)
