@@ -50,6 +50,20 @@ def _error(w, fr, fi, y_re, y_im, normalized, a, p):
 
 
 @njit(cache=True, error_model="numpy")
+def _divide(ar, ai, br, bi):
+    """(ar + i ai)/(br + i bi) by Smith's method, as NumPy's complex division (no exception at 0)."""
+    if abs(br) >= abs(bi):
+        if br == 0.0 and bi == 0.0:
+            return ar / abs(br), ai / abs(br)
+        rat = bi / br
+        scl = 1.0 / (br + bi * rat)
+        return (ar + ai * rat) * scl, (ai - ar * rat) * scl
+    rat = br / bi
+    scl = 1.0 / (bi + br * rat)
+    return (ar * rat + ai) * scl, (ai * rat - ar) * scl
+
+
+@njit(cache=True, error_model="numpy")
 def phase_free_gd(
     rho2,
     f_hat_re,
@@ -162,8 +176,7 @@ def phase_free_gd(
                     if mu != 0.0:
                         gr += mu * mr[w, i]
                         gi += mu * mi[w, i]
-                        ratio = complex(gr - 1.0, gi) / complex(gr, gi)
-                        mr[w, i], mi[w, i] = ratio.real, ratio.imag
+                        mr[w, i], mi[w, i] = _divide(gr - 1.0, gi, gr, gi)
                     r2s[w, i] = r2 * (gr * gr + gi * gi)
                     f_r, f_i = f_r * gr - f_i * gi, f_r * gi + f_i * gr
                 fr[w], fi[w] = f_r, f_i

@@ -370,6 +370,8 @@ def simulate_gd(
     if normalized and not np.any(np.abs(np.fft.rfft(x)[1:]) > 0):
         raise ValueError("x is constant: with CN the centered output Pz is 0 for every filter (0/0)")
     use_time = method == "time" or (method == "auto" and filter_length not in (None, n))
+    if track_conditions and use_time:
+        raise ValueError("track_conditions needs the Fourier state (full-length filters, method 'fourier')")
     with np.errstate(all="ignore"):
         state = TimeGD(f, x, y, normalized, filter_length) if use_time else FourierGD(f, x, y, normalized)
     tol = np.broadcast_to(tol, (trials,)).astype(float)
@@ -460,7 +462,7 @@ def _run_numpy(
             if not active.size:
                 break
             state.take(np.flatnonzero(keep))
-        if track_conditions and isinstance(state, FourierGD):
+        if track_conditions:
             tau, sig = state.conditions(eta)
             np.maximum.at(max_tau, active, tau)
             np.maximum.at(max_sigma, active, sig)

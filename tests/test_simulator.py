@@ -96,6 +96,8 @@ def test_record_shapes_and_log_steps():
         ({"filter_length": 20}, "filter_length"),
         ({"method": "magic"}, "method"),
         ({"filter_length": 3, "method": "fourier"}, "full-length"),
+        ({"filter_length": 3, "method": "fourier-numpy"}, "full-length"),
+        ({"method": "time", "track_conditions": True}, "track_conditions"),
     ],
 )
 def test_simulate_rejects_bad_input(kwargs, match):
