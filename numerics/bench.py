@@ -246,7 +246,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="further shapes, the small batches of sweeps (default 16:12:16,16:4:64; '' for none)",
     )
     parser.add_argument(
-        "--repeats", type=_int_in(1, 100), default=3, help="interleaved repetitions; medians are shown (3)"
+        "--repeats",
+        type=_int_in(3, 100),
+        default=3,
+        help="interleaved repetitions, >= 3; medians are shown (3)",
     )
     parser.add_argument(
         "--seconds", type=_float_in(0.0, 60.0), default=0.3, help="target seconds per timing (0.3)"

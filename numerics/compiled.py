@@ -19,7 +19,7 @@ arrays so that the loop over frequencies vectorizes.
 Why compiled: the runs researchers sweep are small batches for many steps (n = 16, a few
 dozen trials, 1e4 - 1e6 steps), where NumPy spends its time on per-call overhead, not on
 arithmetic (see ``numerics.bench``). ``cache=True`` keeps numba's compile (a few seconds)
-to the first run on a machine.
+to the first run on a machine; ``nogil=True`` lets threads run trials on several cores.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def _divide(ar, ai, br, bi):
     return (ar * rat + ai) * scl, (ai * rat - ar) * scl
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def phase_free_gd(
     rho2,
     f_hat_re,
