@@ -81,7 +81,7 @@ class GDResult:
 
     Its repr is a summary, e.g.::
 
-        GDResult(16 trials: 12 converged, 0 diverged, 1 underflowed, 3 still running;
+        GDResult(16 trials: 12 converged, 0 diverged, 1 underflowed, 3 out of steps;
                  median iterations of the converged 1311; 10000 steps, 0.21 s, path 'fourier')
     """
 
@@ -105,7 +105,7 @@ class GDResult:
         path = f", path {self.extra['path']!r}" if "path" in self.extra else ""
         return (
             f"GDResult({trials} trials: {conv} converged, {div} diverged, {under} underflowed, "
-            f"{trials - conv - div - under} still running;\n"
+            f"{trials - conv - div - under} out of steps;\n"
             f"         median iterations of the converged {median}; "
             f"{self.steps_run} steps, {self.seconds:.3g} s{path})"
         )
