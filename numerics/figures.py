@@ -543,7 +543,13 @@ FIGURES: tuple[Entry, ...] = (
         {"depths": (2, 5, 10, 20, 40, 80, 160), "draws": 6, "gd_depths": (2, 4, 6)},
         {},
     ),
-    ("training_curves", training_curves_data, plot_training_curves, {"draws": 6, "steps": 3000}, {}),
+    (
+        "training_curves",
+        training_curves_data,
+        plot_training_curves,
+        {"draws": 4, "steps": 2000, "etas": (0.03, 3e-3, 3e-4)},
+        {},
+    ),
     ("straight_lines", straight_lines_data, plot_straight_lines, {}, {}),
     ("cn_gradient_bound", cn_gradient_bound_data, plot_cn_gradient_bound, {"draws": 300}, {}),
 )
