@@ -1,0 +1,91 @@
+"""Numerics for the theory: exact (mpmath) gradient norms and gradient-flow times, the
+vectorized GD simulator, Monte Carlo rates, sweeps and (in ``numerics.figures``, not
+imported here so that importing ``numerics`` does not load matplotlib) the figures.
+
+The names below are the public API; each is documented in its module.
+
+>>> import numerics
+>>> f = numerics.random_filters(2, 3, 8, seed=0)  # (trials, depth, n), taps N(0, 1/n)
+>>> f.shape
+(2, 3, 8)
+"""
+
+from numerics.bench import run_benchmark
+from numerics.constants import Constant, t7_constants
+from numerics.experiments import (
+    GDBoundReport,
+    c4_bound,
+    gradient_norms_at_init,
+    norm_growth_discrepancy,
+    t9_gd_bounds,
+)
+from numerics.flow import (
+    ScalarFlow,
+    exact_time,
+    flow_time,
+    gd_steps_lower_bound,
+    gf_solution,
+    lower_bound,
+    sign_mismatch,
+    typical_rate,
+)
+from numerics.precise import agreeing_digits, grad_norms, precision_guard
+from numerics.rates import (
+    SlopeFit,
+    complex_weights,
+    log_grad_norm_profile,
+    second_moment_exact,
+    second_moment_mc,
+    t8_slope,
+    t9_fixed_delta_slope,
+    t9_growth,
+)
+from numerics.reference import gd_reference, grad_norms_time_domain
+from numerics.simulate import GDResult, random_filters, simulate_gd
+from numerics.sweep import SweepConfig, best_step_sizes, run_sweep, summarize
+from theory import __version__
+
+# Multi-channel networks (THEORY section 4), added by the lead when those modules merge:
+# from numerics.channels import channel_grad_norms, random_channel_filters, width_rate
+# from numerics.channel_gd import simulate_gd_channels
+
+__all__ = [
+    "Constant",
+    "GDBoundReport",
+    "GDResult",
+    "ScalarFlow",
+    "SlopeFit",
+    "SweepConfig",
+    "__version__",
+    "agreeing_digits",
+    "best_step_sizes",
+    "c4_bound",
+    "complex_weights",
+    "exact_time",
+    "flow_time",
+    "gd_reference",
+    "gd_steps_lower_bound",
+    "gf_solution",
+    "grad_norms",
+    "grad_norms_time_domain",
+    "gradient_norms_at_init",
+    "log_grad_norm_profile",
+    "lower_bound",
+    "norm_growth_discrepancy",
+    "precision_guard",
+    "random_filters",
+    "run_benchmark",
+    "run_sweep",
+    "second_moment_exact",
+    "second_moment_mc",
+    "sign_mismatch",
+    "simulate_gd",
+    "summarize",
+    "t7_constants",
+    "t8_slope",
+    "t9_fixed_delta_slope",
+    "t9_gd_bounds",
+    "t9_growth",
+    "typical_rate",
+    # "channel_grad_norms", "random_channel_filters", "simulate_gd_channels", "width_rate",
+]

@@ -5,6 +5,8 @@ its loss and the closed-form gradients of T1 (plain) and C4 (channel normalized)
 ``theory.identities`` proves the identities T1-T5 and C1-C5 with SymPy.
 """
 
+__version__ = "0.2.0"  # temporary on this branch; the single source is set by the CLI work
+
 from theory.checks import Check
 from theory.networks import (
     ClosedForm,
@@ -23,6 +25,7 @@ from theory.signals import center, convolve, correlate, inner
 
 __all__ = [
     "Check",
+    "__version__",
     "ClosedForm",
     "all_but",
     "center",

@@ -18,16 +18,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 import sympy
 
 from theory.signals import center, convolve, correlate, inner
 
-Filters = Sequence[Sequence[Any]]
+R = TypeVar("R")
+"""An element of the number system at hand: SymPy expressions, polynomial-ring elements,
+mpmath or float numbers. Inputs and results share it."""
+Filters = Sequence[Sequence[R]]
 
 
-def network_output(filters: Filters, x: Sequence[Any]) -> list[Any]:
+def network_output(filters: Filters[R], x: Sequence[R]) -> list[R]:
     """f(C) = c_d * ... * c_1 * x (filters listed from layer 1 to layer d)."""
     f = list(x)
     for c in filters:
@@ -35,30 +38,30 @@ def network_output(filters: Filters, x: Sequence[Any]) -> list[Any]:
     return f
 
 
-def all_but(filters: Filters, x: Sequence[Any], i: int) -> list[Any]:
+def all_but(filters: Filters[R], x: Sequence[R], i: int) -> list[R]:
     """u_i = (*_{j != i} c_j) * x, the network with layer i (0-based) removed."""
     return network_output([c for j, c in enumerate(filters) if j != i], x)
 
 
-def residual(filters: Filters, x: Sequence[Any], y: Sequence[Any]) -> list[Any]:
+def residual(filters: Filters[R], x: Sequence[R], y: Sequence[R]) -> list[R]:
     """r = y - f(C)."""
     return [yj - fj for yj, fj in zip(y, network_output(filters, x), strict=True)]
 
 
-def plain_loss(filters: Filters, x: Sequence[Any], y: Sequence[Any]) -> Any:
+def plain_loss(filters: Filters[R], x: Sequence[R], y: Sequence[R]) -> R:
     """L(C) = 1/2 ||y - f(C)||^2."""
     r = residual(filters, x, y)
     return inner(r, r) / 2
 
 
-def plain_gradient(filters: Filters, x: Sequence[Any], y: Sequence[Any], i: int) -> list[Any]:
+def plain_gradient(filters: Filters[R], x: Sequence[R], y: Sequence[R], i: int) -> list[R]:
     """T1: grad_{c_i} L = -(r ⋆ u_i)."""
     return [-g for g in correlate(residual(filters, x, y), all_but(filters, x, i))]
 
 
 def cn_output(
-    z: Sequence[Any], gain: Any = 1, bias: Any = 0, sqrt: Callable[[Any], Any] = sympy.sqrt
-) -> list[Any]:
+    z: Sequence[R], gain: R | int = 1, bias: R | int = 0, sqrt: Callable[[R], R] = sympy.sqrt
+) -> list[R]:
     """o = gain sqrt(n) P z / ||P z|| + bias 1  (zero mean, population variance gain^2)."""
     n = len(z)
     pz = center(z)
@@ -67,13 +70,13 @@ def cn_output(
 
 
 def cn_loss(
-    filters: Filters,
-    x: Sequence[Any],
-    y: Sequence[Any],
-    gain: Any = 1,
-    bias: Any = 0,
-    sqrt: Callable[[Any], Any] = sympy.sqrt,
-) -> Any:
+    filters: Filters[R],
+    x: Sequence[R],
+    y: Sequence[R],
+    gain: R | int = 1,
+    bias: R | int = 0,
+    sqrt: Callable[[R], R] = sympy.sqrt,
+) -> R:
     """L_CN = 1/2 ||y - o||^2 with o the CN output of z = f(C)."""
     o = cn_output(network_output(filters, x), gain, bias, sqrt)
     e = [yj - oj for yj, oj in zip(y, o, strict=True)]
@@ -81,8 +84,8 @@ def cn_loss(
 
 
 def cn_output_gradient(
-    z: Sequence[Any], y: Sequence[Any], gain: Any = 1, sqrt: Callable[[Any], Any] = sympy.sqrt
-) -> list[Any]:
+    z: Sequence[R], y: Sequence[R], gain: R | int = 1, sqrt: Callable[[R], R] = sympy.sqrt
+) -> list[R]:
     """h = dL_CN/dz = -(gain sqrt(n)/s) (P - û û^T) y with s = ||P z||, û = P z / s.
 
     Independent of the bias: (P - û û^T) kills both 1 and û.
@@ -97,13 +100,13 @@ def cn_output_gradient(
 
 
 def cn_gradient(
-    filters: Filters,
-    x: Sequence[Any],
-    y: Sequence[Any],
+    filters: Filters[R],
+    x: Sequence[R],
+    y: Sequence[R],
     i: int,
-    gain: Any = 1,
-    sqrt: Callable[[Any], Any] = sympy.sqrt,
-) -> list[Any]:
+    gain: R | int = 1,
+    sqrt: Callable[[R], R] = sympy.sqrt,
+) -> list[R]:
     """C4: grad_{c_i} L_CN = h ⋆ u_i."""
     h = cn_output_gradient(network_output(filters, x), y, gain, sqrt)
     return correlate(h, all_but(filters, x, i))
@@ -126,6 +129,16 @@ class ClosedForm:
     loss: sympy.Expr
     gradients: tuple[sympy.Matrix, ...]
 
+    def __repr__(self) -> str:
+        """The sizes and the number of symbols, never the expressions (54k characters at n = 4, d = 3).
+
+        >>> closed_form_gradients(4, 3)
+        ClosedForm(n=4, d=3, normalized=False, symbols=20)
+        """
+        return (
+            f"ClosedForm(n={self.n}, d={self.d}, normalized={self.normalized}, symbols={len(self.symbols)})"
+        )
+
     @property
     def symbols(self) -> tuple[sympy.Symbol, ...]:
         """All free symbols: filter taps (layer by layer), then x, then y."""
@@ -136,7 +149,7 @@ class ClosedForm:
         return tuple(sympy.Matrix([sympy.diff(self.loss, s) for s in c]) for c in self.filters)
 
 
-def check_size(n: Any, d: Any) -> None:
+def check_size(n: object, d: object) -> None:
     """Raise ValueError naming the parameter unless n >= 2 and d >= 1 are integers."""
     if not isinstance(n, int) or isinstance(n, bool) or n < 2:
         raise ValueError(f"n must be an integer >= 2, got {n!r}")
@@ -144,7 +157,9 @@ def check_size(n: Any, d: Any) -> None:
         raise ValueError(f"d must be an integer >= 1, got {d!r}")
 
 
-def symbols(n: int, d: int) -> tuple[tuple[tuple[sympy.Symbol, ...], ...], tuple, tuple]:
+def symbols(
+    n: int, d: int
+) -> tuple[tuple[tuple[sympy.Symbol, ...], ...], tuple[sympy.Symbol, ...], tuple[sympy.Symbol, ...]]:
     """Real symbols c{i}_{k} (i = 1..d), x_k and y_k, k = 0..n-1."""
     filters = tuple(tuple(sympy.Symbol(f"c{i}_{k}", real=True) for k in range(n)) for i in range(1, d + 1))
     x = tuple(sympy.Symbol(f"x_{k}", real=True) for k in range(n))
