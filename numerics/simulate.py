@@ -64,6 +64,9 @@ def random_filters(
 
     Taps at index >= ``length`` are 0 (a filter of length k < n). Same seed, same filters.
     """
+    from numerics.validation import random_filters_arguments
+
+    random_filters_arguments(**locals())
     sigma2 = 1.0 / n if sigma2 is None else sigma2
     c = np.random.default_rng(seed).normal(0.0, np.sqrt(sigma2), size=(trials, depth, n))
     if length is not None:
@@ -315,6 +318,9 @@ def simulate_gd(
     (NaN after a trial has stopped). ``track_conditions`` (plain, Fourier path) records the
     largest tau and sigma of the GD version of T9 over each trial's run.
     """
+    from numerics.validation import simulate_gd_arguments
+
+    eta, max_iter, tol, momentum, filter_length = simulate_gd_arguments(**locals())
     f, x, y, tol = _validate(x, y, filters, eta, max_iter, tol, momentum, filter_length, method)
     trials, d, n = f.shape
     use_time = method == "time" or (method == "auto" and filter_length not in (None, n))
