@@ -100,8 +100,8 @@ def output_problem(path: str, *, allow_stdout: bool = True) -> str | None:
     if os.path.exists(real):
         if not stat.S_ISREG(os.stat(real).st_mode):
             return "exists and is not a regular file (a FIFO, device node or socket)"
-        if not os.access(real, os.W_OK):
-            return "exists and is not writable"
+        if not os.access(real, os.W_OK) or not os.stat(real).st_mode & 0o222:
+            return "exists and is read-only"
     folder = os.path.dirname(real) or "."
     if not os.path.isdir(folder):
         return f"folder {folder!r} does not exist"

@@ -23,6 +23,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -162,8 +163,8 @@ class Store:
         if os.path.exists(real):
             if not stat.S_ISREG(os.stat(real).st_mode):
                 return "not a regular file"
-            if not os.access(real, os.R_OK | os.W_OK):
-                return "the file is not readable and writable"
+            if not os.access(real, os.R_OK | os.W_OK) or not os.stat(real).st_mode & 0o222:
+                return "the file is read-only"
             with open(real, "rb") as fh:
                 head = fh.read(len(SQLITE_MAGIC))
             if head and head != SQLITE_MAGIC:
@@ -302,7 +303,9 @@ def _bar(total: int, progress: bool):
     return tqdm(total=total, unit="cell", file=sys.stderr, disable=None if progress else True, leave=False)
 
 
-def _connect_dask(address: str):
+def connect_dask(address: str, timeout: float = 5.0):
+    """A Dask client: ``local`` starts a local cluster; otherwise the scheduler at ``address``
+    must answer within ``timeout`` seconds (ValueError naming ``--dask`` if not)."""
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError as err:
@@ -310,7 +313,7 @@ def _connect_dask(address: str):
     if address == "local":
         return Client(LocalCluster(processes=True))
     try:
-        return Client(address, timeout="10s")
+        return Client(address, timeout=f"{timeout}s")
     except (OSError, TimeoutError, ValueError) as err:
         raise ValueError(f"--dask: cannot reach a scheduler at {address!r} ({type(err).__name__})") from None
 
@@ -322,6 +325,7 @@ def run_sweep(
     *,
     progress: bool = True,
     dask_address: str | None = None,
+    dask_client: Any = None,
     on_cell: Callable[[Cell], None] | None = None,
     poll: float = 0.5,
 ) -> int:
@@ -341,7 +345,9 @@ def run_sweep(
         print(
             f"resuming: {len(cells) - len(pending)} of {len(cells)} cells already finished", file=sys.stderr
         )
-    client = _connect_dask(dask_address) if dask_address is not None and pending else None
+    client = dask_client
+    if client is None and dask_address is not None and pending:
+        client = connect_dask(dask_address)
     computed, waiting_said = 0, False
     bar = _bar(len(pending), progress)
     try:
@@ -379,7 +385,7 @@ def run_sweep(
     finally:
         bar.close()
         store.release()
-        if client is not None:
+        if client is not None and dask_client is None:
             client.close()
     return computed
 

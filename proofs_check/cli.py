@@ -385,6 +385,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         StoreError,
         SweepConfig,
         best_step_sizes,
+        connect_dask,
         edge_warnings,
         make_cells,
         run_sweep,
@@ -424,17 +425,22 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         filter_length=args.filter_length,
         momentum=args.momentum,
     )
+    client = connect_dask(args.dask) if args.dask else None
     try:
-        store = Store(args.db)
-    except StoreError as err:
-        raise ValueError(f"--db: {err}") from None
-    try:
-        computed = run_sweep(cfg, cells, store, progress=not quiet, dask_address=args.dask)
-        summaries = summarize(cfg, store.results(cfg, cells))
-    except StoreError as err:
-        raise ValueError(f"--db: {err}") from None
+        try:
+            store = Store(args.db)
+        except StoreError as err:
+            raise ValueError(f"--db: {err}") from None
+        try:
+            computed = run_sweep(cfg, cells, store, progress=not quiet, dask_client=client)
+            summaries = summarize(cfg, store.results(cfg, cells))
+        except StoreError as err:
+            raise ValueError(f"--db: {err}") from None
+        finally:
+            store.close()
     finally:
-        store.close()
+        if client is not None:
+            client.close()
     best = best_step_sizes(summaries) if args.tune else []
     out = sys.stderr if STDOUT in (args.sim_json, args.sim_csv) else sys.stdout
     print(
