@@ -224,7 +224,7 @@ class Store:
         return {k for (k,) in self.db.execute("SELECT key FROM cells")}
 
     def claim_next(self, cfg: SweepConfig, cells: Sequence[Cell]) -> tuple[Cell | None, int]:
-        """Claim the first cell that is neither finished nor held by a live process.
+        """Claim the first cell that is neither finished nor claimed (by any live process).
 
         Returns ``(cell, held)``: the claimed cell (None if none is free) and how many
         unfinished cells other processes hold now. Claims of dead processes on this host
@@ -234,16 +234,18 @@ class Store:
         try:
             self.db.execute("BEGIN IMMEDIATE")
             done = self.done()
-            held = {}
-            for key, owner, h, pid in self.db.execute("SELECT key, owner, host, pid FROM claims"):
+            held, claimed = {}, set()
+            for key, owner, h, pid in self.db.execute("SELECT key, owner, host, pid FROM claims").fetchall():
                 if h == host and owner != self.owner and not _pid_alive(pid):
                     self.db.execute("DELETE FROM claims WHERE key = ?", (key,))
-                elif owner != self.owner:
+                    continue
+                claimed.add(key)
+                if owner != self.owner:
                     held[key] = owner
             chosen = None
             for cell in cells:
                 k = cell.key(cfg)
-                if k not in done and k not in held:
+                if k not in done and k not in claimed:
                     chosen = cell
                     self.db.execute(
                         "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?)",

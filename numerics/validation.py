@@ -260,8 +260,8 @@ def closed_form_arguments(n: Any, d: Any, normalized: Any = False, **_: Any) -> 
     check_flag(normalized, "normalized")
     if n * n * d > SYMBOLIC_MAX_TERMS:
         raise ValueError(
-            f"n and d too large for SymPy: n^2 d = {n * n * d} > {SYMBOLIC_MAX_TERMS} "
-            f"(the expressions take minutes to build); use numerics.grad_norms for large sizes"
+            f"n and d must satisfy n^2 d <= {SYMBOLIC_MAX_TERMS}, got n^2 d = {n * n * d} "
+            f"(SymPy would take minutes); use numerics.grad_norms for large sizes"
         )
     return n, d
 
@@ -331,7 +331,7 @@ def simulate_gd_arguments(
     check_choice(method, "method", ("auto", "fourier", "time"))
     check_int(record_points, "record_points", 1, 10**6)
     check_real(diverge_factor, "diverge_factor", 1, lo_open=True, hi_open=False)
-    check_memory(memory_needed(trials, d, n), f"simulate_gd on {trials} x {d} x {n} filters")
+    check_memory(memory_needed(trials, d, n), f"filters: {trials} x {d} x {n} taps")
     return eta, max_iter, tol, momentum, filter_length
 
 
