@@ -130,8 +130,8 @@ class Store:
     file never compute the same cell: they share the work, and each one waits for the
     cells the other holds. A claim whose process died (same host) is taken over.
 
-    Refused with ``StoreError``: an empty path or ``:memory:`` (nothing would be kept), a
-    path that is not a regular file, a read-only file or folder, a file that is not SQLite
+    ``:memory:`` gives a store private to this process. Refused with ``StoreError``: an
+    empty path, a that is not a regular file, a read-only file or folder, a file that is not SQLite
     or is corrupted, an SQLite file with other tables (a foreign database is never
     modified), and rows that are not well-formed results.
     """
@@ -152,8 +152,10 @@ class Store:
 
     @staticmethod
     def _file_problem(path: str) -> str | None:
-        if not path or path == ":memory:" or path.startswith("file:"):
-            return "give a file path (an in-memory store keeps nothing)"
+        if path == ":memory:":
+            return None  # a store for one process (claims use it); the CLI refuses it
+        if not path or path.startswith("file:"):
+            return "give a file path"
         real = os.path.realpath(path)
         folder = os.path.dirname(real) or "."
         if not os.path.isdir(folder):

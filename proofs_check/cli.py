@@ -425,6 +425,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         filter_length=args.filter_length,
         momentum=args.momentum,
     )
+    if args.db in ("", ":memory:") or args.db.startswith("file:"):
+        raise ValueError(f"--db: give a file path; {args.db!r} would keep nothing")
     client = connect_dask(args.dask) if args.dask else None
     try:
         try:
