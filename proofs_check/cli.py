@@ -10,6 +10,8 @@ early (``proofs_check --list | head -1``).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 import time
@@ -352,7 +354,10 @@ def cmd_figures(args: argparse.Namespace) -> int:
         problem = "folder is not writable"
     if problem:
         raise ValueError(f"--out: {args.out!r} {problem}")
-    for path in draw_all(args.out, quick=args.quick, seed=args.fig_seed):
+    quiet = args.quiet or args.sub_quiet
+    with contextlib.redirect_stderr(io.StringIO()) if quiet else contextlib.nullcontext():
+        paths = draw_all(args.out, quick=args.quick, seed=args.fig_seed)
+    for path in paths:
         print(path)
     return 0
 
