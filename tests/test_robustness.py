@@ -736,3 +736,33 @@ def test_fuzz_public_api_value_or_valueerror_naming_a_parameter(name, data):
             func(**{**kwargs, param: value})
         except ValueError as err:
             assert _names_a_parameter(str(err), func), str(err)
+
+
+@pytest.mark.parametrize("target", ["parent", "group"])
+def test_ctrl_c_during_a_parallel_check_ends_the_workers_at_once(target):
+    """Exit 130 within seconds, whether SIGINT reaches the parent only or the whole group
+    (Ctrl-C); no worker process is left behind."""
+    p = subprocess.Popen(
+        [sys.executable, "-m", "proofs_check", "--only", "T1,C4", "--jobs", "2", "--quiet"],
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    time.sleep(4)
+    if target == "group":
+        os.killpg(p.pid, signal.SIGINT)
+    else:
+        p.send_signal(signal.SIGINT)
+    try:
+        _, err = p.communicate(timeout=20)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(p.pid, signal.SIGKILL)
+    assert p.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    left = subprocess.run(
+        ["ps", "-o", "pid=", "-s", str(p.pid)], capture_output=True, text=True
+    ).stdout.split()
+    assert left == []
