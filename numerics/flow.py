@@ -318,7 +318,7 @@ def flow_time(z0: Sequence[Any], a: Any, b: Any, *, goal: float = 0.5, dps: int 
     """
     from numerics.validation import flow_time_arguments
 
-    goal, dps = flow_time_arguments(**locals())
+    z0, a, b, goal, dps = flow_time_arguments(**locals())
     dps = check_dps(dps)
     goal = _check_goal(goal)
     with mp.workdps(dps + 15):

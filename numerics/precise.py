@@ -87,7 +87,7 @@ def grad_norms(filters: Any, x: Any, y: Any, *, normalized: bool = False, dps: i
     """
     from numerics.validation import grad_norms_arguments
 
-    grad_norms_arguments(**locals())
+    filters, x, y = grad_norms_arguments(**locals())
     rows = as_filters(filters)
     n, d = len(rows[0]), len(rows)
     xs, ys = as_signal(x, n, "x"), as_signal(y, n, "y")

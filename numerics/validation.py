@@ -109,7 +109,7 @@ def check_choice(value: Any, name: str, choices: Sequence[str]) -> str:
 
 
 # ----------------------------------------------------------------------------- arrays
-def real_array(values: Any, name: str, ndims: Sequence[int]) -> np.ndarray:
+def real_array(values: Any, name: str, ndims: Sequence[int], shape: str = "") -> np.ndarray:
     """A finite float64 array with one of the dimensions ``ndims``, from a rectangular table
     of real numbers (no strings, booleans, complex numbers, ragged rows or objects)."""
     if isinstance(values, (str, bytes)) or values is None:
@@ -131,18 +131,25 @@ def real_array(values: Any, name: str, ndims: Sequence[int]) -> np.ndarray:
         )
         raise ValueError(f"{name} must contain real numbers, found {kind}")
     if arr.ndim not in ndims:
-        want = " or ".join(f"{k}-D" for k in ndims)
-        raise ValueError(f"{name} must be a {want} array, got shape {arr.shape}")
+        want = shape or "a " + " or ".join(f"{k}-D" for k in ndims) + " array"
+        raise ValueError(f"{name} must have shape {want}, got shape {arr.shape}")
     arr = arr.astype(float)
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} must contain only finite numbers")
     return arr
 
 
+def _plain(v: Any) -> Any:
+    """A NumPy scalar as the Python number it holds (mpmath does not take NumPy scalars)."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def _mp_real(v: Any, name: str) -> Any:
-    """One entry of a high-precision input: a real number, an mpf or a decimal string."""
+    """One entry of a high-precision input: a real number, an mpf or a decimal string;
+    returned as a Python number, mpf or string."""
     import mpmath
 
+    v = _plain(v)
     if isinstance(v, str):
         try:
             m = mpmath.mpf(v)
@@ -176,20 +183,22 @@ def as_filters(filters: Any, name: str = "filters") -> list[list[Any]]:
     n = len(rows[0])
     if n < 2 or any(len(r) != n for r in rows):
         raise ValueError(f"{name} must be a d x n table with n >= 2 and rows of equal length")
-    for r in rows:
-        for v in r:
-            _mp_real(v, name)
-    return rows
+    return [[_mp_real(v, name) for v in r] for r in rows]
 
 
 def as_signal(values: Any, n: int, name: str) -> list[Any]:
     """A vector of n finite real numbers (floats, ints, mpf, strings of decimals)."""
     vals = _rows(values, name)
     if len(vals) != n:
-        raise ValueError(f"{name} must be a vector of length n = {n}, got length {len(vals)}")
-    for v in vals:
-        _mp_real(v, name)
-    return vals
+        raise ValueError(f"{name} must have length n = {n}, got length {len(vals)}")
+    return [_mp_real(v, name) for v in vals]
+
+
+def as_complex_vector_entries(values: Any, name: str) -> list[Any]:
+    """The entries of a non-empty sequence of finite real or complex numbers, as given."""
+    entries = _rows(values, name)
+    as_complex_vector(entries, name)
+    return entries
 
 
 def as_complex_vector(values: Sequence[Any], name: str) -> list[Any]:
@@ -200,7 +209,7 @@ def as_complex_vector(values: Sequence[Any], name: str) -> list[Any]:
     for v in _rows(values, name):
         if not (isinstance(v, (numbers.Number, np.number, mpmath.mpf, mpmath.mpc)) and not _is_bool(v)):
             raise ValueError(f"{name} must contain numbers, found {v!r} ({type(v).__name__})")
-        vals.append(mpmath.mpc(v))
+        vals.append(mpmath.mpc(_plain(v)))
     if not vals:
         raise ValueError(f"{name} must be a non-empty sequence of complex numbers")
     if any(not mpmath.isfinite(v) for v in vals):
@@ -214,12 +223,13 @@ def check_number(value: Any, name: str, *, nonzero: bool = False) -> Any:
 
     if not isinstance(value, (numbers.Number, np.number, mpmath.mpf, mpmath.mpc)) or _is_bool(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
+    value = _plain(value)
     v = mpmath.mpc(value)
     if not mpmath.isfinite(v):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     if nonzero and v == 0:
         raise ValueError(f"{name} must be a finite nonzero number, got {value!r}")
-    return value
+    return value  # a Python or mpmath number
 
 
 # ----------------------------------------------------------------------------- memory
@@ -301,16 +311,18 @@ def simulate_gd_arguments(
 ) -> tuple[float, int, Any, float, int | None]:
     """``numerics.simulate_gd``; returns eta, max_iter, tol, momentum, filter_length as
     Python numbers (tol: a float or one float per trial)."""
-    f = real_array(filters, "filters", (2, 3))
+    f = real_array(filters, "filters", (2, 3), "(trials, d, n) or (d, n)")
     trials, d, n = (1, *f.shape) if f.ndim == 2 else f.shape
     if trials < 1 or d < 1 or n < 2:
         raise ValueError(
             f"filters must have shape (trials, d, n) or (d, n) with d >= 1 and n >= 2, got {f.shape}"
         )
     for name, v in (("x", x), ("y", y)):
-        arr = real_array(v, name, (1,))
+        arr = real_array(v, name, (1,), "(n,)")
         if arr.shape != (n,):
-            raise ValueError(f"{name} must be a vector of length n = {n}, got length {arr.shape[0]}")
+            raise ValueError(
+                f"x and y must be vectors of length n = {n} (the filters'); {name} has length {arr.shape[0]}"
+            )
     eta = check_real(eta, "eta", 0, lo_open=True)
     for name, v in (("normalized", normalized), ("record", record), ("track_conditions", track_conditions)):
         check_flag(v, name)
@@ -337,22 +349,23 @@ def simulate_gd_arguments(
 
 def grad_norms_arguments(
     filters: Any, x: Any, y: Any, normalized: Any = False, dps: Any = 50, **_: Any
-) -> None:
+) -> tuple[list[list[Any]], list[Any], list[Any]]:
     """``numerics.grad_norms``: a d x n table, x and y of length n (real numbers, mpf or
-    decimal strings), ``normalized`` a bool, dps in DPS_RANGE."""
+    decimal strings), ``normalized`` a bool, dps in DPS_RANGE; returns filters, x, y with
+    NumPy scalars made Python numbers."""
     rows = as_filters(filters)
-    as_signal(x, len(rows[0]), "x")
-    as_signal(y, len(rows[0]), "y")
+    xs, ys = as_signal(x, len(rows[0]), "x"), as_signal(y, len(rows[0]), "y")
     check_flag(normalized, "normalized")
     check_dps(dps)
+    return rows, xs, ys
 
 
 def flow_time_arguments(
     z0: Any, a: Any, b: Any, goal: Any = 0.5, dps: Any = 30, **_: Any
-) -> tuple[float, int]:
+) -> tuple[list[Any], Any, Any, float, int]:
     """``numerics.flow_time``: z0 a non-empty vector of finite numbers, a and b finite and
-    nonzero, 0 < goal < 1, dps in DPS_RANGE; returns goal and dps as Python numbers."""
-    as_complex_vector(z0, "z0")
-    check_number(a, "a", nonzero=True)
-    check_number(b, "b", nonzero=True)
-    return check_real(goal, "goal", 0, 1, lo_open=True), check_dps(dps)
+    nonzero, 0 < goal < 1, dps in DPS_RANGE; returns z0, a, b, goal, dps with NumPy
+    scalars made Python numbers."""
+    z = [_plain(v) for v in as_complex_vector_entries(z0, "z0")]
+    a, b = check_number(a, "a", nonzero=True), check_number(b, "b", nonzero=True)
+    return z, a, b, check_real(goal, "goal", 0, 1, lo_open=True), check_dps(dps)

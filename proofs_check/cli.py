@@ -490,6 +490,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
         check_memory(need, f"bench at --n {args.n}, --depth {args.depth}, --trials {args.trials}")
     except ValueError as err:
         raise ValueError(f"--n/--depth/--trials: {err}") from None
+    updates = args.trials * args.depth * args.n * (args.steps + args.steps // 10)
+    if updates > LONG_SWEEP_UPDATES and not args.quiet:
+        print(
+            f"proofs_check: note: about {updates:.2g} layer-frequency updates to time "
+            f"(about {updates / 1e8 / 3600:.2g} h at 1e8 updates/s)",
+            file=sys.stderr,
+        )
     run_benchmark(args.n, args.depth, args.trials, args.steps, args.ref_steps)
     return 0
 

@@ -645,6 +645,8 @@ def test_good_calls_and_numpy_scalars_are_accepted():
     assert cf.n == 2 and type(cf.n) is int
     flow_time(np.array([1.0, 0.5]), np.float64(1), np.complex128(2), goal=np.float32(0.5), dps=np.int64(15))
     grad_norms(np.asarray(F[0]), X, ["1", "1", "1", "1"], dps=np.int64(15), normalized=np.bool_(True))
+    flow_time([np.float32(1.0), np.int64(2)], np.int64(3), np.complex64(2), dps=np.int64(15))
+    grad_norms([[np.int64(1), np.float32(2)], [1, 1]], [np.float32(1), 0], [0, 1], dps=15)
 
 
 def test_complex_inputs_are_not_silently_truncated():
