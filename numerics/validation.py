@@ -150,6 +150,12 @@ def _mp_real(v: Any, name: str) -> Any:
     import mpmath
 
     v = _plain(v)
+    if type(v) is float:  # the common case, without building an mpf
+        if not math.isfinite(v):
+            raise ValueError(f"{name} must contain only finite real numbers, found {v!r}")
+        return v
+    if type(v) is int:
+        return v
     if isinstance(v, str):
         try:
             m = mpmath.mpf(v)
@@ -177,6 +183,12 @@ def _rows(values: Any, name: str) -> list:
 
 def as_filters(filters: Any, name: str = "filters") -> list[list[Any]]:
     """A d x n table of finite real numbers (floats, ints, mpf, strings of decimals)."""
+    if isinstance(filters, np.ndarray) and filters.dtype.kind in "iuf" and filters.ndim == 2:
+        if filters.shape[0] < 1 or filters.shape[1] < 2:
+            raise ValueError(f"{name} must be a non-empty d x n table with n >= 2, got shape {filters.shape}")
+        if not np.isfinite(filters).all():
+            raise ValueError(f"{name} must contain only finite real numbers")
+        return filters.tolist()
     rows = [_rows(r, f"each row of {name}") if not _is_real(r) else r for r in _rows(filters, name)]
     if not rows or any(not isinstance(r, list) for r in rows):
         raise ValueError(f"{name} must be a non-empty d x n table (2-D) of real numbers")
