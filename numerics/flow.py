@@ -316,6 +316,9 @@ def flow_time(z0: Sequence[Any], a: Any, b: Any, *, goal: float = 0.5, dps: int 
     >>> mpmath.nstr(t, 8), bool(lb <= t)
     ('13797.251', True)
     """
+    from numerics.validation import flow_time_arguments
+
+    z0, a, b, goal, dps = flow_time_arguments(**locals())
     dps = check_dps(dps)
     goal = _check_goal(goal)
     with mp.workdps(dps + 15):

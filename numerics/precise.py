@@ -85,6 +85,9 @@ def grad_norms(filters: Any, x: Any, y: Any, *, normalized: bool = False, dps: i
     length n. ``normalized`` selects the CN loss (gain 1, bias 0). Raises ValueError naming
     the offending parameter.
     """
+    from numerics.validation import grad_norms_arguments
+
+    filters, x, y = grad_norms_arguments(**locals())
     rows = as_filters(filters)
     n, d = len(rows[0]), len(rows)
     xs, ys = as_signal(x, n, "x"), as_signal(y, n, "y")

@@ -68,6 +68,9 @@ def random_filters(
 
     Taps at index >= ``length`` are 0 (a filter of length k < n). Same seed, same filters.
     """
+    from numerics.validation import random_filters_arguments
+
+    random_filters_arguments(**locals())
     sigma2 = 1.0 / n if sigma2 is None else sigma2
     c = np.random.default_rng(seed).normal(0.0, np.sqrt(sigma2), size=(trials, depth, n))
     if length is not None:
@@ -365,6 +368,9 @@ def simulate_gd(
     finite (the output or the target overflows float64) raises ValueError; a CN start whose
     ||Pz||^2 underflows is reported ``underflowed``.
     """
+    from numerics.validation import simulate_gd_arguments
+
+    eta, max_iter, tol, momentum, filter_length = simulate_gd_arguments(**locals())
     f, x, y, tol = _validate(x, y, filters, eta, max_iter, tol, momentum, filter_length, method)
     trials, d, n = f.shape
     if normalized and not np.any(np.abs(np.fft.rfft(x)[1:]) > 0):

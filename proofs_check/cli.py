@@ -1,16 +1,25 @@
 """Command line: ``proofs_check`` checks every claim; ``figures``, ``simulate`` and ``bench``.
 
-Bad input exits with code 2 and one line naming the argument; nothing is left half-written.
+Exit codes: 0 every claim passes (or the subcommand succeeded); 1 a claim fails or errs;
+2 bad input: one line naming the argument, before any work is done, nothing half-written
+(an output that cannot be written at the end also exits 2 naming its argument);
+130 interrupted (finished sweep cells and figures are kept); 141 standard output closed
+early (``proofs_check --list | head -1``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
-from numerics.validation import DPS_RANGE
+from numerics.files import STDOUT, output_problem, write_text
+from numerics.validation import DPS_RANGE, check_memory, memory_needed
+from theory import __version__
 
 EXAMPLES = {
     "main": "example: proofs_check --only T1,C4 --json report.json --markdown report.md",
@@ -18,6 +27,13 @@ EXAMPLES = {
     "simulate": "example: proofs_check simulate --n 16 --depths 2:8:2 --trials 8 --eta 0.1,0.03,0.01 --tune --db sweep.sqlite",
     "bench": "example: proofs_check bench --n 64 --depth 20 --trials 256",
 }
+
+#: options of the claim check; given before a subcommand they would be ignored, so they are refused
+CHECK_OPTIONS = ("list", "only", "full", "dps", "seed", "json", "markdown", "jobs")
+#: a sweep whose work bound exceeds this many layer-frequency updates says how long it may take
+LONG_SWEEP_UPDATES = 10**12
+MAX_DEPTH = 10**4
+SEED_MAX = 2**32 - 1
 
 
 class Parser(argparse.ArgumentParser):
@@ -28,7 +44,7 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _int_in(lo: int, hi: int | None = None):
+def _int_in(lo: int, hi: int | None = None) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             v = int(text)
@@ -56,7 +72,7 @@ def _positive_floats(text: str) -> list[float]:
     return out
 
 
-def _float_in(lo: float, hi: float):
+def _float_in(lo: float, hi: float) -> Callable[[str], float]:
     """One number in [lo, hi)."""
 
     def parse(text: str) -> float:
@@ -72,12 +88,14 @@ def _float_in(lo: float, hi: float):
 
 
 def _depths(text: str) -> list[int]:
-    """'2,4,8' or a range 'start:stop[:step]' (inclusive)."""
+    """'2,4,8' or a range 'start:stop[:step]' (inclusive), each depth in [1, MAX_DEPTH]."""
     try:
         if ":" in text:
             parts = [int(p) for p in text.split(":")]
             if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] < 1):
                 raise ValueError
+            if parts[0] < 1 or parts[1] > MAX_DEPTH:
+                raise argparse.ArgumentTypeError(f"depths must be integers in [1, {MAX_DEPTH}], got {text!r}")
             vals = list(range(parts[0], parts[1] + 1, parts[2] if len(parts) == 3 else 1))
         else:
             vals = [int(p) for p in text.split(",")]
@@ -85,8 +103,8 @@ def _depths(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(
             f"expected a list like 2,4,8 or a range like 2:40[:step], got {text!r}"
         ) from None
-    if not vals or min(vals) < 1:
-        raise argparse.ArgumentTypeError(f"depths must be integers >= 1, got {text!r}")
+    if not vals or min(vals) < 1 or max(vals) > MAX_DEPTH:
+        raise argparse.ArgumentTypeError(f"depths must be integers in [1, {MAX_DEPTH}], got {text!r}")
     return vals
 
 
@@ -97,45 +115,96 @@ def _normalizations(text: str) -> list[str]:
     return vals
 
 
-def _writable_file(text: str) -> str:
-    folder = os.path.dirname(os.path.abspath(text)) or "."
-    if not os.path.isdir(folder) or not os.access(folder, os.W_OK) or os.path.isdir(text):
-        raise argparse.ArgumentTypeError(f"cannot write {text!r} (folder missing or not writable)")
+def _output(text: str) -> str:
+    """A path an output file can be written to (a regular file, new or writable), or ``-``."""
+    problem = output_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: {problem}")
     return text
+
+
+def _dask_address(text: str) -> str:
+    """``local`` or a scheduler address ``[scheme://]host:port``."""
+    if text == "local":
+        return text
+    rest = text.split("://", 1)[1] if "://" in text else text
+    scheme = text.split("://", 1)[0] if "://" in text else "tcp"
+    host, _, port = rest.rpartition(":")
+    if scheme not in ("tcp", "tls", "ws", "wss", "ucx") or not host or not port.isdigit() or " " in rest:
+        raise argparse.ArgumentTypeError(
+            f"expected 'local' or a scheduler address like tcp://host:8786, got {text!r}"
+        )
+    return text
+
+
+def _dedupe(values: Sequence, name: str, quiet: bool) -> list:
+    """The values without repeats (first occurrence kept); says what it dropped."""
+    out = list(dict.fromkeys(values))
+    if len(out) < len(values) and not quiet:
+        print(
+            f"proofs_check: note: {name}: {len(values) - len(out)} duplicate value(s) ignored",
+            file=sys.stderr,
+        )
+    return out
 
 
 def build_parser() -> Parser:
     p = Parser(
         prog="proofs_check",
-        description="Check every claim of THEORY.md (T1-T9, C1-C7) symbolically, at high precision and by simulation.",
+        description="Check every claim of the theory (T1-T9, C1-C7) symbolically, at high precision and by simulation.",
         epilog=EXAMPLES["main"],
     )
-    p.add_argument("--list", action="store_true", help="list the claims (ID, methods, title) and exit")
-    p.add_argument("--only", metavar="ID[,ID]", help="check only these claims, e.g. T1,C4")
+    p.add_argument("--version", action="version", version=f"proofs_check {__version__}")
     p.add_argument(
-        "--full", action="store_true", help="heavy versions: larger sizes, more draws, deeper nets"
+        "--list", action="store_true", default=None, help="list the claims (ID, methods, title) and exit"
+    )
+    p.add_argument("--only", metavar="ID[,ID]", help="check only these claims, e.g. T1,C4 (repeats ignored)")
+    p.add_argument(
+        "--full",
+        action="store_true",
+        default=None,
+        help="heavy versions: larger sizes, more draws, deeper nets",
     )
     p.add_argument(
         "--dps",
         type=_int_in(*DPS_RANGE),
-        default=30,
-        help=f"decimal digits for high-precision checks, {DPS_RANGE} (default 30)",
+        metavar="DIGITS",
+        help=f"decimal digits for high-precision checks, {DPS_RANGE[0]} to {DPS_RANGE[1]} (default 30)",
     )
-    p.add_argument("--seed", type=_int_in(0, 2**32 - 1), default=0, help="random seed (default 0)")
-    p.add_argument("--json", type=_writable_file, metavar="PATH", help="write the machine-readable report")
-    p.add_argument("--markdown", type=_writable_file, metavar="PATH", help="write a Markdown report")
-    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--seed", type=_int_in(0, SEED_MAX), metavar="SEED", help="random seed (default 0)")
+    p.add_argument(
+        "--jobs",
+        type=_int_in(1, 64),
+        metavar="N",
+        help="claims checked in parallel worker processes (default: the cores, at most 2)",
+    )
+    p.add_argument(
+        "--json",
+        type=_output,
+        metavar="PATH",
+        help="write the machine-readable report ('-': standard output)",
+    )
+    p.add_argument(
+        "--markdown", type=_output, metavar="PATH", help="write a Markdown report ('-': standard output)"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress or notes on stderr (any subcommand)")
     sub = p.add_subparsers(dest="command", metavar="{figures,simulate,bench}")
 
     f = sub.add_parser("figures", help="draw the figures (PNG and PDF)", epilog=EXAMPLES["figures"])
     f.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
     f.add_argument("--quick", action="store_true", help="fewer draws and smaller sizes (under 5 minutes)")
-    f.add_argument("--seed", type=_int_in(0, 2**32 - 1), default=0, dest="fig_seed", help="random seed")
+    f.add_argument(
+        "--seed", type=_int_in(0, SEED_MAX), default=0, dest="fig_seed", help="random seed (default 0)"
+    )
+    f.add_argument("--quiet", action="store_true", dest="sub_quiet", help="no progress lines")
 
     s = sub.add_parser("simulate", help="resumable GD sweep stored in SQLite", epilog=EXAMPLES["simulate"])
-    s.add_argument("--n", type=_int_in(2, 4096), default=16, help="signal length n >= 2 (default 16)")
+    s.add_argument("--n", type=_int_in(2, 4096), default=16, help="signal length n in [2, 4096] (default 16)")
     s.add_argument(
-        "--depths", type=_depths, default=[2, 4, 6], help="depths: 2,4,8 or 2:40[:step] (default 2,4,6)"
+        "--depths",
+        type=_depths,
+        default=[2, 4, 6],
+        help=f"depths in [1, {MAX_DEPTH}]: 2,4,8 or 2:40[:step] (default 2,4,6)",
     )
     s.add_argument(
         "--trials", type=_int_in(1, 10**6), default=8, help="random initializations per cell (default 8)"
@@ -147,7 +216,7 @@ def build_parser() -> Parser:
         "--normalization",
         type=_normalizations,
         default=["none", "channel"],
-        help="none,channel (default both)",
+        help="none, channel or none,channel (default both)",
     )
     s.add_argument(
         "--tol",
@@ -155,34 +224,50 @@ def build_parser() -> Parser:
         default=1e-3,
         help="stop at loss <= tol * initial loss, in [0, 1) (default 1e-3)",
     )
-    s.add_argument("--max-iter", type=_int_in(1, 10**9), default=10000, help="steps per run (default 10000)")
+    s.add_argument(
+        "--max-iter", type=_int_in(1, 10**9), default=10000, help="steps per run, at most 1e9 (default 10000)"
+    )
     s.add_argument("--seeds", type=_int_in(1, 10**4), default=1, help="seeds per cell (default 1)")
     s.add_argument(
-        "--seed", type=_int_in(0, 2**32 - 1), default=0, dest="sim_seed", help="base seed (default 0)"
+        "--seed", type=_int_in(0, SEED_MAX), default=0, dest="sim_seed", help="base seed (default 0)"
     )
-    s.add_argument("--filter-length", type=_int_in(1), default=None, help="filter length k <= n (default n)")
     s.add_argument(
-        "--momentum",
-        type=_float_in(0.0, 1.0),
-        default=0.0,
-        help="heavy-ball momentum in [0, 1)",
+        "--filter-length", type=_int_in(1), default=None, help="filter length k in [1, n] (default n)"
+    )
+    s.add_argument(
+        "--momentum", type=_float_in(0.0, 1.0), default=0.0, help="heavy-ball momentum in [0, 1) (default 0)"
     )
     s.add_argument(
         "--db",
-        type=_writable_file,
         default="sweep.sqlite",
-        help="SQLite file; finished cells are kept and reused",
+        help="SQLite file; finished cells are kept and reused, concurrent runs share the cells (default sweep.sqlite)",
     )
     s.add_argument(
         "--tune", action="store_true", help="report the best step size per method and depth (fair comparison)"
     )
     s.add_argument(
+        "--json",
+        type=_output,
+        dest="sim_json",
+        metavar="PATH",
+        help="write the summary table as JSON ('-': stdout)",
+    )
+    s.add_argument(
+        "--csv",
+        type=_output,
+        dest="sim_csv",
+        metavar="PATH",
+        help="write the summary table as CSV ('-': stdout)",
+    )
+    s.add_argument(
         "--dask",
         nargs="?",
         const="local",
+        type=_dask_address,
         metavar="ADDRESS",
-        help="run cells on Dask (local cluster, or a scheduler address)",
+        help="run cells on Dask: a local cluster, or a scheduler address you trust (results travel by pickle)",
     )
+    s.add_argument("--quiet", action="store_true", dest="sub_quiet", help="no progress or notes")
 
     b = sub.add_parser(
         "bench", help="throughput of the simulator against references", epilog=EXAMPLES["bench"]
@@ -193,12 +278,12 @@ def build_parser() -> Parser:
     return p
 
 
-def _select(only: str | None):
+def _select(only: str | None, quiet: bool) -> list:
     from proofs_check.claims import CLAIMS
 
     if only is None:
         return list(CLAIMS)
-    wanted = [s.strip().upper() for s in only.split(",") if s.strip()]
+    wanted = _dedupe([s.strip().upper() for s in only.split(",") if s.strip()], "--only", quiet)
     known = {c.id: c for c in CLAIMS}
     unknown = [w for w in wanted if w not in known]
     if unknown or not wanted:
@@ -208,44 +293,132 @@ def _select(only: str | None):
     return [known[w] for w in wanted]
 
 
-def cmd_check(args) -> int:
+def _distinct_outputs(pairs: Sequence[tuple[str, str | None]]) -> None:
+    """At most one output on stdout, and no two outputs on one file."""
+    given = [(name, path) for name, path in pairs if path is not None]
+    if sum(path == STDOUT for _, path in given) > 1:
+        raise ValueError(f"{given[-1][0]}: only one output can go to standard output ('-')")
+    real = {}
+    for name, path in given:
+        if path != STDOUT:
+            key = os.path.realpath(path)
+            if key in real:
+                raise ValueError(f"{name}: same file as {real[key]} ({path!r})")
+            real[key] = name
+
+
+def _write_output(name: str, path: str, text: str) -> None:
+    try:
+        write_text(path, text)
+    except OSError as err:
+        raise ValueError(f"{name}: cannot write {path!r} ({err.strerror or err})") from None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
     from proofs_check.claims import CLAIMS, Context
-    from proofs_check.report import build_report, markdown, run_claims, table, write_atomic, write_json
+    from proofs_check.report import build_report, default_jobs, markdown, run_claims, table, to_json
 
     if args.list:
         for c in CLAIMS:
             print(f"{c.id}\t{c.methods}\t{c.title}")
         return 0
-    claims = _select(args.only)
-    ctx = Context(dps=args.dps, seed=args.seed, full=args.full)
-    report = build_report(run_claims(claims, ctx, progress=not args.quiet), ctx)
-    print(table(report))
+    _distinct_outputs([("--json", args.json), ("--markdown", args.markdown)])
+    claims = _select(args.only, args.quiet)
+    ctx = Context(dps=args.dps or 30, seed=args.seed or 0, full=bool(args.full))
+    t0 = time.perf_counter()
+    results = run_claims(claims, ctx, progress=not args.quiet, jobs=args.jobs or default_jobs())
+    report = build_report(results, ctx, wall_seconds=time.perf_counter() - t0)
+    to_stdout = STDOUT in (args.json, args.markdown)
+    print(table(report), file=sys.stderr if to_stdout else sys.stdout)
     if args.json:
-        write_json(args.json, report)
+        _write_output("--json", args.json, to_json(report))
     if args.markdown:
-        write_atomic(args.markdown, markdown(report))
+        _write_output("--markdown", args.markdown, markdown(report))
     return 0 if report["summary"]["all_pass"] else 1
 
 
-def cmd_figures(args) -> int:
+def cmd_figures(args: argparse.Namespace) -> int:
     from numerics.figures import draw_all
 
-    try:
-        os.makedirs(args.out, exist_ok=True)
-    except OSError as err:
-        raise ValueError(f"--out: cannot create folder {args.out!r} ({err.strerror})") from None
-    if not os.access(args.out, os.W_OK):
-        raise ValueError(f"--out: folder {args.out!r} is not writable")
-    for path in draw_all(args.out, quick=args.quick, seed=args.fig_seed):
+    problem = None
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        problem = "exists and is not a folder"
+    else:
+        try:
+            os.makedirs(args.out, exist_ok=True)
+        except OSError as err:
+            problem = f"cannot create folder ({err.strerror})"
+    if problem is None and not os.access(args.out, os.W_OK | os.X_OK):
+        problem = "folder is not writable"
+    if problem:
+        raise ValueError(f"--out: {args.out!r} {problem}")
+    quiet = args.quiet or args.sub_quiet
+    with contextlib.redirect_stderr(io.StringIO()) if quiet else contextlib.nullcontext():
+        paths = draw_all(args.out, quick=args.quick, seed=args.fig_seed)
+    for path in paths:
         print(path)
     return 0
 
 
-def cmd_simulate(args) -> int:
-    from numerics.sweep import Store, SweepConfig, best_step_sizes, make_cells, run_sweep, summarize
+def _summary_rows(summaries: Sequence, best: Sequence) -> list[dict]:
+    best_keys = {(b.normalization, b.depth, b.eta) for b in best}
+    rows = []
+    for s in summaries:
+        row = {k: getattr(s, k) for k in s.__dataclass_fields__}
+        row["best"] = (s.normalization, s.depth, s.eta) in best_keys
+        rows.append(row)
+    return rows
 
+
+def _csv(rows: Sequence[dict]) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    if rows:
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return buf.getvalue()
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from numerics.sweep import (
+        Store,
+        StoreError,
+        SweepConfig,
+        best_step_sizes,
+        connect_dask,
+        edge_warnings,
+        make_cells,
+        run_sweep,
+        summarize,
+    )
+    from proofs_check.report import strict, to_json
+
+    quiet = args.quiet or args.sub_quiet
     if args.filter_length is not None and args.filter_length > args.n:
         raise ValueError(f"--filter-length must be in [1, n = {args.n}], got {args.filter_length}")
+    _distinct_outputs([("--json", args.sim_json), ("--csv", args.sim_csv)])
+    depths = _dedupe(args.depths, "--depths", quiet)
+    etas = _dedupe(args.eta, "--eta", quiet)
+    norms = _dedupe(args.normalization, "--normalization", quiet)
+    try:
+        check_memory(
+            memory_needed(args.trials, max(depths), args.n),
+            f"--trials {args.trials} x --depths {max(depths)} x --n {args.n}",
+        )
+    except ValueError as err:
+        raise ValueError(f"--trials/--depths/--n: {err}") from None
+    seeds = [args.sim_seed + k for k in range(args.seeds)]
+    cells = make_cells(norms, depths, etas, seeds)
+    updates = sum(args.trials * c.depth * args.n for c in cells) * args.max_iter
+    if updates > LONG_SWEEP_UPDATES and not quiet:
+        print(
+            f"proofs_check: note: up to {updates:.2g} layer-frequency updates "
+            f"(about {updates / 1e8 / 3600:.2g} h at 1e8 updates/s); finished cells are kept if you stop it",
+            file=sys.stderr,
+        )
     cfg = SweepConfig(
         n=args.n,
         trials=args.trials,
@@ -255,48 +428,101 @@ def cmd_simulate(args) -> int:
         filter_length=args.filter_length,
         momentum=args.momentum,
     )
-    seeds = [args.sim_seed + k for k in range(args.seeds)]
-    cells = make_cells(args.normalization, args.depths, args.eta, seeds)
-    store = Store(args.db)
+    if args.db in ("", ":memory:") or args.db.startswith("file:"):
+        raise ValueError(f"--db: give a file path; {args.db!r} would keep nothing")
+    client = connect_dask(args.dask) if args.dask else None
     try:
-        computed = run_sweep(cfg, cells, store, dask_address=args.dask)
-        summaries = summarize(cfg, store.results(cfg, cells))
+        try:
+            store = Store(args.db)
+        except StoreError as err:
+            raise ValueError(f"--db: {err}") from None
+        try:
+            computed = run_sweep(cfg, cells, store, progress=not quiet, dask_client=client)
+            summaries = summarize(cfg, store.results(cfg, cells))
+        except StoreError as err:
+            raise ValueError(f"--db: {err}") from None
+        finally:
+            store.close()
     finally:
-        store.close()
-    print(f"{len(cells)} cells ({computed} computed now, {len(cells) - computed} reused from {args.db})")
+        if client is not None:
+            client.close()
+    best = best_step_sizes(summaries) if args.tune else []
+    out = sys.stderr if STDOUT in (args.sim_json, args.sim_csv) else sys.stdout
     print(
-        f"{'normalization':<13} {'d':>4} {'eta':>8} {'conv':>9} {'div':>4} {'median':>8} {'q10':>8} {'q90':>8}"
+        f"{len(cells)} cells ({computed} computed now, {len(cells) - computed} reused from {args.db})",
+        file=out,
+    )
+    print(
+        f"{'normalization':<13} {'d':>4} {'eta':>8} {'conv':>9} {'div':>4} {'under':>5} {'median':>8} {'q10':>8} {'q90':>8}",
+        file=out,
     )
     for s in summaries:
         print(
-            f"{s.normalization:<13} {s.depth:>4} {s.eta:>8g} {s.converged:>4}/{s.trials:<4} {s.diverged:>4} {s.median:>8g} {s.q10:>8g} {s.q90:>8g}"
+            f"{s.normalization:<13} {s.depth:>4} {s.eta:>8g} {s.converged:>4}/{s.trials:<4} {s.diverged:>4} "
+            f"{s.underflowed:>5} {s.median:>8g} {s.q10:>8g} {s.q90:>8g}",
+            file=out,
         )
     if args.tune:
-        print("\nbest step size per method and depth (most converged, then lowest median):")
-        for s in best_step_sizes(summaries):
+        print("\nbest step size per method and depth (most converged, then lowest median):", file=out)
+        for s in best:
             print(
-                f"{s.normalization:<13} d={s.depth:<4} eta*={s.eta:<8g} converged {s.converged}/{s.trials}, median {s.median:g} steps"
+                f"{s.normalization:<13} d={s.depth:<4} eta*={s.eta:<8g} converged {s.converged}/{s.trials}, median {s.median:g} steps",
+                file=out,
             )
+        for warning in edge_warnings(summaries):
+            print(f"proofs_check: warning: {warning}", file=sys.stderr)
+    rows = _summary_rows(summaries, best)
+    if args.sim_json:
+        doc = {"config": {**strict(vars(cfg)), "db": args.db}, "cells": len(cells), "computed": computed}
+        _write_output("--json", args.sim_json, to_json({**doc, "summaries": rows}))
+    if args.sim_csv:
+        _write_output("--csv", args.sim_csv, _csv(strict(rows)))
     return 0
 
 
-def cmd_bench(args) -> int:
+def cmd_bench(args: argparse.Namespace) -> int:
     from numerics.bench import run
 
+    need = memory_needed(args.trials, args.depth, args.n) + 24 * args.trials * args.n * args.n
+    try:
+        check_memory(need, f"bench at --n {args.n}, --depth {args.depth}, --trials {args.trials}")
+    except ValueError as err:
+        raise ValueError(f"--n/--depth/--trials: {err}") from None
     return run(args)
 
 
+def _misplaced(args: argparse.Namespace) -> str | None:
+    """A claim-check option given before a subcommand (it would be ignored there)."""
+    for name in CHECK_OPTIONS:
+        if getattr(args, name, None) is not None:
+            return f"--{name} is an option of the claim check, not of '{args.command}'; put subcommand options after the subcommand"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    handlers = {None: cmd_check, "figures": cmd_figures, "simulate": cmd_simulate, "bench": cmd_bench}
     try:
-        return handlers[args.command](args)
-    except ValueError as err:
-        print(f"proofs_check: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("\nproofs_check: interrupted (finished sweep cells and figures are kept)", file=sys.stderr)
-        return 130
+        args = build_parser().parse_args(argv)
+        if args.command is not None:
+            misplaced = _misplaced(args)
+            if misplaced:
+                print(f"proofs_check: error: {misplaced}", file=sys.stderr)
+                return 2
+        handlers = {None: cmd_check, "figures": cmd_figures, "simulate": cmd_simulate, "bench": cmd_bench}
+        try:
+            code = handlers[args.command](args)
+            sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+            return code
+        except ValueError as err:
+            print(f"proofs_check: error: {err}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("\nproofs_check: interrupted (finished sweep cells and figures are kept)", file=sys.stderr)
+            return 130
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): stop quietly, as a SIGPIPE'd tool would
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -2,66 +2,178 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
+import multiprocessing
+import os
 import platform
+import signal
+import subprocess
 import sys
 import time
 import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from numerics.files import atomic_path
+import mpmath
+import numpy as np
+
+from numerics.files import write_text
 from proofs_check.claims import Claim, Context
+from theory import __version__
+from theory.checks import finite_or_none
+
+#: version of the JSON report's layout (README: "The JSON report")
+SCHEMA_VERSION = 1
 
 
-def run_claims(claims: Sequence[Claim], ctx: Context, progress: bool = True) -> list[dict[str, Any]]:
-    """Run each claim, timing it; an exception makes the claim ``error`` with its message."""
-    out = []
-    for k, claim in enumerate(claims, 1):
-        if progress:
-            print(f"[{k}/{len(claims)}] {claim.id} {claim.title} ...", end="", file=sys.stderr, flush=True)
-        t0 = time.perf_counter()
+def _run_claim(claim: Claim, ctx: Context) -> dict[str, Any]:
+    """Run one claim from a clean numeric state, timing it; an exception makes it ``error``."""
+    mpmath.mp.dps = 15
+    mpmath.mp.pretty = False
+    t0 = time.perf_counter()
+    try:
+        with np.errstate(all="warn"):
+            records = [c.as_dict() for c in claim.run(ctx)]
+        error = None
+    except Exception as exc:  # reported, never hidden
+        records = []
+        error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
+    seconds = time.perf_counter() - t0
+    return {
+        "id": claim.id,
+        "title": claim.title,
+        "status": "error" if error else claim_status(records),
+        "methods": claim.methods,
+        "statement": claim.statement,
+        "assumptions": claim.assumptions,
+        "checks": records,
+        "seconds": round(seconds, 3),
+        **({"error": error} if error else {}),
+    }
+
+
+def claim_status(checks: Sequence[dict[str, Any]]) -> str:
+    """``fail`` if a check fails (or there is none), ``measured`` if every check is a
+    measurement, else ``pass``."""
+    statuses = {c["status"] for c in checks}
+    if not checks or "fail" in statuses:
+        return "fail"
+    return "measured" if statuses == {"measured"} else "pass"
+
+
+# Claims for the worker processes: set before the pool forks, so workers find them by
+# index (no pickling of the claim functions); workers announce on _STARTED what they start.
+_POOL_CLAIMS: Sequence[Claim] = ()
+_STARTED: Any = None
+
+
+def _init_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which ends the pool
+
+
+def _run_indexed(k: int, ctx: Context) -> dict[str, Any]:
+    _STARTED.put(k)
+    return _run_claim(_POOL_CLAIMS[k], ctx)
+
+
+def default_jobs() -> int:
+    """Worker processes for the claims: the machine's cores, at most 2."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _bar(total: int, progress: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="claim", file=sys.stderr, disable=None if progress else True, leave=False)
+
+
+def run_claims(
+    claims: Sequence[Claim], ctx: Context, progress: bool = True, jobs: int = 1
+) -> list[dict[str, Any]]:
+    """Run the claims, ``jobs`` at a time in worker processes; results in the given order.
+
+    Each claim is independent (its own seeds from ``ctx.seed``, mpmath reset to 15 digits
+    before it starts), so the numbers do not depend on which worker ran it or when. The
+    progress bar (stderr, a terminal only) shows the running claims and their time so far.
+    An interruption (Ctrl-C) ends the workers at once.
+    """
+    global _POOL_CLAIMS, _STARTED
+    out: list[Any] = [None] * len(claims)
+    if jobs <= 1 or len(claims) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        bar = _bar(len(claims), progress)
         try:
-            checks = [c.as_dict() for c in claim.run(ctx)]
-            status = "pass" if checks and all(c["passed"] for c in checks) else "fail"
-            error = None
-        except Exception as exc:  # reported, never hidden
-            checks, status = [], "error"
-            error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
-        seconds = time.perf_counter() - t0
-        if progress:
-            print(f" {status} ({seconds:.1f} s)", file=sys.stderr, flush=True)
-        out.append(
-            {
-                "id": claim.id,
-                "title": claim.title,
-                "status": status,
-                "methods": claim.methods,
-                "statement": claim.statement,
-                "assumptions": claim.assumptions,
-                "checks": checks,
-                "seconds": round(seconds, 3),
-                **({"error": error} if error else {}),
-            }
-        )
+            for k, claim in enumerate(claims):
+                bar.set_postfix_str(f"{claim.id} running")
+                out[k] = _run_claim(claim, ctx)
+                bar.update()
+        finally:
+            bar.close()
+        return out
+    fork = multiprocessing.get_context("fork")
+    _POOL_CLAIMS, _STARTED = claims, fork.SimpleQueue()
+    pool = fork.Pool(min(jobs, len(claims)), initializer=_init_worker)  # fork before any thread
+    bar = _bar(len(claims), progress)
+    try:
+        order = sorted(range(len(claims)), key=lambda k: -EXPECTED_SECONDS.get(claims[k].id, 1))
+        pending = {k: pool.apply_async(_run_indexed, (k, ctx)) for k in order}
+        started: dict[int, float] = {}
+        while pending:
+            time.sleep(0.2)
+            while not _STARTED.empty():
+                started[_STARTED.get()] = time.perf_counter()
+            for k in [k for k, r in pending.items() if r.ready()]:
+                out[k] = pending.pop(k).get()
+                started.pop(k, None)
+                bar.update()
+            now = time.perf_counter()
+            bar.set_postfix_str(", ".join(f"{claims[k].id} {now - t:.0f} s" for k, t in started.items()))
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+        bar.close()
+        _POOL_CLAIMS, _STARTED = (), None
     return out
 
 
+#: relative cost of the slow claims in the default run (measured: proofs_check --jobs 1),
+#: so the pool starts the long ones first; the numbers never change a result
+EXPECTED_SECONDS = {"T1": 43, "C4": 26, "T6": 25, "T9": 22, "T2": 14, "T8": 13, "C6": 9, "C2": 6, "T5": 4}
+
+
+def git_commit() -> str | None:
+    """The commit of the source tree this package runs from, if it is a git checkout."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        out = subprocess.run(
+            ["git", "-C", here, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
 def environment(ctx: Context) -> dict[str, Any]:
+    """Where the report was made: package version, git commit (None outside a checkout),
+    UTC timestamp, Python and library versions, and the run's settings."""
     import matplotlib
-    import mpmath
-    import numpy
     import scipy
     import sympy
 
     return {
+        "version": __version__,
+        "git_commit": git_commit(),
+        "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "sympy": sympy.__version__,
         "mpmath": mpmath.__version__,
         "mpmath_backend": mpmath.libmp.BACKEND,
-        "numpy": numpy.__version__,
+        "numpy": np.__version__,
         "scipy": scipy.__version__,
         "matplotlib": matplotlib.__version__,
         "seed": ctx.seed,
@@ -70,15 +182,21 @@ def environment(ctx: Context) -> dict[str, Any]:
     }
 
 
-def build_report(results: list[dict[str, Any]], ctx: Context) -> dict[str, Any]:
-    counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "fail", "error", "todo")}
+def build_report(
+    results: list[dict[str, Any]], ctx: Context, wall_seconds: float | None = None
+) -> dict[str, Any]:
+    """The report: claims, summary (counts per status; ``all_pass`` when none fails or
+    errs; ``seconds`` summed over claims, ``wall_seconds`` elapsed), environment."""
+    counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "fail", "error", "measured")}
     return {
+        "schema": SCHEMA_VERSION,
         "claims": results,
         "summary": {
             **counts,
             "total": len(results),
-            "all_pass": counts["pass"] == len(results),
+            "all_pass": counts["fail"] == counts["error"] == 0,
             "seconds": round(sum(r["seconds"] for r in results), 3),
+            "wall_seconds": None if wall_seconds is None else round(wall_seconds, 3),
         },
         "environment": environment(ctx),
     }
@@ -100,7 +218,7 @@ def table(report: dict[str, Any]) -> str:
     for r in report["claims"]:
         lines.append(f"{r['id']:<4} {r['status'].upper():<6} {r['seconds']:>6.1f}s  {r['title']}")
         for c in r["checks"]:
-            mark = "ok " if c["passed"] else "FAIL"
+            mark = {"pass": "ok", "fail": "FAIL", "measured": "meas"}[c["status"]]
             nums = ""
             if c["discrepancy"] is not None:
                 nums = f": {_fmt(c['discrepancy'])} <= {_fmt(c['tolerance'])}"
@@ -110,8 +228,11 @@ def table(report: dict[str, Any]) -> str:
         if r.get("error"):
             lines.append(f"{'':<20}{r['error'].splitlines()[0]}")
     s = report["summary"]
+    measured = f", {s['measured']} measured" if s["measured"] else ""
+    wall = f", {s['wall_seconds']:.1f} s elapsed" if s.get("wall_seconds") is not None else ""
     lines.append(
-        f"\n{s['pass']}/{s['total']} claims pass, {s['fail']} fail, {s['error']} error ({s['seconds']:.1f} s)"
+        f"\n{s['pass']}/{s['total']} claims pass, {s['fail']} fail, {s['error']} error{measured} "
+        f"({s['seconds']:.1f} s of claims{wall})"
     )
     return "\n".join(lines)
 
@@ -147,7 +268,7 @@ def markdown(report: dict[str, Any]) -> str:
         for c in r["checks"]:
             out.append(
                 f"| {c['name']} | {c['method']} | {_fmt(c['discrepancy'])} | {_fmt(c['tolerance'])} | {_fmt(c['digits'])} | "
-                f"{'pass' if c['passed'] else '**FAIL**'} |"
+                f"{'**FAIL**' if c['status'] == 'fail' else c['status']} |"
             )
         details = [f"- *{c['name']}*: {c['detail']}" for c in r["checks"] if c["detail"]]
         if details:
@@ -158,11 +279,28 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+def strict(obj: Any) -> Any:
+    """``obj`` with every non-finite number replaced by None (JSON has no NaN or Infinity)
+    and NumPy/mpmath numbers turned into plain ones."""
+    if isinstance(obj, dict):
+        return {str(k): strict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [strict(v) for v in obj]
+    if obj is None or isinstance(obj, (str, bool)):
+        return obj
+    return finite_or_none(obj) if not isinstance(obj, np.ndarray) else strict(obj.tolist())
+
+
+def to_json(report: dict[str, Any]) -> str:
+    """Strict JSON text (``allow_nan=False``: a NaN that slipped through is an error here)."""
+    return json.dumps(strict(report), indent=2, allow_nan=False) + "\n"
+
+
 def write_atomic(path: str, text: str) -> None:
-    """Write via a temporary file in the same folder, so no half-written file is left behind."""
-    with atomic_path(path) as tmp, open(tmp, "w") as fh:
-        fh.write(text)
+    """Write via a temporary file in the same folder (or to stdout for ``-``), so no
+    half-written file is left behind."""
+    write_text(path, text)
 
 
 def write_json(path: str, report: dict[str, Any]) -> None:
-    write_atomic(path, json.dumps(report, indent=2, default=str) + "\n")
+    write_atomic(path, to_json(report))

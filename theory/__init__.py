@@ -23,6 +23,9 @@ from theory.networks import (
 )
 from theory.signals import center, convolve, correlate, inner
 
+#: the package version (pyproject.toml reads it from here)
+__version__ = "0.2.0"
+
 __all__ = [
     "Check",
     "__version__",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import math
+import numbers
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -38,4 +40,41 @@ class Check:
         return "pass" if self.passed else "fail"
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The check as strict JSON data: ``status``; ``passed`` (None for a measurement);
+        ``discrepancy``, ``tolerance``, ``digits`` (None when absent or not finite, e.g. the
+        infinite digit count of two equal values); ``values``: the check's own named
+        numbers merged over ``discrepancy``, ``tolerance`` and ``digits``, finite ones only.
+        """
+        values = {"discrepancy": self.discrepancy, "tolerance": self.tolerance, "digits": self.digits}
+        values.update(self.values)
+        return {
+            "name": self.name,
+            "method": self.method,
+            "status": self.status,
+            "passed": None if self.status == "measured" else bool(self.passed),
+            "detail": self.detail,
+            "discrepancy": finite_or_none(self.discrepancy),
+            "tolerance": finite_or_none(self.tolerance),
+            "digits": finite_or_none(self.digits),
+            "values": {
+                k: v for k, v in ((str(k), finite_or_none(v)) for k, v in values.items()) if v is not None
+            },
+        }
+
+
+def finite_or_none(value: Any) -> int | float | None:
+    """A finite number as a plain int or float (NumPy and mpmath numbers too; bools as 0/1);
+    None for anything else (NaN, infinities, None, non-numbers)."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return int(value)
+    if (
+        isinstance(value, numbers.Integral)
+        or type(value).__module__ == "numpy"
+        and "int" in type(value).__name__
+    ):
+        return int(value)
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
