@@ -10,7 +10,6 @@ The names below are the public API; each is documented in its module.
 (2, 3, 8)
 """
 
-from numerics.bench import run_benchmark
 from numerics.constants import Constant, t7_constants
 from numerics.experiments import (
     GDBoundReport,
@@ -74,7 +73,6 @@ __all__ = [
     "norm_growth_discrepancy",
     "precision_guard",
     "random_filters",
-    "run_benchmark",
     "run_sweep",
     "second_moment_exact",
     "second_moment_mc",

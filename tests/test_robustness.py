@@ -479,8 +479,11 @@ BAD_CLI = [
     (["bench", "--n", "1"], "--n"),
     (["bench", "--depth", "0"], "--depth"),
     (["bench", "--trials", "0"], "--trials"),
-    (["bench", "--steps", "0"], "--steps"),
-    (["bench", "--ref-steps", "0"], "--ref-steps"),
+    (["bench", "--small", "1:1:1"], "--small"),
+    (["bench", "--repeats", "2"], "--repeats"),
+    (["bench", "--seconds", "0"], "--seconds"),
+    (["bench", "--eta", "nan"], "--eta"),
+    (["bench", "--no-torch", "1"], "unrecognized"),
     (["nosuch"], "invalid choice"),
 ]
 
