@@ -66,8 +66,9 @@ def width_rate_quadrature(k: int, *, real: bool = False, dps: int = 30) -> Any:
     k = check_k(k)
     with mp.workdps(check_dps(dps) + 10):
         m = mpmath.mpf(k) / 2 if real else mpmath.mpf(k)
-        density = lambda t: t ** (m - 1) * mpmath.exp(-t) / mpmath.gamma(m)  # noqa: E731
-        value = mpmath.quad(lambda t: mpmath.log(t / m) * density(t), [0, m, mpmath.inf]) / 2
+        # t = s^2: E log(G/m) = int_0^inf log(s^2/m) 2 s^(2m-1) exp(-s^2) ds / Gamma(m)
+        integrand = lambda s: mpmath.log(s * s / m) * 2 * s ** (2 * m - 1) * mpmath.exp(-s * s)  # noqa: E731
+        value = mpmath.quad(integrand, [0, mpmath.sqrt(m), mpmath.inf]) / (2 * mpmath.gamma(m))
     with mp.workdps(dps):
         return +value
 
