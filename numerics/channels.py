@@ -334,3 +334,39 @@ def rate_run(k: int, depths: Sequence[int], draws: int, *, real: bool = False, s
         fit(sorted(set(depths)), values),
         float(width_rate(k, real=real)),
     )
+
+
+@dataclass(frozen=True)
+class MeanSquare:
+    """Monte Carlo mean of |f̂_w|^2 (w = 0..n/2) with the exact target |x̂_w|^2 and standard error."""
+
+    mean: np.ndarray
+    target: np.ndarray
+    stderr: np.ndarray
+    draws: int
+
+
+def fourth_moment_factor(d: int, k: int, real: bool) -> float:
+    """E|f̂_w|^4 / |x̂_w|^4 = prod_j k_j (k_j + c)/k_{j-1}^2, c = 1 (complex) or 2 (real):
+    the second moment of Gamma(k_j)/k_{j-1} (or chi^2_{k_j}/k_{j-1}) per layer."""
+    ks = [1] + [k] * (d - 1) + [1]
+    c = 2 if real else 1
+    return math.prod(ks[j] * (ks[j] + c) / ks[j - 1] ** 2 for j in range(1, d + 1))
+
+
+def mean_square_output(x: Any, d: int, k: int, draws: int, *, seed: int = 0, chunk: int = 4000) -> MeanSquare:
+    """E|f̂_w|^2 over fan-in initializations (float64, independent draws per call) vs |x̂_w|^2 (M2)."""
+    x = np.asarray(x, float)
+    n = len(x)
+    x_hat = np.fft.rfft(x)
+    total = np.zeros(n // 2 + 1)
+    for s, start in enumerate(range(0, draws, chunk)):
+        f = random_channel_filters(n, d, k, trials=min(chunk, draws - start), seed=seed + s)
+        z = np.broadcast_to(x_hat, (f[0].shape[0], 1, len(x_hat))).astype(complex)
+        for layer in f:
+            z = np.einsum("tabw,tbw->taw", np.fft.rfft(layer, axis=-1), z)
+        total += (np.abs(z[:, 0, :]) ** 2).sum(0)
+    target = np.abs(x_hat) ** 2
+    real = np.array([w == 0 or 2 * w == n for w in range(len(x_hat))])
+    m4 = np.array([fourth_moment_factor(d, k, r) for r in real]) * target**2
+    return MeanSquare(total / draws, target, np.sqrt((m4 - target**2) / draws), draws)
