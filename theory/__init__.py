@@ -5,6 +5,7 @@ its loss and the closed-form gradients of T1 (plain) and C4 (channel normalized)
 ``theory.identities`` proves the identities T1-T5 and C1-C5 with SymPy.
 """
 
+from theory.channels import channel_closed_form
 from theory.checks import Check
 from theory.networks import (
     ClosedForm,
@@ -26,6 +27,7 @@ __all__ = [
     "ClosedForm",
     "all_but",
     "center",
+    "channel_closed_form",
     "closed_form_gradients",
     "cn_gradient",
     "cn_loss",

@@ -568,7 +568,7 @@ def run_m5(ctx: Context) -> list[Check]:
             20000,
         )
     else:
-        ks, depths, etas, trials, max_iter = (2,), (2, 4), (0.03, 0.1, 0.3), 4, 300
+        ks, depths, etas, trials, max_iter = (2,), (2, 4), (0.001, 0.003, 0.01, 0.03, 0.1, 0.3), 4, 2000
     table = m5_table(ks, depths, etas, trials, max_iter, seed=ctx.seed)
     out = []
     for k in ks:
