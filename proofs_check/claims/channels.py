@@ -10,7 +10,7 @@ import numpy as np
 import sympy
 from mpmath import mp
 
-from numerics.channel_gd import ChannelGD, init_grad_norms, simulate_gd_channels
+from numerics.channel_gd import ChannelGD, init_grad_norms, m4_table, m5_table, simulate_gd_channels
 from numerics.channels import (
     channel_grad_norms,
     mean_square_output,
@@ -470,33 +470,6 @@ def run_m3(ctx: Context) -> list[Check]:
 
 
 # ------------------------------------------------------------------------------- M4, M5
-M4_CONFIGS = (
-    ("linear", False, False),
-    ("linear + CN", True, False),
-    ("ReLU", False, True),
-    ("ReLU + CN", True, True),
-)
-
-
-def m4_table(depths, trials: int, n: int = 16, seed: int = 0) -> dict:
-    """log10 ||grad_{C_1} L|| quantiles (10, 50, 90 %) at fan-in initialization, per (k, config, depth)."""
-    rng = np.random.default_rng(seed)
-    x, y = rng.normal(size=(2, n))
-    table = {}
-    for k in (1, 2, 4, 8):
-        for label, normalized, relu in M4_CONFIGS:
-            rows = []
-            for D in depths:
-                f = random_channel_filters(n, D, k, trials=trials, seed=seed + 1000 * k + D)
-                g = init_grad_norms(x, y, f, normalized=normalized, relu=relu)[:, 0]
-                finite = g[np.isfinite(g) & (g > 0)]
-                rows.append(
-                    np.quantile(np.log10(finite), [0.1, 0.5, 0.9]) if finite.size else np.full(3, np.nan)
-                )
-            table[(k, label)] = np.array(rows)
-    return table
-
-
 def run_m4(ctx: Context) -> list[Check]:
     depths = (2, 4, 8, 16, 32, 64) if ctx.full else (2, 4, 8, 16)
     trials = 2000 if ctx.full else 200
@@ -520,38 +493,6 @@ def run_m4(ctx: Context) -> list[Check]:
             )
         )
     return out
-
-
-def m5_table(
-    ks, depths, etas, trials: int, max_iter: int, n: int = 16, tol: float = 1e-3, seed: int = 0
-) -> dict:
-    """Per (k, method, depth): the step size from ``etas`` with the smallest median iteration
-    count (non-converged runs count as infinite), that median, and the converged fraction."""
-    rng = np.random.default_rng(seed)
-    x, y = rng.normal(size=(2, n))
-    table = {}
-    for k in ks:
-        for method, normalized in (("plain", False), ("CN", True)):
-            for D in depths:
-                f = random_channel_filters(n, D, k, trials=trials, seed=seed + 100 * k + D)
-                best = None
-                for eta in etas:
-                    res = simulate_gd_channels(
-                        x, y, f, eta=eta, normalized=normalized, max_iter=max_iter, tol=tol
-                    )
-                    its = np.where(res.converged, res.iterations, np.inf)
-                    key = (float(np.median(its)), -float(res.converged.mean()))
-                    if best is None or key < best[0]:
-                        best = (key, eta, res)
-                (med, negfrac), eta, res = best
-                table[(k, method, D)] = {
-                    "eta": eta,
-                    "median_iterations": med,
-                    "converged": -negfrac,
-                    "diverged": float(res.diverged.mean()),
-                    "underflowed": float(res.underflowed.mean()),
-                }
-    return table
 
 
 def _steps(median: float, max_iter: int) -> str:
