@@ -550,8 +550,8 @@ def m3_c1_counterexample(n: int = 3, seed: int = 5) -> tuple[Check, Check]:
 
         sizes = []
         with mpmath.mp.workdps(50):
-            for k, d in ((2, 2), (1, 3)):
-                F, X, Y = _cn_point(n, d, k, random.Random(seed + k))
+            for k, d, point_seed in ((2, 2, seed), (1, 3, seed + 1)):  # the points of ``differ``
+                F, X, Y = _cn_point(n, d, k, random.Random(point_seed))
                 as_mp = lambda v: [mpmath.mpf(t.p) / t.q for t in v]  # noqa: E731
                 Fm = [[[as_mp(c) for c in row] for row in layer] for layer in F]
                 g = channel_gradients(Fm, as_mp(X), as_mp(Y), normalized=True, sqrt=mpmath.sqrt).gains
