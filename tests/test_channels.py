@@ -310,3 +310,52 @@ def test_simulator_converges_and_is_deterministic():
     a = simulate_gd_channels(x, y, filt, eta=0.1, max_iter=5000, normalized=True)
     b = simulate_gd_channels(x, y, filt, eta=0.1, max_iter=5000, normalized=True)
     assert a.converged.all() and np.array_equal(a.iterations, b.iterations)
+
+
+def test_M1_proofs_catch_a_wrong_formula():
+    from theory import channels as tc
+
+    def doubled(F, x, y, **kw):
+        g = tc.channel_gradients(F, x, y, **kw)
+        return tc.Gradients(
+            [[[[2 * v for v in c] for c in row] for row in layer] for layer in g.filters], None, None
+        )
+
+    assert tc.m1_gradient_expanded(sizes=((2, 2, 2),)).passed
+    assert not tc.m1_gradient_expanded(doubled, sizes=((2, 2, 2),)).passed
+    assert not tc.m1_gradient_at_points(doubled, sizes=((2, 2, 2),)).passed
+
+
+def test_M3_exact_facts_and_c1_counterexample():
+    from theory import channels as tc
+
+    assert tc.m3_cn_backward((2, 3)).passed
+    assert tc.m3_row_scaling(((2, 2, 2),)).passed
+    assert all(c.passed for c in tc.m3_c1_counterexample())
+
+
+def test_channel_figures_render():
+    from matplotlib.figure import Figure
+
+    from numerics import channel_figures as cfig
+
+    small = {
+        "rate_vs_width": {"ks": (1, 2), "draws": 8, "max_depth": 40},
+        "typical_vs_mean_square": {"depths": (1, 2, 4), "draws": 50},
+        "init_histograms": {"ks": (1, 2), "depth": 3, "trials": 20},
+        "iterations_vs_depth": {"depths": (2,), "etas": (0.01, 0.1), "trials": 2, "max_iter": 50},
+    }
+    assert [f[0] for f in cfig.FIGURES] == list(small)
+    for name, data_fn, plot_fn, _, _ in cfig.FIGURES:
+        data = data_fn(**small[name])
+        assert all(isinstance(v, np.ndarray) for v in data.values())
+        assert isinstance(plot_fn(data), Figure)
+
+
+@pytest.mark.parametrize("name", ["theory.channels", "numerics.channels"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0
