@@ -16,6 +16,7 @@ from numerics.channels import (
     mean_square_output,
     random_channel_filters,
     rate_run,
+    single_frequency_problem,
     width_rate,
     width_rate_quadrature,
 )
@@ -352,6 +353,8 @@ def run_m2(ctx: Context) -> list[Check]:
                     values={"estimate": sd, "stderr": se, "predicted": predicted, "k": k},
                 )
             )
+    for k in (1, 4):
+        checks.append(_middle_layer(k, ctx))
     draws_ms = 40000 if ctx.full else 8000
     x = np.array([0.9, -0.3, 0.4, 0.7])
     for k in (1, 2, 4, 8):
@@ -377,6 +380,32 @@ def run_m2(ctx: Context) -> list[Check]:
                     )
                 )
     return checks
+
+
+def _middle_layer(k: int, ctx: Context) -> Check:
+    """Slope of E log||grad_{C_i} L|| at i = d/2 against d, from independent draws per depth
+    (float64 simulator norms; one complex frequency pair as in ``single_frequency_problem``)."""
+    n, w, x, y = single_frequency_problem(False)
+    depths = (40, 80, 120, 160, 200) if ctx.full else (20, 40, 60, 80)
+    draws = 1000 if ctx.full else 200
+    means, variances = [], []
+    for D in depths:
+        f = random_channel_filters(n, D, k, trials=draws, seed=ctx.seed + 7000 + 10 * k + D)
+        logs = np.log(init_grad_norms(x, y, f)[:, D // 2 - 1])
+        means.append(logs.mean())
+        variances.append(logs.var(ddof=1) / draws)
+    xc = np.asarray(depths, float) - np.mean(depths)
+    slope = float(xc @ np.asarray(means) / (xc @ xc))
+    se = float(math.sqrt(np.sum(xc**2 * np.asarray(variances))) / (xc @ xc))
+    lam = float(width_rate(k))
+    return measured(
+        f"slope of log||grad_(C_(d/2))|| vs d, k={k}, complex, vs lambda_k",
+        "simulation",
+        abs(slope - lam) / se,
+        4.0,
+        f"slope {slope:.5f} +- {se:.5f} (SE; {draws} independent draws per depth, d = {depths}) vs {lam:.5f}; in standard errors",
+        values={"estimate": slope, "stderr": se, "lambda_k": lam, "k": k, "draws": draws},
+    )
 
 
 # ----------------------------------------------------------------------------------- M3
