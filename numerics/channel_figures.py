@@ -275,6 +275,6 @@ FIGURES = (
         iterations_vs_depth_data,
         plot_iterations_vs_depth,
         {},
-        {"depths": (2, 4, 6, 8), "trials": 8, "max_iter": 20000},
+        {"depths": (2, 4, 6, 8), "trials": 6, "max_iter": 5000},
     ),
 )
