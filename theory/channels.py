@@ -270,14 +270,15 @@ POINT_SIZES: tuple[tuple[int, int, int], ...] = ((3, 3, 2), (4, 3, 2), (3, 4, 2)
 def _timed(name: str, method: str, fn: Callable[[], tuple[bool, str]], values: dict | None = None) -> Check:
     t0 = time.perf_counter()
     ok, detail = fn()
+    elapsed = time.perf_counter() - t0
     return Check(
         name,
         method,
         ok,
-        f"{detail} ({time.perf_counter() - t0:.2f} s)",
+        f"{detail} ({elapsed:.2f} s)",
         0.0 if ok else None,
         0.0,
-        values=dict(values or {}),
+        values={"seconds": elapsed, **(values or {})},
     )
 
 

@@ -283,6 +283,7 @@ def run_m2(ctx: Context) -> list[Check]:
             "SymPy digamma(1), digamma(1/2)",
             0.0 if ok else None,
             0.0,
+            values={"lambda_1": float(width_rate(1)), "lambda_1_real": float(width_rate(1, real=True))},
         )
     )
     kk = sympy.Symbol("k", positive=True)
@@ -301,6 +302,7 @@ def run_m2(ctx: Context) -> list[Check]:
             f"SymPy asymptotic series of (psi(k) - log k)/2: {series / 2}",
             0.0 if expansion_ok else None,
             0.0,
+            values={"k^-4 coefficient": 1 / 240, "k^-6 coefficient": -1 / 504},
         )
     )
     gap = 0.0
