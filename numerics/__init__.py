@@ -10,6 +10,8 @@ The names below are the public API; each is documented in its module.
 (2, 3, 8)
 """
 
+from numerics.channel_gd import init_grad_norms, simulate_gd_channels
+from numerics.channels import channel_grad_norms, random_channel_filters, width_rate, width_rate_quadrature
 from numerics.constants import Constant, t7_constants
 from numerics.experiments import (
     GDBoundReport,
@@ -44,10 +46,6 @@ from numerics.simulate import GDResult, random_filters, simulate_gd
 from numerics.sweep import SweepConfig, best_step_sizes, run_sweep, summarize
 from theory import __version__
 
-# Multi-channel networks (THEORY section 4), added by the lead when those modules merge:
-# from numerics.channels import channel_grad_norms, random_channel_filters, width_rate
-# from numerics.channel_gd import simulate_gd_channels
-
 __all__ = [
     "Constant",
     "GDBoundReport",
@@ -59,6 +57,7 @@ __all__ = [
     "agreeing_digits",
     "best_step_sizes",
     "c4_bound",
+    "channel_grad_norms",
     "complex_weights",
     "exact_time",
     "flow_time",
@@ -68,16 +67,19 @@ __all__ = [
     "grad_norms",
     "grad_norms_time_domain",
     "gradient_norms_at_init",
+    "init_grad_norms",
     "log_grad_norm_profile",
     "lower_bound",
     "norm_growth_discrepancy",
     "precision_guard",
+    "random_channel_filters",
     "random_filters",
     "run_sweep",
     "second_moment_exact",
     "second_moment_mc",
     "sign_mismatch",
     "simulate_gd",
+    "simulate_gd_channels",
     "summarize",
     "t7_constants",
     "t8_slope",
@@ -85,5 +87,6 @@ __all__ = [
     "t9_gd_bounds",
     "t9_growth",
     "typical_rate",
-    # "channel_grad_norms", "random_channel_filters", "simulate_gd_channels", "width_rate",
+    "width_rate",
+    "width_rate_quadrature",
 ]

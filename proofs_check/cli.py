@@ -338,7 +338,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
-    from numerics.figures import draw_all
+    from numerics.channel_figures import FIGURES as WIDTH_FIGURES
+    from numerics.figures import FIGURES, draw_all
 
     problem = None
     if os.path.exists(args.out) and not os.path.isdir(args.out):
@@ -354,7 +355,7 @@ def cmd_figures(args: argparse.Namespace) -> int:
         raise ValueError(f"--out: {args.out!r} {problem}")
     quiet = args.quiet or args.sub_quiet
     with contextlib.redirect_stderr(io.StringIO()) if quiet else contextlib.nullcontext():
-        paths = draw_all(args.out, quick=args.quick, seed=args.fig_seed)
+        paths = draw_all(args.out, quick=args.quick, seed=args.fig_seed, figures=FIGURES + WIDTH_FIGURES)
     for path in paths:
         print(path)
     return 0

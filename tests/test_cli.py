@@ -40,7 +40,9 @@ def test_list_prints_every_claim_tab_separated():
     out = run("--list")
     assert out.returncode == 0
     rows = [line.split("\t") for line in out.stdout.strip().splitlines()]
-    assert [r[0] for r in rows] == [f"T{k}" for k in range(1, 10)] + [f"C{k}" for k in range(1, 8)]
+    assert [r[0] for r in rows][:21] == [f"T{k}" for k in range(1, 10)] + [f"C{k}" for k in range(1, 8)] + [
+        f"M{k}" for k in range(1, 6)
+    ]
     assert all(len(r) == 3 for r in rows)
 
 

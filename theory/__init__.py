@@ -5,8 +5,9 @@ its loss and the closed-form gradients of T1 (plain) and C4 (channel normalized)
 ``theory.identities`` proves the identities T1-T5 and C1-C5 with SymPy.
 """
 
-__version__ = "0.2.0"  # temporary on this branch; the single source is set by the CLI work
+__version__ = "0.2.0"  # the single source of the version: pyproject.toml reads it
 
+from theory.channels import channel_closed_form
 from theory.checks import Check
 from theory.networks import (
     ClosedForm,
@@ -32,6 +33,7 @@ __all__ = [
     "ClosedForm",
     "all_but",
     "center",
+    "channel_closed_form",
     "closed_form_gradients",
     "cn_gradient",
     "cn_loss",
