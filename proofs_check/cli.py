@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from numerics.validation import DPS_RANGE
+from proofs_check import paper as paper_cmd
 
 EXAMPLES = {
     "main": "example: proofs_check --only T1,C4 --json report.json --markdown report.md",
@@ -192,6 +193,7 @@ def build_parser() -> Parser:
     b.add_argument("--trials", type=_int_in(1, 10**6), default=256)
     b.add_argument("--steps", type=_int_in(1, 10**6), default=200, help="steps timed for the simulator")
     b.add_argument("--ref-steps", type=_int_in(1, 10**4), default=5, help="steps timed for the references")
+    paper_cmd.add_parser(sub)
     return p
 
 
@@ -292,6 +294,7 @@ def cmd_bench(args) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {None: cmd_check, "figures": cmd_figures, "simulate": cmd_simulate, "bench": cmd_bench}
+    handlers["paper"] = paper_cmd.run
     try:
         return handlers[args.command](args)
     except ValueError as err:
