@@ -103,7 +103,9 @@ def p1_normalized_gradient(seed: int, n: int = 100, depth: int = 6) -> dict[str,
     u = fn / np.linalg.norm(fn)
     projected = -apply(np.conj(x_hat) * np.fft.fft(y - u * (u @ y))) / np.linalg.norm(fn)
     theirs = -apply(np.conj(x_hat) * np.fft.fft(y)) / np.linalg.norm(fn)
-    c4 = networks.cn_gradient([*filters, list(w)], list(x), list(y), depth - 1, gain=1 / math.sqrt(n), sqrt=math.sqrt)
+    c4 = networks.cn_gradient(
+        [*filters, list(w)], list(x), list(y), depth - 1, gain=1 / math.sqrt(n), sqrt=math.sqrt
+    )
     out = {
         "autograd_vs_projected_rel_err": _rel(g_auto.numpy(), projected),
         "autograd_vs_C4_rel_err": _rel(g_auto.numpy(), np.array(c4, dtype=float)),
@@ -127,13 +129,19 @@ def m1_gradients(filters: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> lis
     """THEORY M1 in NumPy: filters[i] has shape (k_i, k_{i-1}, n); returns grad_{C_i} L for each layer."""
     zs = [x[None, :]]
     for c in filters:
-        zs.append(np.stack([sum(_conv(c[a, b], zs[-1][b]) for b in range(c.shape[1])) for a in range(c.shape[0])]))
+        zs.append(
+            np.stack([sum(_conv(c[a, b], zs[-1][b]) for b in range(c.shape[1])) for a in range(c.shape[0])])
+        )
     delta = y[None, :] - zs[-1]
     grads = [None] * len(filters)
     for i in range(len(filters) - 1, -1, -1):
         c, z = filters[i], zs[i]
-        grads[i] = np.stack([np.stack([-_corr(delta[a], z[b]) for b in range(c.shape[1])]) for a in range(c.shape[0])])
-        delta = np.stack([sum(_corr(delta[a], c[a, b]) for a in range(c.shape[0])) for b in range(c.shape[1])])
+        grads[i] = np.stack(
+            [np.stack([-_corr(delta[a], z[b]) for b in range(c.shape[1])]) for a in range(c.shape[0])]
+        )
+        delta = np.stack(
+            [sum(_corr(delta[a], c[a, b]) for a in range(c.shape[0])) for b in range(c.shape[1])]
+        )
     return grads
 
 
@@ -158,7 +166,9 @@ def m1_fourier_norms(filters: list[np.ndarray], x: np.ndarray, y: np.ndarray) ->
     return np.array(norms)
 
 
-def multichannel_m1(seed: int, n: int = 32, width: int = 4, depth: int = 4, kernel: int = 5) -> dict[str, float]:
+def multichannel_m1(
+    seed: int, n: int = 32, width: int = 4, depth: int = 4, kernel: int = 5
+) -> dict[str, float]:
     """Autograd of a multi-channel linear Conv1d network (widths 1 -> k ... k -> 1) against M1."""
     gen = nets.generator(seed)
     shapes = [(width, 1, kernel)] + [(width, width, kernel)] * (depth - 2) + [(1, width, kernel)]
@@ -180,7 +190,9 @@ def multichannel_m1(seed: int, n: int = 32, width: int = 4, depth: int = 4, kern
     ref = m1_gradients(full, xs, ys)
     err = 0.0
     for g, r in zip(grads, ref):
-        taps = np.stack([[restrict(list(r[a, b]), kernel) for b in range(r.shape[1])] for a in range(r.shape[0])])
+        taps = np.stack(
+            [[restrict(list(r[a, b]), kernel) for b in range(r.shape[1])] for a in range(r.shape[0])]
+        )
         err = max(err, _rel(g.numpy(), taps))
     full_norms = np.array([np.linalg.norm(r) for r in ref])
     fourier = m1_fourier_norms(full, xs, ys)

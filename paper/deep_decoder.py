@@ -98,7 +98,10 @@ def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
     t0 = time.time()
     size, iters = SIZES["full" if full else "quick" if quick else "default"]
     image = phantom(size)
-    runs = {name: [fit(name == "with_cn", image, iters, s) for s in range(seeds)] for name in ("with_cn", "without_cn")}
+    runs = {
+        name: [fit(name == "with_cn", image, iters, s) for s in range(seeds)]
+        for name in ("with_cn", "without_cn")
+    }
 
     import matplotlib.pyplot as plt
 
@@ -142,4 +145,6 @@ def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
         "precision": "float32",
         "torch_threads": torch.get_num_threads(),
     }
-    return report.experiment("P6", "Deep decoder fitting an image", figure, setup, ours, AUTHORS, time.time() - t0)
+    return report.experiment(
+        "P6", "Deep decoder fitting an image", figure, setup, ours, AUTHORS, time.time() - t0
+    )

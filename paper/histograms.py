@@ -111,19 +111,42 @@ def run(out: str, *, quick: bool, full: bool, seed: int) -> dict:
 
     fig, axes = plt.subplots(2, 2, figsize=(report.COLUMN, 3.0))
     a, b, c, e = axes.ravel()
-    a.hist(six["plain"], bins=BINS, density=True, color=report.PLAIN, histtype="stepfilled", alpha=0.8)
-    a.set_title(f"(a) no CN, $d={DEPTH}$")
+    a.hist(
+        six["plain"], bins=BINS, range=(0, np.quantile(six["plain"], 0.99)), density=True, color=report.PLAIN
+    )
+    a.set_title(f"(a) no CN, $d={DEPTH}$ (99% of draws)")
     a.set_xlabel(r"$\|\nabla L\|$")
     hi = np.quantile(np.r_[six["theirs"], six["projected"]], 0.995)
     rng_b = (0, hi)
-    b.hist(six["theirs"], bins=BINS, range=rng_b, density=True, color=report.THEIRS, alpha=0.6, label="theirs")
-    b.hist(six["projected"], bins=BINS, range=rng_b, density=True, color=report.CN, histtype="step", label=r"with $I-\hat u\hat u^T$")
+    b.hist(
+        six["theirs"], bins=BINS, range=rng_b, density=True, color=report.THEIRS, alpha=0.6, label="theirs"
+    )
+    b.hist(
+        six["projected"],
+        bins=BINS,
+        range=rng_b,
+        density=True,
+        color=report.CN,
+        histtype="step",
+        label=r"with $I-\hat u\hat u^T$",
+    )
     b.set_title(f"(b) CN, $d={DEPTH}$")
     b.set_xlabel(r"$\|\nabla L_{CN}\|$")
     b.legend(frameon=False)
-    for ax, key, color, title in ((c, "plain", report.PLAIN, "(c) no CN"), (e, "projected", report.CN, "(d) CN (projected)")):
+    for ax, key, color, title in (
+        (c, "plain", report.PLAIN, "(c) no CN"),
+        (e, "projected", report.CN, "(d) CN (projected)"),
+    ):
         for d, ls in zip(depths, ("-", "--", ":")):
-            ax.hist(np.log10(norms[d][key]), bins=100, density=True, histtype="step", color=color, ls=ls, label=f"$d={d}$")
+            ax.hist(
+                np.log10(norms[d][key]),
+                bins=100,
+                density=True,
+                histtype="step",
+                color=color,
+                ls=ls,
+                label=f"$d={d}$",
+            )
         ax.set_xlabel(r"$\log_{10}$ gradient norm")
         ax.set_title(title)
         ax.legend(frameon=False)
@@ -138,9 +161,7 @@ def run(out: str, *, quick: bool, full: bool, seed: int) -> dict:
         "normalized_projected": report.summary(six["projected"]),
         "projected_over_theirs": report.summary(ratio),
         "ks_theirs_vs_projected": float(ks.statistic),
-        "by_depth": {
-            str(d): {k: float(np.median(v)) for k, v in norms[d].items()} for d in depths
-        },
+        "by_depth": {str(d): {k: float(np.median(v)) for k, v in norms[d].items()} for d in depths},
         "literal_check": literal,
         "crosschecks": checks,
     }
@@ -158,6 +179,11 @@ def run(out: str, *, quick: bool, full: bool, seed: int) -> dict:
     }
     authors = {"n": N, "d": DEPTH, "draws": DRAWS, "bins": BINS, "extra_depths": list(EXTRA_DEPTHS)}
     return report.experiment(
-        "P1", "Gradient-norm histograms at initialization, linear single channel (Fig. 4a/4b)",
-        figure, setup, ours, authors, time.time() - t0,
+        "P1",
+        "Gradient-norm histograms at initialization, linear single channel (Fig. 4a/4b)",
+        figure,
+        setup,
+        ours,
+        authors,
+        time.time() - t0,
     )

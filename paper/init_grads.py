@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import torch
 
 from paper import crosschecks, nets, report
 
@@ -36,7 +35,9 @@ def gradient_norms(mode: str, draws: list[int], eps: float = nets.EPS_AUTHORS) -
     out = []
     for start in range(0, len(draws), CHUNK):
         gens = [nets.generator(s) for s in draws[start : start + CHUNK]]
-        net = nets.make_net(DEPTH, CHANNELS, KERNEL, mode, relu=True, sigmoid=False, gens=gens, eps=eps, weight_std=STD)
+        net = nets.make_net(
+            DEPTH, CHANNELS, KERNEL, mode, relu=True, sigmoid=False, gens=gens, eps=eps, weight_std=STD
+        )
         x = nets.uniform_input(CHANNELS, N, gens)
         net.losses(x, nets.step_target(N)).sum().backward()
         out.append(net.grad_norms().norm(dim=1).numpy())
@@ -58,8 +59,12 @@ def run(out: str, *, quick: bool, full: bool, seed: int = 0) -> dict:
     gens = [nets.generator(seed)]
     checks = {}
     for eps in (0.0, nets.EPS_AUTHORS):
-        net = nets.make_net(DEPTH, CHANNELS, KERNEL, "cn_fixed", relu=True, sigmoid=False, gens=gens, eps=eps, weight_std=STD)
-        checks[f"M3_eps_{eps:g}"] = crosschecks.m3_scale_invariance(net, nets.uniform_input(CHANNELS, N, gens), nets.step_target(N))
+        net = nets.make_net(
+            DEPTH, CHANNELS, KERNEL, "cn_fixed", relu=True, sigmoid=False, gens=gens, eps=eps, weight_std=STD
+        )
+        checks[f"M3_eps_{eps:g}"] = crosschecks.m3_scale_invariance(
+            net, nets.uniform_input(CHANNELS, N, gens), nets.step_target(N)
+        )
         gens = [nets.generator(seed)]
     checks["M1_multichannel_linear"] = crosschecks.multichannel_m1(seed)
 
@@ -79,7 +84,11 @@ def run(out: str, *, quick: bool, full: bool, seed: int = 0) -> dict:
     cn, plain = norms["with_cn"], norms["without_cn"]
     ours = {
         "with_cn": {**report.summary(cn), "peak": histogram_peak(cn)},
-        "without_cn": {**report.summary(plain), "peak": histogram_peak(plain), "mass_below_0.05": float(np.mean(plain < 0.05))},
+        "without_cn": {
+            **report.summary(plain),
+            "peak": histogram_peak(plain),
+            "mass_below_0.05": float(np.mean(plain < 0.05)),
+        },
         "median_ratio_cn_over_plain": float(np.median(cn) / np.median(plain)),
         "crosschecks": checks,
     }
@@ -97,5 +106,11 @@ def run(out: str, *, quick: bool, full: bool, seed: int = 0) -> dict:
         "precision": "float64",
     }
     return report.experiment(
-        "P5", "Gradient norms at initialization, multi-channel ReLU CNN (Fig. 4c/4d)", figure, setup, ours, AUTHORS, time.time() - t0
+        "P5",
+        "Gradient norms at initialization, multi-channel ReLU CNN (Fig. 4c/4d)",
+        figure,
+        setup,
+        ours,
+        AUTHORS,
+        time.time() - t0,
     )

@@ -152,4 +152,6 @@ def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
         "figure_seed": 0,
         "figure_z_clipped_at_quantile": 0.98,
     }
-    return report.experiment("P4", "Loss landscapes after training (Fig. 3)", figure, setup, ours, AUTHORS, time.time() - t0)
+    return report.experiment(
+        "P4", "Loss landscapes after training (Fig. 3)", figure, setup, ours, AUTHORS, time.time() - t0
+    )

@@ -49,7 +49,9 @@ def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
     from numerics.figures import training_curves
 
     t0 = time.time()
-    fits = {name: {d: fit(MODES[name], d, list(range(seeds)), ITERS[name][d]) for d in DEPTHS} for name in MODES}
+    fits = {
+        name: {d: fit(MODES[name], d, list(range(seeds)), ITERS[name][d]) for d in DEPTHS} for name in MODES
+    }
 
     import matplotlib.pyplot as plt
 
@@ -58,7 +60,14 @@ def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
     for ax, name, title in ((axes[0], "without_cn", "(a) no CN"), (axes[1], "with_cn", "(b) CN")):
         for d in DEPTHS:
             for k, loss in enumerate(fits[name][d].loss):
-                ax.loglog(np.arange(1, len(loss) + 1), loss, color=shades[d], lw=0.7, alpha=0.8, label=f"$d={d}$" if k == 0 else None)
+                ax.loglog(
+                    np.arange(1, len(loss) + 1),
+                    loss,
+                    color=shades[d],
+                    lw=0.7,
+                    alpha=0.8,
+                    label=f"$d={d}$" if k == 0 else None,
+                )
         ax.set_title(title)
         ax.set_xlabel("iteration")
         ax.legend(frameon=False, loc="lower left")
@@ -105,5 +114,11 @@ def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
         },
     }
     return report.experiment(
-        "P3", "Linear single-channel CNN with the authors' sigmoid head (Fig. 5)", figure, setup, ours, AUTHORS, time.time() - t0
+        "P3",
+        "Linear single-channel CNN with the authors' sigmoid head (Fig. 5)",
+        figure,
+        setup,
+        ours,
+        AUTHORS,
+        time.time() - t0,
     )

@@ -141,7 +141,11 @@ class ConvNet:
             [b.detach()[s * k : (s + 1) * k].clone().requires_grad_(True) for b in self.betas],
             self.out_weight.detach()[s : s + 1].clone().requires_grad_(True),
             self.out_bias.detach()[s : s + 1].clone().requires_grad_(True),
-            self.mode, self.relu, self.sigmoid, 1, self.eps,
+            self.mode,
+            self.relu,
+            self.sigmoid,
+            1,
+            self.eps,
         )
 
 
@@ -170,7 +174,9 @@ def make_net(
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     if depth < 1 or channels < 1 or kernel < 1 or kernel % 2 == 0:
-        raise ValueError(f"need depth >= 1, channels >= 1 and an odd kernel, got {depth}, {channels}, {kernel}")
+        raise ValueError(
+            f"need depth >= 1, channels >= 1 and an odd kernel, got {depth}, {channels}, {kernel}"
+        )
     k_in = channels if in_channels is None else in_channels
 
     def weight(shape, gen):
@@ -198,7 +204,9 @@ def step_target(n: int, fraction: float = 0.5, dtype=torch.float64) -> torch.Ten
     return y
 
 
-def uniform_input(channels: int, n: int, gens: list[torch.Generator], scale: float = 1.0, dtype=torch.float64):
+def uniform_input(
+    channels: int, n: int, gens: list[torch.Generator], scale: float = 1.0, dtype=torch.float64
+):
     """Their input: U[0, scale) of shape (1, channels, n) per generator, stacked to (1, S*channels, n)."""
     return torch.cat([torch.rand((1, channels, n), generator=g, dtype=dtype) * scale for g in gens], dim=1)
 

@@ -71,7 +71,14 @@ def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
     labels = {"with_cn": "CN", "with_cn_no_beta": r"CN, no $\beta$", "without_cn": "no CN"}
     for name, runs in fits.items():
         for k, loss in enumerate(runs.loss):
-            a.loglog(np.arange(1, len(loss) + 1), loss, color=colors[name], alpha=0.8, lw=0.7, label=labels[name] if k == 0 else None)
+            a.loglog(
+                np.arange(1, len(loss) + 1),
+                loss,
+                color=colors[name],
+                alpha=0.8,
+                lw=0.7,
+                label=labels[name] if k == 0 else None,
+            )
     a.set_xlabel("iteration")
     a.set_ylabel("MSE")
     a.set_title(f"(a) loss, {seeds} seeds")
@@ -113,5 +120,11 @@ def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
         "late_window": LATE,
     }
     return report.experiment(
-        "P2", "Multi-channel ReLU CNN fitting a step (Figs. 1-2)", figure, setup, ours, AUTHORS, time.time() - t0
+        "P2",
+        "Multi-channel ReLU CNN fitting a step (Figs. 1-2)",
+        figure,
+        setup,
+        ours,
+        AUTHORS,
+        time.time() - t0,
     )

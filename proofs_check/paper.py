@@ -45,7 +45,9 @@ def _only(text: str) -> list[str]:
     wanted = [s.strip().upper() for s in text.split(",") if s.strip()]
     bad = [w for w in wanted if w not in EXPERIMENTS]
     if bad or not wanted:
-        raise argparse.ArgumentTypeError(f"unknown experiment(s) {', '.join(bad) or text!r}; known: {', '.join(EXPERIMENTS)}")
+        raise argparse.ArgumentTypeError(
+            f"unknown experiment(s) {', '.join(bad) or text!r}; known: {', '.join(EXPERIMENTS)}"
+        )
     return [e for e in EXPERIMENTS if e in wanted]
 
 
@@ -59,14 +61,22 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     size = p.add_mutually_exclusive_group()
     size.add_argument(
-        "--quick", action="store_true", help="one seed for P4 and P6, P6 at 64x64 for 500 steps (about 10 minutes)"
+        "--quick",
+        action="store_true",
+        help="one seed for P4 and P6, P6 at 64x64 for 500 steps (about 10 minutes)",
     )
-    size.add_argument("--full", action="store_true", help="the authors' sizes everywhere (P6 at 256x256, 5000 steps: hours)")
+    size.add_argument(
+        "--full", action="store_true", help="the authors' sizes everywhere (P6 at 256x256, 5000 steps: hours)"
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the figures (created if missing)")
     p.add_argument("--json", metavar="PATH", help="write the JSON report here")
     p.add_argument("--seeds", type=_seeds, default=3, help="seeds per training experiment, 1-100 (default 3)")
-    p.add_argument("--only", type=_only, default=list(EXPERIMENTS), metavar="P1,P2", help="run only these experiments")
-    p.add_argument("--threads", type=_threads, default=1, help="torch threads (default 1: fastest on a shared machine)")
+    p.add_argument(
+        "--only", type=_only, default=list(EXPERIMENTS), metavar="P1,P2", help="run only these experiments"
+    )
+    p.add_argument(
+        "--threads", type=_threads, default=1, help="torch threads (default 1: fastest on a shared machine)"
+    )
     return p
 
 
@@ -108,11 +118,17 @@ def crosscheck_failures(experiments: list[dict]) -> list[str]:
                 exact = False
             if exact and not (value is not None and value <= TOL_EXACT):
                 bad.append(f"{name} = {value} > {TOL_EXACT}")
-            if key.endswith("max_rel_err_vs_eps_prediction") and value is not None and not value <= TOL_EPS_PREDICTION:
+            if (
+                key.endswith("max_rel_err_vs_eps_prediction")
+                and value is not None
+                and not value <= TOL_EPS_PREDICTION
+            ):
                 bad.append(f"{name} = {value} > {TOL_EPS_PREDICTION}")
         literal = e["ours"].get("literal_check")
         if literal and not literal["theirs_vs_XTy_over_normXw_max_rel"] <= TOL_EXACT:
-            bad.append(f"{e['id']} their code != X^T y/||Xw||: {literal['theirs_vs_XTy_over_normXw_max_rel']}")
+            bad.append(
+                f"{e['id']} their code != X^T y/||Xw||: {literal['theirs_vs_XTy_over_normXw_max_rel']}"
+            )
     return bad
 
 
@@ -162,5 +178,7 @@ def run(args) -> int:
         report.write_json(args.json, results, env)
     for f in failures:
         print(f"cross-check FAILED: {f}")
-    print(f"{len(results)} experiments in {env['seconds']} s; cross-checks {'FAILED' if failures else 'all hold'}")
+    print(
+        f"{len(results)} experiments in {env['seconds']} s; cross-checks {'FAILED' if failures else 'all hold'}"
+    )
     return 1 if failures else 0
