@@ -113,6 +113,7 @@ def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
             first[sname, name] = rows[0][1]
             ours[sname][name] = {
                 "final_train_loss": [r[0] for r in rows],
+                "diverged": [not np.isfinite(r[0]) for r in rows],
                 "landscape": [describe(r[1], r[2]) for r in rows],
             }
 
