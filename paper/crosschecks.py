@@ -6,7 +6,8 @@
   c[(p - k) mod n] = w[k] (``embed``), so dL/dw[k] = dL/dc[(p - k) mod n].
   Their CN with eps = 0 is THEORY's CN with gain sqrt((n-1)/n) (unbiased variance), and by
   C1 the intermediate CN layers and biases drop out: only the last bias is the output bias.
-* P1: the normalized gradient of their Fig. 4b is C4's with gain 1/sqrt(n) (output Xw/||Xw||).
+* P1: the normalized gradient of their Fig. 4b is C4's with gain 1/sqrt(n) (output Xw/||Xw||);
+  the gradient norms also against ``numerics.precise.grad_norms`` (mpmath, 30 digits).
 * M1: the multi-channel linear network (widths 1 -> k -> ... -> k -> 1) against a NumPy
   implementation of THEORY M1's backward recursion
   delta_d = r,  delta_{i-1}[b] = sum_a delta_i[a] ⋆ c_i[a,b],  grad c_i[a,b] = -(delta_i[a] ⋆ z_{i-1}[b]),
@@ -26,6 +27,7 @@ import math
 import numpy as np
 import torch
 
+from numerics import precise
 from paper import nets
 from theory import networks
 
@@ -106,7 +108,18 @@ def p1_normalized_gradient(seed: int, n: int = 100, depth: int = 6) -> dict[str,
     c4 = networks.cn_gradient(
         [*filters, list(w)], list(x), list(y), depth - 1, gain=1 / math.sqrt(n), sqrt=math.sqrt
     )
+    wt_plain = torch.tensor(w, requires_grad=True)
+    f_plain = torch.fft.ifft(torch.tensor(x_hat) * torch.fft.fft(wt_plain)).real
+    (g_plain,) = torch.autograd.grad(0.5 * torch.sum((torch.tensor(y) - f_plain) ** 2), wt_plain)
+    rows = [*filters, list(w)]
+    precise_plain = float(precise.grad_norms(rows, list(x), list(y), normalized=False, dps=30)[-1])
+    precise_cn = float(precise.grad_norms(rows, list(x), list(y), normalized=True, dps=30)[-1])
     out = {
+        "autograd_plain_norm_vs_precise_T1_rel_err": abs(float(g_plain.norm()) - precise_plain)
+        / precise_plain,
+        # C4's CN output has gain sqrt(n) relative to Xw/||Xw|| (Xw is centered)
+        "autograd_cn_norm_vs_precise_C4_rel_err": abs(math.sqrt(n) * float(g_auto.norm()) - precise_cn)
+        / precise_cn,
         "autograd_vs_projected_rel_err": _rel(g_auto.numpy(), projected),
         "autograd_vs_C4_rel_err": _rel(g_auto.numpy(), np.array(c4, dtype=float)),
         "autograd_vs_theirs_rel_diff": _rel(g_auto.numpy(), theirs),

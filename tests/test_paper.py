@@ -64,6 +64,8 @@ def test_C4_autograd_in_P1_setting_is_the_projected_gradient_not_theirs():
     from paper import crosschecks
 
     r = crosschecks.p1_normalized_gradient(seed=1, n=40, depth=4)
+    assert r["autograd_plain_norm_vs_precise_T1_rel_err"] < 1e-12
+    assert r["autograd_cn_norm_vs_precise_C4_rel_err"] < 1e-12
     assert r["autograd_vs_projected_rel_err"] < 1e-12
     assert r["autograd_vs_C4_rel_err"] < 1e-12
     assert r["autograd_vs_theirs_rel_diff"] > 1e-3  # the dropped projection is a real change
@@ -215,3 +217,32 @@ def test_cli_P5_json_schema(tmp_path):
     ratio = p5["ours"]["with_cn"]["median"] / p5["ours"]["without_cn"]["median"]
     assert ratio >= 10  # the P5 criterion
     assert report["environment"]["crosscheck_failures"] == []
+
+
+def test_crosscheck_failures_flag_a_wrong_closed_form():
+    from proofs_check.paper import crosscheck_failures
+
+    good = {
+        "id": "P9",
+        "ours": {
+            "crosschecks": {
+                "T1_max_rel_err": 1e-15,
+                "M3": {
+                    "init_eps_1e-05": {"max_abs_cos_grad_row": 1e-3, "max_rel_err_vs_eps_prediction": 1e-9}
+                },
+            }
+        },
+    }
+    assert crosscheck_failures([good]) == []
+    bad = {
+        "id": "P9",
+        "ours": {
+            "crosschecks": {"T1_max_rel_err": 1e-3, "M3": {"init_eps_0": {"max_abs_cos_grad_row": 1e-4}}}
+        },
+    }
+    assert len(crosscheck_failures([bad])) == 2
+    drift = {
+        "id": "P9",
+        "ours": {"crosschecks": {"M3": {"init_eps_1e-05": {"max_rel_err_vs_eps_prediction": 1e-2}}}},
+    }
+    assert len(crosscheck_failures([drift])) == 1
