@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from numerics.files import STDOUT, output_problem, write_text
 from numerics.validation import DPS_RANGE, check_memory, memory_needed
 from theory import __version__
+from proofs_check import paper as paper_cmd
 
 EXAMPLES = {
     "main": "example: proofs_check --only T1,C4 --json report.json --markdown report.md",
@@ -188,7 +189,7 @@ def build_parser() -> Parser:
         "--markdown", type=_output, metavar="PATH", help="write a Markdown report ('-': standard output)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress or notes on stderr (any subcommand)")
-    sub = p.add_subparsers(dest="command", metavar="{figures,simulate,bench}")
+    sub = p.add_subparsers(dest="command", metavar="{figures,simulate,bench,paper}")
 
     f = sub.add_parser("figures", help="draw the figures (PNG and PDF)", epilog=EXAMPLES["figures"])
     f.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
@@ -275,6 +276,7 @@ def build_parser() -> Parser:
     from numerics.bench import add_arguments
 
     add_arguments(b)
+    paper_cmd.add_parser(sub)
     return p
 
 
@@ -508,7 +510,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if misplaced:
                 print(f"proofs_check: error: {misplaced}", file=sys.stderr)
                 return 2
-        handlers = {None: cmd_check, "figures": cmd_figures, "simulate": cmd_simulate, "bench": cmd_bench}
+        handlers = {
+            None: cmd_check,
+            "figures": cmd_figures,
+            "simulate": cmd_simulate,
+            "bench": cmd_bench,
+            "paper": paper_cmd.run,
+        }
         try:
             code = handlers[args.command](args)
             sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit

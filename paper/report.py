@@ -1,0 +1,126 @@
+"""Figures (PNG + PDF at paper column width) and the JSON report of the paper's experiments.
+
+Schema: ``{"experiments": [{"id", "title", "figure", "setup", "ours", "authors"}], "environment"}``.
+Every value in ``setup``, ``ours`` and ``authors`` is a number, a list of numbers, a short
+label or a dict of those; ``authors`` holds the numbers THEORY section 5 quotes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from numerics.files import atomic_path  # noqa: E402
+
+COLUMN = 3.4  # inches, the toolkit's (and a two-column paper's) column width
+STYLE = {
+    "font.size": 7,
+    "axes.titlesize": 7,
+    "axes.labelsize": 7,
+    "legend.fontsize": 6,
+    "xtick.labelsize": 6,
+    "ytick.labelsize": 6,
+    "lines.linewidth": 0.9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "savefig.bbox": "tight",
+}
+PLAIN, CN, THEIRS = "#c0392b", "#1f5fa8", "#7f7f7f"
+plt.rcParams.update(STYLE)
+
+
+def save_figure(fig, out: str, name: str) -> str:
+    """Write ``name``.png (200 dpi) and ``name``.pdf into ``out`` atomically; return the PNG path."""
+    paths = []
+    for ext in ("png", "pdf"):
+        path = os.path.join(out, f"{name}.{ext}")
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=200, format=ext)
+        paths.append(path)
+    plt.close(fig)
+    return paths[0]
+
+
+def summary(values: Sequence[float]) -> dict[str, float]:
+    """Median, 10% and 90% quantiles, min, max and count of finite values (non-finite counted apart)."""
+    v = np.asarray(values, dtype=float)
+    finite = v[np.isfinite(v)]
+    if finite.size == 0:
+        return {"median": math.nan, "q10": math.nan, "q90": math.nan, "count": 0, "nonfinite": int(v.size)}
+    return {
+        "median": float(np.median(finite)),
+        "q10": float(np.quantile(finite, 0.1)),
+        "q90": float(np.quantile(finite, 0.9)),
+        "min": float(finite.min()),
+        "max": float(finite.max()),
+        "count": int(finite.size),
+        "nonfinite": int(v.size - finite.size),
+    }
+
+
+def experiment(
+    id: str, title: str, figure: str, setup: dict, ours: dict, authors: dict, seconds: float
+) -> dict[str, Any]:
+    """One entry of ``experiments`` (``ours["seconds"]`` is its wall time)."""
+    return {
+        "id": id,
+        "title": title,
+        "figure": figure,
+        "setup": setup,
+        "ours": {**ours, "seconds": round(seconds, 2)},
+        "authors": authors,
+    }
+
+
+def environment(threads: int, quick: bool, full: bool, seeds: int) -> dict[str, Any]:
+    """Versions, threads, load and the run's size flags."""
+    import torch
+
+    try:
+        load = list(os.getloadavg())
+    except OSError:
+        load = []
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "torch_threads": threads,
+        "load_average_at_end": load,
+        "quick": quick,
+        "full": full,
+        "seeds": seeds,
+    }
+
+
+def _clean(obj: Any) -> Any:
+    """JSON-safe copy: numpy scalars to Python, non-finite floats to None (null)."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _clean(obj.tolist())
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def write_json(path: str, experiments: list[dict], env: dict) -> None:
+    """Write the report atomically (non-finite numbers become null)."""
+    with atomic_path(path) as tmp, open(tmp, "w") as fh:
+        json.dump(_clean({"experiments": experiments, "environment": env}), fh, indent=1)
+        fh.write("\n")
