@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 
 from numerics.files import STDOUT, output_problem, write_text
 from numerics.validation import DPS_RANGE, check_memory, memory_needed
-from theory import __version__
 from proofs_check import paper as paper_cmd
+from theory import __version__
 
 EXAMPLES = {
     "main": "example: proofs_check --only T1,C4 --json report.json --markdown report.md",

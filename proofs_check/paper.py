@@ -66,13 +66,21 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="one seed for P4 and P6, P6 at 64x64 for 500 steps (about 10 minutes)",
     )
     size.add_argument(
-        "--full", action="store_true", dest="paper_full", help="the authors' sizes everywhere (P6 at 256x256, 5000 steps: hours)"
+        "--full",
+        action="store_true",
+        dest="paper_full",
+        help="the authors' sizes everywhere (P6 at 256x256, 5000 steps: hours)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the figures (created if missing)")
     p.add_argument("--json", metavar="PATH", dest="paper_json", help="write the JSON report here")
     p.add_argument("--seeds", type=_seeds, default=3, help="seeds per training experiment, 1-100 (default 3)")
     p.add_argument(
-        "--only", type=_only, default=list(EXPERIMENTS), dest="paper_only", metavar="P1,P2", help="run only these experiments"
+        "--only",
+        type=_only,
+        default=list(EXPERIMENTS),
+        dest="paper_only",
+        metavar="P1,P2",
+        help="run only these experiments",
     )
     p.add_argument(
         "--threads", type=_threads, default=1, help="torch threads (default 1: fastest on a shared machine)"
