@@ -141,27 +141,39 @@ def c4_bound(filters: np.ndarray, y: np.ndarray) -> np.ndarray:
     return n * np.linalg.norm(y - y.mean()) / np.abs(np.fft.rfft(filters, axis=-1))[..., 1:].min(-1)
 
 
-def norm_growth_two_paths(
-    n: int, d: int, trials: int, eta: float, steps: int, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """C3 along a CN GD trajectory, the two sides from independent code paths.
-
-    Returns (growth, predicted, drift, norms2), each of shape (steps, trials, d):
-    growth = ||c(k+1)||^2 - ||c(k)||^2 from time-domain GD on the taps (``numerics.reference``,
-    circulant matrices, no FFT); predicted = eta^2 ||grad(k)||^2 from the phase-free Fourier
-    state (``numerics.simulate``); drift = |predicted - eta^2 ||grad(k)||^2 of the time-domain
-    path| (how far rounding has moved the two trajectories apart); norms2 = ||c(k+1)||^2.
-    """
+def c3_problem(n: int, d: int, trials: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x, y, filters) for C3: x, y ~ N(0, I), filters N(0, 1/n), shape (trials, d, n)."""
     rng = np.random.default_rng(seed)
     x, y = rng.normal(size=n), rng.normal(size=n)
-    g = np.random.default_rng(seed + 1).normal(0, 1 / math.sqrt(n), (trials, d, n))
+    return x, y, np.random.default_rng(seed + 1).normal(0, 1 / math.sqrt(n), (trials, d, n))
+
+
+def cn_time_path(
+    x: np.ndarray, y: np.ndarray, filters: np.ndarray, eta: float, steps: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(||c(k)||^2 for k = 0..steps, eta^2 ||grad(k)||^2 for k < steps) of CN GD on the taps
+    (``numerics.reference``: circulant matrices, no FFT), each of shape (k, trials, d)."""
+    path = list(gd_reference_path(x, y, filters, eta=eta, steps=steps, normalized=True))
+    c2 = np.array([np.sum(s.filters**2, -1) for s in path])
+    return c2, eta**2 * np.array([np.sum(s.grads**2, -1) for s in path[:-1]])
+
+
+def norm_growth_two_paths(
+    n: int, d: int, trials: int, eta: float, steps: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """C3 along a CN GD trajectory, the two sides from independent code paths.
+
+    Returns (growth, predicted, norms2), each of shape (steps, trials, d):
+    growth = ||c(k+1)||^2 - ||c(k)||^2 from time-domain GD on the taps (``cn_time_path``);
+    predicted = eta^2 ||grad(k)||^2 from the phase-free Fourier state (``numerics.simulate``);
+    norms2 = ||c(k+1)||^2 (time domain).
+    """
+    x, y, g = c3_problem(n, d, trials, seed)
     res = simulate_gd(
         x, y, g, eta=eta, normalized=True, max_iter=steps, tol=0, record=True, record_points=10 * steps
     )
     if not np.array_equal(res.record["steps"], np.arange(steps + 1)):
         raise RuntimeError("the record must hold every step")
-    path = list(gd_reference_path(x, y, g, eta=eta, steps=steps, normalized=True))
-    c2 = np.array([np.sum(s.filters**2, -1) for s in path])  # (steps + 1, trials, d)
-    g2_time = eta**2 * np.array([np.sum(s.grads**2, -1) for s in path[:-1]])
+    c2, _ = cn_time_path(x, y, g, eta, steps)
     predicted = eta**2 * res.record["grad_norms"][:-1] ** 2
-    return c2[1:] - c2[:-1], predicted, np.abs(predicted - g2_time), c2[1:]
+    return c2[1:] - c2[:-1], predicted, c2[1:]
