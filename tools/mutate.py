@@ -7,7 +7,8 @@ temporary copy of the work tree (the files as they are on disk, not HEAD), then 
    (a fast subset of the default run; ``--all-claims`` runs every claim), and
 2. ``python -m pytest -x -q <test files>`` (``--all-tests`` runs the whole suite),
 
-and prints which check or test caught it. A check "catches" a mutation when it passes on
+and prints which check or test caught it. The tests run only when no check caught the
+mutation (``--both`` runs them always; it takes about twice as long). A check "catches" a mutation when it passes on
 the unmutated copy (the baseline run first) and fails, errors or disappears under the
 mutation; a test catches it when it fails. A mutation nothing catches is reported as
 SURVIVED, and the exit code is 1. A mutation whose text is no longer found is reported as
@@ -407,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--all-tests", action="store_true", help="run the whole test suite, not only the listed files"
     )
+    p.add_argument("--both", action="store_true", help="run the tests even when a check caught the mutation")
     p.add_argument("--timeout", type=float, default=900, help="seconds per proofs_check or pytest run")
     args = p.parse_args(argv)
     chosen = MUTATIONS
@@ -451,13 +453,14 @@ def main(argv: list[str] | None = None) -> int:
                     {k: v for k, v in base.items() if args.all_claims or k.split(":")[0] in mine}, mutated
                 )
                 tests = ("tests",) if args.all_tests else m.tests
-                test = _first_failing_test(tree, tests, args.timeout)
+                test = _first_failing_test(tree, tests, args.timeout) if args.both or not caught else None
             finally:
                 target.write_text(original)
             verdict = "caught" if caught or test else "SURVIVED"
             bad += verdict == "SURVIVED"
             by = "; ".join(caught[:3]) + (f" (+{len(caught) - 3} more)" if len(caught) > 3 else "")
-            detail = f"checks: {by or 'none'} | first failing test: {test or 'none'}"
+            ran = args.both or not caught
+            detail = f"checks: {by or 'none'} | first failing test: {(test or 'none') if ran else 'not run'}"
             rows.append((m, verdict, detail))
             print(f"{m.id} {verdict} ({time.time() - t0:.0f} s) {m.what}: {detail}", flush=True)
         caught_n = sum(r[1] == "caught" for r in rows)
