@@ -418,7 +418,8 @@ CLAIMS: tuple[Claim, ...] = (
         "C6",
         "no vanishing at initialization",
         "simulation, high-precision",
-        "the distribution of ||grad L_CN|| does not shrink with depth (measured)",
+        "the law of ||grad_{c_1} L_CN|| does not shrink with depth: it tends to the depth-free limit "
+        "sqrt(n)|ŷ_W||sin Psi|/|Z|, approached like d^-1/2",
         "n=100, paper's setup",
         run_c6,
     ),
