@@ -16,6 +16,7 @@ from numerics.experiments import c4_bound
 from numerics.precise import agreeing_digits, grad_norms
 from numerics.reference import central_difference_gap, gd_reference, to_mpf
 from numerics.simulate import FourierGD, half_weights, random_filters, simulate_gd
+from proofs_check.claims.base import UNIT_ROUNDOFF, ulp_sensitivity
 from theory.identities import layerwise_cn_output
 from theory.networks import cn_gradient, cn_output, network_output, plain_gradient, plain_loss
 
@@ -176,17 +177,24 @@ def test_sim_diverged_run_is_never_converged(d, n, seed):
 @given(st.integers(1, 5), st.integers(3, 8), st.integers(0, 1000), st.booleans())
 def test_T3_C5_same_seed_same_result_and_time_domain_agrees(d, n, seed, normalized):
     x, y = np.random.default_rng(seed).normal(size=(2, n))
-    a = simulate_gd(
-        x, y, random_filters(3, d, n, seed=seed), eta=0.01, normalized=normalized, max_iter=50, tol=0
-    )
+    start = random_filters(3, d, n, seed=seed)
+    a = simulate_gd(x, y, start, eta=0.01, normalized=normalized, max_iter=50, tol=0)
     b = simulate_gd(
         x, y, random_filters(3, d, n, seed=seed), eta=0.01, normalized=normalized, max_iter=50, tol=0
     )
     assert np.array_equal(a.final_loss, b.final_loss)  # determinism: the same seed, the same bits
-    ref, _ = gd_reference(x, y, random_filters(3, d, n, seed=seed), eta=0.01, steps=50, normalized=normalized)
-    ok = np.isfinite(ref[-1])
+
+    def reference(filters):
+        return gd_reference(x, y, filters, eta=0.01, steps=50, normalized=normalized)[0][-1]
+
+    ref = reference(start)
+    ok = np.isfinite(ref)
     assert np.all(a.diverged[~ok])  # where GD blows up, the simulator says so
-    assert np.allclose(a.final_loss[ok], ref[-1][ok], rtol=1e-9, atol=0)  # elsewhere the numbers are GD's
+    # elsewhere the numbers are GD's, up to rounding amplified by the dynamics (GD at this
+    # step size can be chaotic: measure how far 1-ulp perturbations of the start move it)
+    with np.errstate(all="ignore"):
+        spread = np.maximum(ulp_sensitivity(reference, start, seed), math.sqrt(50) * UNIT_ROUNDOFF)
+    assert np.all(np.abs(a.final_loss[ok] - ref[ok]) <= 30 * spread[ok] * ref[ok])
 
 
 @given(
