@@ -12,6 +12,7 @@ from mpmath import mp
 
 from numerics.flow import THETA_MAX, ScalarFlow, exact_time, lower_bound
 from numerics.rates import complex_weights, fit, scalar_network_as_filters
+from numerics.reference import gd_reference_path
 from numerics.simulate import FourierGD, simulate_gd
 
 
@@ -81,11 +82,18 @@ def t9_gd_bounds(
 
 
 def gradient_norms_at_init(
-    n: int, depths: Sequence[int], draws: int, seed: int = 0, layer: int = 0, chunk: int = 5000
-) -> dict[tuple[str, int], np.ndarray]:
+    n: int,
+    depths: Sequence[int],
+    draws: int,
+    seed: int = 0,
+    layer: int = 0,
+    chunk: int = 5000,
+    normalizations: Sequence[str] = ("none", "channel"),
+) -> tuple[dict[tuple[str, int], np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """||grad_{c_layer} L|| at random initializations, plain and CN (THEORY section 4 setup).
 
     x centered with N(0, 1/n) entries, filters N(0, 1/n), y ~ N(0, I), fixed per ``seed``.
+    Returns ({(normalization, depth): norms}, (x, y)).
     """
     rng = np.random.default_rng(seed)
     x = rng.normal(0, 1 / math.sqrt(n), n)
@@ -93,7 +101,7 @@ def gradient_norms_at_init(
     y = rng.normal(size=n)
     out = {}
     for d in depths:
-        for norm in ("none", "channel"):
+        for norm in normalizations:
             vals = []
             for k, start in enumerate(range(0, draws, chunk)):
                 g = np.random.default_rng([seed, d, k]).normal(
@@ -104,6 +112,28 @@ def gradient_norms_at_init(
     return out, (x, y)
 
 
+def cn_limit_law(y: np.ndarray, draws: int, seed: int = 0) -> np.ndarray:
+    """Draws of the d -> infinity limit of ||grad_{c_1} L_CN|| at sigma^2 = 1/n (gain 1).
+
+    As d grows, one complex frequency W dominates z = f(C) (every log|ẑ_w| is a random walk
+    with drift -gamma_E/2, the real ones drift faster to 0, so W is uniform on 1..ceil(n/2)-1).
+    Then Pz is a sinusoid at W with a uniform phase Psi, h removes from y its component
+    along û, and grad_{c_1} = h ⋆ u_1 with û_1 = ẑ/ĉ_1 at W, which gives
+
+        ||grad_{c_1} L_CN|| -> sqrt(n) |ŷ_W| |sin(arg ŷ_W - Psi)| / |Z|,   Z ~ CN(0, 1),
+
+    a law that does not depend on d. Sampled directly (no network is built), so it is an
+    independent path to the simulated norms.
+    """
+    n = len(y)
+    y_hat = np.fft.fft(y)
+    rng = np.random.default_rng(seed)
+    w = rng.integers(1, (n + 1) // 2, draws)
+    psi = rng.uniform(0, 2 * np.pi, draws)
+    z = np.abs(rng.normal(size=draws) + 1j * rng.normal(size=draws)) / math.sqrt(2)
+    return math.sqrt(n) * np.abs(y_hat[w]) * np.abs(np.sin(np.angle(y_hat[w]) - psi)) / z
+
+
 def c4_bound(filters: np.ndarray, y: np.ndarray) -> np.ndarray:
     """C4's depth-free bound n |gamma| ||Py|| / min_{w != 0} |ĉ_{i,w}| (gamma = 1) per filter,
     for filters of shape (..., d, n); float64."""
@@ -111,16 +141,39 @@ def c4_bound(filters: np.ndarray, y: np.ndarray) -> np.ndarray:
     return n * np.linalg.norm(y - y.mean()) / np.abs(np.fft.rfft(filters, axis=-1))[..., 1:].min(-1)
 
 
-def norm_growth_discrepancy(n: int, d: int, trials: int, eta: float, steps: int, seed: int = 0) -> float:
-    """C3 along a CN trajectory: max_k | ||c(k+1)||^2 - ||c(k)||^2 - eta^2 ||grad(k)||^2 | / ||c(k+1)||^2."""
+def c3_problem(n: int, d: int, trials: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x, y, filters) for C3: x, y ~ N(0, I), filters N(0, 1/n), shape (trials, d, n)."""
     rng = np.random.default_rng(seed)
     x, y = rng.normal(size=n), rng.normal(size=n)
-    g = np.random.default_rng(seed + 1).normal(0, 1 / math.sqrt(n), (trials, d, n))
+    return x, y, np.random.default_rng(seed + 1).normal(0, 1 / math.sqrt(n), (trials, d, n))
+
+
+def cn_time_path(
+    x: np.ndarray, y: np.ndarray, filters: np.ndarray, eta: float, steps: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(||c(k)||^2 for k = 0..steps, eta^2 ||grad(k)||^2 for k < steps) of CN GD on the taps
+    (``numerics.reference``: circulant matrices, no FFT), each of shape (k, trials, d)."""
+    path = list(gd_reference_path(x, y, filters, eta=eta, steps=steps, normalized=True))
+    c2 = np.array([np.sum(s.filters**2, -1) for s in path])
+    return c2, eta**2 * np.array([np.sum(s.grads**2, -1) for s in path[:-1]])
+
+
+def norm_growth_two_paths(
+    n: int, d: int, trials: int, eta: float, steps: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """C3 along a CN GD trajectory, the two sides from independent code paths.
+
+    Returns (growth, predicted, norms2), each of shape (steps, trials, d):
+    growth = ||c(k+1)||^2 - ||c(k)||^2 from time-domain GD on the taps (``cn_time_path``);
+    predicted = eta^2 ||grad(k)||^2 from the phase-free Fourier state (``numerics.simulate``);
+    norms2 = ||c(k+1)||^2 (time domain).
+    """
+    x, y, g = c3_problem(n, d, trials, seed)
     res = simulate_gd(
         x, y, g, eta=eta, normalized=True, max_iter=steps, tol=0, record=True, record_points=10 * steps
     )
-    steps_rec = res.record["steps"]
-    assert np.array_equal(steps_rec, np.arange(steps + 1)), "record must hold every step"
-    c2 = res.record["filter_norms"] ** 2
-    g2 = res.record["grad_norms"] ** 2
-    return float(np.max(np.abs(c2[1:] - c2[:-1] - eta**2 * g2[:-1]) / c2[1:]))
+    if not np.array_equal(res.record["steps"], np.arange(steps + 1)):
+        raise RuntimeError("the record must hold every step")
+    c2, _ = cn_time_path(x, y, g, eta, steps)
+    predicted = eta**2 * res.record["grad_norms"][:-1] ** 2
+    return c2[1:] - c2[:-1], predicted, c2[1:]

@@ -9,6 +9,8 @@ step and trial: the baseline ``numerics.simulate`` is measured against.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import mpmath
@@ -35,6 +37,73 @@ def corr(r: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.einsum("...jk,...j->...k", circulant(u), r)
 
 
+@dataclass(frozen=True)
+class ReferenceStep:
+    """The state of time-domain GD before step ``k``: losses, filters and gradients (trials first)."""
+
+    k: int
+    loss: np.ndarray
+    filters: np.ndarray
+    grads: np.ndarray
+
+
+def gd_reference_path(
+    x: np.ndarray,
+    y: np.ndarray,
+    filters: np.ndarray,
+    *,
+    eta: float,
+    steps: int,
+    normalized: bool = False,
+    momentum: float = 0.0,
+    filter_length: int | None = None,
+) -> Iterator[ReferenceStep]:
+    """Yield the state at k = 0, ..., steps of (momentum) GD; the last one's ``grads`` are
+    computed too. Gains and biases (CN) are trained as in ``numerics.simulate``."""
+    c = np.array(filters, dtype=float)
+    trials, d, n = c.shape
+    mask = np.zeros(n)
+    mask[: filter_length or n] = 1.0
+    c *= mask
+    v = np.zeros_like(c)
+    gain, bias, vg, vb = np.ones(trials), np.zeros(trials), np.zeros(trials), np.zeros(trials)
+    xs = np.broadcast_to(x, (trials, n))
+    for k in range(steps + 1):
+        grads = np.empty_like(c)
+        z = xs
+        for i in range(d):
+            z = conv(c[:, i], z)
+        if normalized:
+            pz = z - z.mean(-1, keepdims=True)
+            s = np.linalg.norm(pz, axis=-1, keepdims=True)
+            u_hat = pz / s
+            o = gain[:, None] * np.sqrt(n) * u_hat + bias[:, None]
+            loss = 0.5 * ((y - o) ** 2).sum(-1)
+            proj = (u_hat * y).sum(-1, keepdims=True)
+            e = -(gain[:, None] * np.sqrt(n) / s) * ((y - y.mean()) - proj * u_hat)
+            g_gain = n * gain - np.sqrt(n) * proj[:, 0]
+            g_bias = n * bias - y.sum()
+        else:
+            loss = 0.5 * ((y - z) ** 2).sum(-1)
+            e = -(y - z)
+        prefix = [xs]  # c_{i-1} * ... * c_1 * x
+        for i in range(d - 1):
+            prefix.append(conv(c[:, i], prefix[-1]))
+        suffix = None  # c_d * ... * c_{i+1}
+        for i in range(d - 1, -1, -1):
+            u = prefix[i] if suffix is None else conv(suffix, prefix[i])
+            grads[:, i] = corr(e, u) * mask
+            suffix = c[:, i] if suffix is None else conv(suffix, c[:, i])
+        yield ReferenceStep(k, loss, c, grads)
+        if k == steps:
+            break
+        v = momentum * v - eta * grads
+        c = c + v
+        if normalized:
+            vg, vb = momentum * vg - eta * g_gain, momentum * vb - eta * g_bias
+            gain, bias = gain + vg, bias + vb
+
+
 def gd_reference(
     x: np.ndarray,
     y: np.ndarray,
@@ -47,49 +116,47 @@ def gd_reference(
     filter_length: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run ``steps`` steps of (momentum) GD; return (losses of shape (steps+1, trials), filters)."""
-    c = np.array(filters, dtype=float)
-    trials, d, n = c.shape
-    mask = np.zeros(n)
-    mask[: filter_length or n] = 1.0
-    c *= mask
-    v = np.zeros_like(c)
-    gain, bias, vg, vb = np.ones(trials), np.zeros(trials), np.zeros(trials), np.zeros(trials)
-    xs = np.broadcast_to(x, (trials, n))
-    losses = []
-    for k in range(steps + 1):
-        grads = np.empty_like(c)
-        z = xs
-        for i in range(d):
-            z = conv(c[:, i], z)
-        if normalized:
-            pz = z - z.mean(-1, keepdims=True)
-            s = np.linalg.norm(pz, axis=-1, keepdims=True)
-            u_hat = pz / s
-            o = gain[:, None] * np.sqrt(n) * u_hat + bias[:, None]
-            losses.append(0.5 * ((y - o) ** 2).sum(-1))
-            proj = (u_hat * y).sum(-1, keepdims=True)
-            e = -(gain[:, None] * np.sqrt(n) / s) * ((y - y.mean()) - proj * u_hat)
-            g_gain = n * gain - np.sqrt(n) * proj[:, 0]
-            g_bias = n * bias - y.sum()
-        else:
-            losses.append(0.5 * ((y - z) ** 2).sum(-1))
-            e = -(y - z)
-        if k == steps:
-            break
-        prefix = [xs]  # c_{i-1} * ... * c_1 * x
-        for i in range(d - 1):
-            prefix.append(conv(c[:, i], prefix[-1]))
-        suffix = None  # c_d * ... * c_{i+1}
-        for i in range(d - 1, -1, -1):
-            u = prefix[i] if suffix is None else conv(suffix, prefix[i])
-            grads[:, i] = corr(e, u) * mask
-            suffix = c[:, i] if suffix is None else conv(suffix, c[:, i])
-        v = momentum * v - eta * grads
-        c = c + v
-        if normalized:
-            vg, vb = momentum * vg - eta * g_gain, momentum * vb - eta * g_bias
-            gain, bias = gain + vg, bias + vb
-    return np.array(losses), c
+    path = list(
+        gd_reference_path(
+            x,
+            y,
+            filters,
+            eta=eta,
+            steps=steps,
+            normalized=normalized,
+            momentum=momentum,
+            filter_length=filter_length,
+        )
+    )
+    return np.array([s.loss for s in path]), path[-1].filters
+
+
+def second_moment_time_domain(
+    x: np.ndarray, y: np.ndarray, d: int, draws: int, seed: int = 0
+) -> tuple[float, float]:
+    """E||grad_{c_1} L||^2 at sigma^2 = 1/n by Monte Carlo in the time domain (T1, circulants).
+
+    With u = c_d * ... * c_2 * x and C_u its circulant, f = C_u c_1 and grad = -C_u^T (y - C_u c_1),
+    so the expectation over c_1 ~ N(0, I/n) is exact: ||C_u^T y||^2 + ||C_u^T C_u||_F^2 / n.
+    Only c_2..c_d are drawn (conditional Monte Carlo: a smaller variance than drawing c_1 too).
+    No Fourier transform is used. Returns (mean, standard error); at d = 1 nothing is random
+    and the standard error is 0.
+    """
+    n = len(x)
+    rng = np.random.default_rng(seed)
+    vals = []
+    for start in range(0, draws, 20000):
+        m = 1 if d == 1 else min(20000, draws - start)
+        u = np.broadcast_to(np.asarray(x, float), (m, n))
+        for _ in range(d - 1):
+            u = conv(rng.normal(0, 1 / np.sqrt(n), (m, n)), u)
+        cu = circulant(u)
+        gram = np.einsum("...jk,...jl->...kl", cu, cu)
+        vals.append(np.sum(np.einsum("...jk,j->...k", cu, y) ** 2, -1) + np.sum(gram**2, (-2, -1)) / n)
+        if d == 1:
+            return float(vals[0][0]), 0.0  # nothing random at d = 1
+    v = np.concatenate(vals)
+    return float(v.mean()), float(v.std(ddof=1) / np.sqrt(len(v)))
 
 
 def to_mpf(values: Any) -> Any:

@@ -9,22 +9,28 @@ import numpy as np
 from mpmath import mp
 
 from numerics import experiments
-from numerics.precise import grad_norms
+from numerics.precise import grad_norms, spectrum, twiddles
 from numerics.reference import to_mpf
 from numerics.simulate import FourierGD, random_filters, simulate_gd
-from numerics.sweep import Store, SweepConfig, best_step_sizes, make_cells, run_cell, run_sweep, summarize
+from numerics.sweep import Store, SweepConfig, best_step_sizes, make_cells, run_sweep, summarize
 from proofs_check.claims.base import (
+    UNIT_ROUNDOFF,
     Claim,
     Context,
     fd_vs_closed,
+    identity,
     measured,
     measurement,
     mp_problem,
+    rounding_tolerance,
     sim_vs_reference,
+    ulp_sensitivity,
 )
 from theory import identities as ident
 from theory.checks import Check
 from theory.networks import cn_gradient, cn_loss, cn_output, network_output
+
+_CN = {"sizes": len(ident.CN_SIZES), "max_n": 4, "max_d": 3}
 
 
 def run_c1(ctx: Context) -> list[Check]:
@@ -37,28 +43,50 @@ def run_c1(ctx: Context) -> list[Check]:
     once = cn_output(network_output(c.tolist(), x.tolist()), gains[-1], biases[-1], sqrt=math.sqrt)
     diff = float(np.max(np.abs(np.array(layer, float) - np.array(once, float))))
 
-    def loss(g0):
-        g = gains.copy()
-        g[0] = g0
-        out = ident.layerwise_cn_output(c.tolist(), x.tolist(), g, biases, sqrt=math.sqrt)
+    def loss(filters: np.ndarray, g0: float, b0: float) -> float:
+        g, b = gains.copy(), biases.copy()
+        g[0], b[0] = g0, b0
+        out = ident.layerwise_cn_output(filters.tolist(), x.tolist(), g, b, sqrt=math.sqrt)
         return 0.5 * float(np.sum((y - np.array(out, float)) ** 2))
 
-    h = 1e-5
-    fd = abs(loss(gains[0] + h) - loss(gains[0] - h)) / (2 * h) / max(loss(gains[0]), 1)
+    h = 0.1  # L is constant in gain_1 and bias_1, so there is no truncation error to balance
+    l0 = loss(c, gains[0], biases[0])
+    fd = max(
+        abs(loss(c, gains[0] + h, biases[0]) - loss(c, gains[0] - h, biases[0])),
+        abs(loss(c, gains[0], biases[0] + h) - loss(c, gains[0], biases[0] - h)),
+    ) / (2 * h * l0)
+    noise = float(ulp_sensitivity(lambda f: loss(f, gains[0], biases[0]), c, ctx.seed))
+    fd_tol = 10 * noise / h
     return [
-        ident.c1_centering_commutes(),
-        ident.c1_affine_invariance(),
-        *ident.c1_layerwise(),
+        identity(ident.c1_centering_commutes(), max_n=6),
+        identity(ident.c1_affine_invariance(), max_n=5),
+        *(identity(k, sizes=5, max_n=4, max_d=3) for k in ident.c1_layerwise()),
         measured(
-            "float64 layerwise vs output CN", "float64", diff, 1e-12, f"n={n}, d={d}, random positive gains"
+            "float64 layerwise vs output CN",
+            "float64",
+            diff,
+            rounding_tolerance(d * n, safety=1),
+            f"independent path: d normalizations layer by layer vs one at the output; n={n}, d={d}, random "
+            f"positive gains; tolerance: the worst-case bound d n u = {rounding_tolerance(d * n, safety=1):.1e}",
+            values={"max_difference": diff, "n": n, "d": d},
         ),
-        measured("finite-difference dL/d(gain_1) = 0", "float64", fd, 1e-8, "relative to the loss"),
+        measured(
+            "finite-difference dL/d(gain_1), dL/d(bias_1) = 0",
+            "float64",
+            fd,
+            fd_tol,
+            f"central differences, step {h}, of the layerwise loss, relative to the loss; the loss's own "
+            f"rounding noise is {noise:.1e} (relative; 1-ulp perturbations of the filters), so a zero "
+            f"derivative shows up as at most ~noise/h; tolerance 10 noise/h = {fd_tol:.1e}",
+            values={"relative_derivative": fd, "loss_rounding_noise": noise, "step": h},
+        ),
     ]
 
 
 def run_c2(ctx: Context) -> list[Check]:
     c, x, y = mp_problem(8, 5, ctx.seed + 22)
-    with mp.workdps(ctx.dps + 10):
+    work = ctx.dps + 10
+    with mp.workdps(work):
         C, X, Y = to_mpf(c), to_mpf(x), to_mpf(y)
         alpha = mpmath.mpf("3.7")
         scaled = [list(r) for r in C]
@@ -67,36 +95,63 @@ def run_c2(ctx: Context) -> list[Check]:
         g = cn_gradient(C, X, Y, 2, sqrt=mpmath.sqrt)
         euler = abs(mpmath.fsum(a * b for a, b in zip(g, C[2]))) / (mpmath.norm(g) * mpmath.norm(C[2]))
         inv = abs(l1 - l0) / abs(l0)
+    tol = 10.0 ** (-(work - 1))
     return [
-        *ident.c2_scale_invariance(),
-        *ident.c2_euler(),
+        *(identity(k, max_n=5) for k in ident.c2_scale_invariance()),
+        *(identity(k, **_CN) for k in ident.c2_euler()),
         measured(
             "L_CN(3.7 c_3) = L_CN(c) in mpmath",
             "high-precision",
             float(inv),
-            10.0 ** (-ctx.dps),
-            f"{ctx.dps + 10} digits, n=8, d=5",
+            tol,
+            f"the loss evaluated twice in the time domain at {work} digits, n=8, d=5; rounding of the two "
+            f"n-term sums: a few ulp, tolerance 10 ulp = 1e-{work - 1}",
+            values={"relative_difference": float(inv), "working_digits": work},
         ),
         measured(
             "<grad, c_i> / (|grad||c_i|) = 0 in mpmath",
             "high-precision",
             float(euler),
-            10.0 ** (-ctx.dps),
-            f"{ctx.dps + 10} digits",
+            tol,
+            f"C4's closed-form gradient at {work} digits (a path that does not use scale invariance); "
+            f"cancellation in an 8-term sum of O(1) products: tolerance 10 ulp = 1e-{work - 1}",
+            values={"relative_inner_product": float(euler), "working_digits": work},
         ),
     ]
 
 
 def run_c3(ctx: Context) -> list[Check]:
-    disc = experiments.norm_growth_discrepancy(8, 4, 6, 0.05, 60, seed=ctx.seed)
+    n, d, trials, eta, steps = 8, 4, 6, 0.05, 60
+    growth, predicted, norms2 = experiments.norm_growth_two_paths(n, d, trials, eta, steps, seed=ctx.seed)
+    x, y, start = experiments.c3_problem(n, d, trials, ctx.seed)
+    # how far rounding-sized noise moves eta^2 ||grad(k)||^2 along the (time-domain) trajectory
+    sens = ulp_sensitivity(lambda f: experiments.cn_time_path(x, y, f, eta, steps)[1], start, ctx.seed)
+    allowed = 30 * sens * predicted / norms2 + 10 * 2 * n * UNIT_ROUNDOFF
+    gap = np.abs(growth - predicted) / norms2
+    units = float(np.max(gap / allowed))
+    disc = float(np.max(gap))
     return [
-        ident.c3_norm_growth(),
+        identity(ident.c3_norm_growth(), any_n=1, any_d=1),
         measured(
-            "||c(k+1)||^2 - ||c(k)||^2 = eta^2 ||grad||^2 along CN GD",
+            "||c(k+1)||^2 - ||c(k)||^2 (time domain) = eta^2 ||grad||^2 (Fourier state) along CN GD",
             "simulation",
-            disc,
-            1e-10,
-            "n=8, d=4, 6 trials, 60 steps, eta=0.05; relative",
+            units,
+            1.0,
+            f"independent paths: filter norms from circulant-matrix GD on the taps, gradient norms from "
+            f"the phase-free Fourier state; n={n}, d={d}, {trials} trials, {steps} steps, eta={eta}; the "
+            f"largest difference is {disc:.2g} of ||c(k+1)||^2 (the growth is up to "
+            f"{float(np.max(predicted / norms2)):.2g} of it); allowed per step: 30 s eta^2||grad||^2 + "
+            "10 (2n u) ||c||^2, where s = the step's rounding sensitivity (1-ulp perturbations of the "
+            "start, as in T3/C5) and 2n u the cost of a difference of two n-term sums; discrepancy = "
+            "the largest fraction of that allowance",
+            values={
+                "max_fraction_of_allowance": units,
+                "max_relative_difference": disc,
+                "max_sensitivity": float(np.max(sens)),
+                "max_relative_growth": float(np.max(predicted / norms2)),
+                "min_relative_growth": float(np.min(predicted / norms2)),
+                "steps": steps,
+            },
         ),
     ]
 
@@ -106,8 +161,6 @@ def _c4_bound_ratio(c: np.ndarray, x: np.ndarray, y: np.ndarray, dps: int) -> fl
     n = c.shape[1]
     norms = grad_norms(c, x, y, normalized=True, dps=dps)
     with mp.workdps(dps):
-        from numerics.precise import spectrum, twiddles
-
         cos_t, sin_t = twiddles(n)
         py = mpmath.sqrt(mpmath.fsum((mpmath.mpf(v) - mpmath.fsum(y) / n) ** 2 for v in y))
         ratios = []
@@ -132,56 +185,140 @@ def run_c4(ctx: Context) -> list[Check]:
             worst = max(worst, _c4_bound_ratio(c, x, y, ctx.dps))
             cases += 1
     return [
-        ident.c4_output_gradient(),
-        ident.c4_gradient(),
+        identity(ident.c4_output_gradient(), max_n=4),
+        identity(ident.c4_gradient(), **_CN),
         fd_vs_closed(ctx, True),
         measured(
             "||grad L_CN|| <= n |gamma| ||Py|| / min |ĉ_{i,w}|",
             "high-precision",
             worst,
             1.0,
-            f"largest ratio over {cases} random and adversarial cases, d up to {1000 if ctx.full else 100}",
+            f"largest ratio over {cases} random and adversarial cases, d up to {1000 if ctx.full else 100}; "
+            f"gradient norms from the Fourier-domain mpmath path at {ctx.dps} digits, the bound from the "
+            "first filter's spectrum alone; the tolerance is the claimed bound (ratio 1)",
+            values={"max_ratio": worst, "cases": cases},
         ),
     ]
 
 
 def run_c5(ctx: Context) -> list[Check]:
-    return [ident.multiplicative_step(-1), *sim_vs_reference(ctx, True)]
+    return [identity(ident.multiplicative_step(-1), any_n=1, any_d=1), *sim_vs_reference(ctx, True)]
+
+
+def _ks_to(sample: np.ndarray, reference_sorted: np.ndarray) -> float:
+    """Kolmogorov-Smirnov distance between a sample and a (much larger) sorted reference sample."""
+    x = np.sort(sample)
+    m = len(x)
+    f = np.searchsorted(reference_sorted, x, side="right") / len(reference_sorted)
+    return float(max(np.max(np.arange(1, m + 1) / m - f), np.max(f - np.arange(m) / m)))
+
+
+def _quantiles(v: np.ndarray) -> tuple[float, float, float]:
+    q10, q50, q90 = np.quantile(v, (0.1, 0.5, 0.9))
+    return float(q10), float(q50), float(q90)
 
 
 def run_c6(ctx: Context) -> list[Check]:
-    depths = (6, 20, 40)
+    """C6 made precise: the law of ||grad_{c_1} L_CN|| converges, as d grows, to a depth-free
+    limit law (``experiments.cn_limit_law``), so it does not shrink; it still changes at
+    finite depth (its lower tail widens toward the limit's), while the plain norms vanish."""
+    n = 100
     draws = 20000 if ctx.full else 2000
-    norms, (x, y) = experiments.gradient_norms_at_init(100, depths, draws, seed=ctx.seed)
-    med = {k: float(np.median(v)) for k, v in norms.items()}
-    quant = "; ".join(
-        f"{m} d={d}: median {med[(m, d)]:.3g} [q10 {np.quantile(norms[(m, d)], 0.1):.3g}, q90 {np.quantile(norms[(m, d)], 0.9):.3g}]"
+    both = (6, 20, 40)
+    deep = (160, 320, 640) if ctx.full else (160,)
+    norms, (x, y) = experiments.gradient_norms_at_init(n, both, draws, seed=ctx.seed)
+    cn_deep, _ = experiments.gradient_norms_at_init(
+        n, deep, draws, seed=ctx.seed, normalizations=("channel",)
+    )
+    norms.update(cn_deep)
+    limit_draws = 400000
+    limit = experiments.cn_limit_law(y, limit_draws, seed=ctx.seed + 6)
+    lq = _quantiles(limit)
+    depths = both + deep
+    values: dict[str, float | int] = {"draws": draws}
+    for (m, d), v in norms.items():
+        for name, q in zip(("q10", "median", "q90"), _quantiles(v)):
+            values[f"{'cn' if m == 'channel' else 'plain'}_{name}_d{d}"] = q
+    values.update(limit_q10=lq[0], limit_median=lq[1], limit_q90=lq[2])
+    table = "; ".join(
+        f"{'CN' if m == 'channel' else 'plain'} d={d}: "
+        + "/".join(f"{q:.3g}" for q in _quantiles(norms[(m, d)]))
         for m in ("none", "channel")
         for d in depths
+        if (m, d) in norms
     )
-    cn_ratio = med[("channel", depths[-1])] / med[("channel", depths[0])]
-    plain_ratio = med[("none", depths[-1])] / med[("none", depths[0])]
-    g = np.random.default_rng([ctx.seed, depths[-1], 0]).normal(0, 0.1, (3, depths[-1], 100))
+    limit_sorted = np.sort(limit)
+    ks = {d: _ks_to(norms[("channel", d)], limit_sorted) for d in depths}
+    ref_d = 40
+    ratio = ks[depths[-1]] / ks[ref_d]
+    rng = np.random.default_rng([ctx.seed, 6])
+    boot = []
+    for _ in range(200):  # bootstrap the CN samples (the limit sample is 200x larger)
+        pick = rng.integers(0, draws, draws)
+        a, b = norms[("channel", depths[-1])][pick], norms[("channel", ref_d)][pick]
+        boot.append(_ks_to(a, limit_sorted) / _ks_to(b, limit_sorted))
+    ratio_se = float(np.std(boot))
+    expected = math.sqrt(ref_d / depths[-1])
+    below = {d: float(np.mean(norms[("channel", d)] < lq[0])) for d in depths}
+    below_plain = {d: float(np.mean(norms[("none", d)] < lq[0])) for d in both}
+    below_tol = 0.1 + 4 * math.sqrt(0.1 * 0.9 / draws)
+    g = np.random.default_rng([ctx.seed, both[-1], 0]).normal(0, 0.1, (3, both[-1], n))
     fast = FourierGD(g, x, y, True).grad_norms()[:, 0]
     exact = [float(grad_norms(f, x, y, normalized=True, dps=20)[0]) for f in g]
     rel = float(np.max(np.abs(fast - exact) / np.array(exact)))
+    ops = both[-1] + 2 * math.log2(n)
     return [
-        measured(
-            f"CN median does not shrink: median(d={depths[-1]})/median(d={depths[0]}) >= 0.5",
-            "simulation",
-            1 / cn_ratio,
-            2.0,
-            f"CN ratio {cn_ratio:.3f}, plain ratio {plain_ratio:.2e}; n=100, {draws} draws; {quant}",
+        measurement(
+            "quantiles q10/median/q90 of ||grad_(c_1) L|| per depth",
+            f"n={n}, {draws} draws per depth (THEORY C6 / the paper's setup); {table}; depth-free limit law "
+            f"of CN: {lq[0]:.3g}/{lq[1]:.3g}/{lq[2]:.3g}",
+            values,
         ),
         measured(
-            f"plain median shrinks: median(d={depths[-1]})/median(d={depths[0]}) < 0.5",
+            f"CN law converges to the depth-free limit like d^-1/2: KS(d={depths[-1]}) / KS(d={ref_d}) "
+            f"= {expected:.3g}",
             "simulation",
-            plain_ratio,
-            0.5,
-            f"plain ratio {plain_ratio:.2e}",
+            abs(ratio - expected) / ratio_se,
+            4.0,
+            "independent path: the limit law sampled from its formula (no network); Kolmogorov-Smirnov "
+            "distance to it per depth: "
+            + ", ".join(f"d={d}: {k:.3f}" for d, k in ks.items())
+            + f"; ratio {ratio:.3f} +- {ratio_se:.3f} (bootstrap SE) vs sqrt({ref_d}/{depths[-1]}); the "
+            "d^-1/2 rate is the size of the bias of |ĉ_(1,W)| from W being the argmax (other frequencies "
+            "fade like exp(-c sqrt(d))); KS sqrt(d) = "
+            + ", ".join(f"{k * math.sqrt(d):.2f}" for d, k in ks.items())
+            + "; discrepancy in standard errors, tolerance 4 SE",
+            values={
+                "estimate": ratio,
+                "stderr": ratio_se,
+                "expected": expected,
+                **{f"ks_d{d}": k for d, k in ks.items()},
+            },
         ),
         measured(
-            "float64 CN gradient norms vs mpmath", "high-precision", rel, 1e-10, f"3 draws at d={depths[-1]}"
+            "CN does not vanish: P(||grad|| < limit's 10% quantile) <= 0.1 + 4 SE at every depth",
+            "simulation",
+            max(below.values()),
+            below_tol,
+            "fraction of CN draws below the limit law's q10 = "
+            + f"{lq[0]:.3g}: "
+            + ", ".join(f"d={d}: {b:.3f}" for d, b in below.items())
+            + "; plain, for contrast: "
+            + ", ".join(f"d={d}: {b:.3f}" for d, b in below_plain.items())
+            + f"; binomial SE {math.sqrt(0.09 / draws):.4f}",
+            values={
+                **{f"cn_below_d{d}": b for d, b in below.items()},
+                **{f"plain_below_d{d}": b for d, b in below_plain.items()},
+            },
+        ),
+        measured(
+            "float64 CN gradient norms vs mpmath",
+            "high-precision",
+            rel,
+            rounding_tolerance(ops),
+            f"independent path: mpmath Fourier-domain norms at 20 digits (prefix/suffix products, no "
+            f"float64); 3 draws at d={both[-1]}, n={n}; tolerance 10 (d + 2 log2 n) u = {rounding_tolerance(ops):.1e}",
+            values={"relative_difference": rel, "rounding_ops": ops},
         ),
     ]
 
@@ -200,28 +337,38 @@ def run_c7(ctx: Context) -> list[Check]:
         f"{b.normalization} d={b.depth}: eta*={b.eta:g}, {b.converged}/{b.trials} conv, median {b.median:g}"
         for b in best
     )
-    again = run_cell(cfg, cells[0])
-    first = store.results(cfg, cells[:1])[cells[0]]
-    same = again["iterations"] == first["iterations"] and again["final_loss"] == first["final_loss"]
+    store.close()
     x = np.random.default_rng(ctx.seed).normal(size=16)
     y = np.random.default_rng(ctx.seed + 1).normal(size=16)
     filt = random_filters(4, 4, 16, seed=ctx.seed)
     a = simulate_gd(x, y, filt, eta=0.1, normalized=True, max_iter=3000, method="fourier")
     b = simulate_gd(x, y, filt, eta=0.1, normalized=True, max_iter=3000, method="time")
-    mismatch = int(np.sum(np.abs(a.iterations - b.iterations) > 1))
-    store.close()
+    gap = np.abs(a.iterations - b.iterations)
+    mismatch = int(np.sum(~(a.converged & b.converged) | (gap > 1)))
+    values: dict[str, float | int] = {"max_iter": cfg.max_iter, "trials": cfg.trials}
+    for row in best:
+        key = f"{'cn' if row.normalization == 'channel' else 'plain'}_d{row.depth}"
+        values.update({f"{key}_eta": row.eta, f"{key}_median": row.median, f"{key}_converged": row.converged})
     return [
-        Check("same seed, same iteration counts", "simulation", bool(same), "re-ran one sweep cell"),
         measured(
             "CN iteration counts: Fourier state vs time-domain path",
             "simulation",
             mismatch,
             0,
-            "4 trials, n=16, d=4, eta=0.1; trials differing by > 1 step",
+            "independent path: GD on the taps through FFTs (numerics.simulate's time-domain path) vs the "
+            "phase-free state; 4 trials, n=16, d=4, eta=0.1; counts trials that did not converge on both "
+            "paths or whose step counts differ by more than 1 (a rounding-level difference can move the "
+            "crossing of the tolerance by one step)",
+            values={
+                "trials_differing": mismatch,
+                "max_step_difference": int(gap.max()),
+                "median_steps": float(np.median(a.iterations)),
+            },
         ),
         measurement(
             "iteration counts with tuned step sizes",
             f"n=16, tol=1e-3, max_iter={cfg.max_iter}, eta grid {etas}: {table}",
+            values,
         ),
     ]
 
@@ -271,7 +418,8 @@ CLAIMS: tuple[Claim, ...] = (
         "C6",
         "no vanishing at initialization",
         "simulation, high-precision",
-        "the distribution of ||grad L_CN|| does not shrink with depth (measured)",
+        "the law of ||grad_{c_1} L_CN|| does not shrink with depth: it tends to the depth-free limit "
+        "sqrt(n)|ŷ_W||sin Psi|/|Z|, approached like d^-1/2",
         "n=100, paper's setup",
         run_c6,
     ),

@@ -1,0 +1,472 @@
+"""Mutation run: does every formula have a check or a test that fails when it is wrong?
+
+Each mutation replaces one exact piece of source text (it must occur exactly once) in a
+temporary copy of the work tree (the files as they are on disk, not HEAD), then runs
+
+1. ``python -m proofs_check --only <claims> --json ...``: the claims the mutation concerns
+   (a fast subset of the default run; ``--all-claims`` runs every claim), and
+2. ``python -m pytest -x -q <test files>`` (``--all-tests`` runs the whole suite),
+
+and prints which check or test caught it. The tests run only when no check caught the
+mutation (``--both`` runs them always; it takes about twice as long). A check "catches" a mutation when it passes on
+the unmutated copy (the baseline run first) and fails, errors or disappears under the
+mutation; a test catches it when it fails. A mutation nothing catches is reported as
+SURVIVED, and the exit code is 1. A mutation whose text is no longer found is reported as
+STALE (exit code 1 as well): update its ``old`` text after the code moved.
+
+Usage (from the repository root; the machine is shared, so nice and one job at a time)::
+
+    nice -n 10 python tools/mutate.py                 # every mutation
+    nice -n 10 python tools/mutate.py --only M07,M21  # some of them
+    python tools/mutate.py --list
+
+To add a mutation, append a ``Mutation`` to ``MUTATIONS``: an ID, what it breaks, the file,
+the exact old text and its replacement, the claim IDs whose checks should catch it, and
+the test files that should.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+IGNORE = shutil.ignore_patterns(
+    ".git", "__pycache__", ".hypothesis", ".pytest_cache", ".ruff_cache", "*.sqlite"
+)
+
+
+@dataclass(frozen=True)
+class Mutation:
+    id: str
+    what: str
+    path: str
+    old: str
+    new: str
+    claims: str  # comma-separated claim IDs for ``proofs_check --only``
+    tests: tuple[str, ...]  # test files (or node IDs) for pytest
+
+
+P, N, S, T = (
+    "tests/test_properties.py",
+    "tests/test_numerics.py",
+    "tests/test_simulator.py",
+    "tests/test_theory.py",
+)
+
+MUTATIONS: tuple[Mutation, ...] = (
+    # ---- the 20 mutations of the earlier closing note (issue 2/5/6, stop 7)
+    Mutation(
+        "M01",
+        "T1 sign flipped",
+        "theory/networks.py",
+        "return [-g for g in correlate(residual(filters, x, y), all_but(filters, x, i))]",
+        "return [g for g in correlate(residual(filters, x, y), all_but(filters, x, i))]",
+        "T1",
+        (P, T),
+    ),
+    Mutation(
+        "M02",
+        "correlation index j-k -> j+k",
+        "theory/signals.py",
+        "return [total([r[j] * u[(j - k) % n] for j in range(n)]) for k in range(n)]",
+        "return [total([r[j] * u[(j + k) % n] for j in range(n)]) for k in range(n)]",
+        "T1,T2",
+        (P, T),
+    ),
+    Mutation(
+        "M03",
+        "convolution index j-k -> j+k",
+        "theory/signals.py",
+        "return [total([a[k] * b[(j - k) % n] for k in range(n)]) for j in range(n)]",
+        "return [total([a[k] * b[(j + k) % n] for k in range(n)]) for j in range(n)]",
+        "T1,T2",
+        (P, T),
+    ),
+    Mutation(
+        "M04",
+        "C4: sqrt(n) -> n in h",
+        "theory/networks.py",
+        "return [-(gain * sqrt(n) / s) * (pyj - proj * uj)",
+        "return [-(gain * n / s) * (pyj - proj * uj)",
+        "C4",
+        (P, N),
+    ),
+    Mutation(
+        "M05",
+        "C4: projection sign",
+        "theory/networks.py",
+        "return [-(gain * sqrt(n) / s) * (pyj - proj * uj)",
+        "return [-(gain * sqrt(n) / s) * (pyj + proj * uj)",
+        "C4",
+        (P, N),
+    ),
+    Mutation(
+        "M06",
+        "T3: step sign",
+        "numerics/simulate.py",
+        "g = 1.0 + (eta * self.q)[:, None, :] / self.rho2",
+        "g = 1.0 - (eta * self.q)[:, None, :] / self.rho2",
+        "T3,C5",
+        (P, S),
+    ),
+    Mutation(
+        "M07",
+        "T4: modulus update drops Im g",
+        "numerics/simulate.py",
+        "self.rho2 = self.rho2 * (g.real**2 + g.imag**2)",
+        "self.rho2 = self.rho2 * g.real**2",
+        "T3,C3,C5",
+        (P, S),
+    ),
+    Mutation(
+        "M08",
+        "C5: drop sqrt(n) in h-hat",
+        "numerics/simulate.py",
+        "e[:, 1:] = -(head.gain * rt / s)[:, None]",
+        "e[:, 1:] = -(head.gain / s)[:, None]",
+        "C3,C5,C6",
+        (P, S),
+    ),
+    Mutation(
+        "M09",
+        "plain loss factor 1/2 dropped",
+        "numerics/simulate.py",
+        "loss = (weights * abs2(r)).sum(-1) / (2 * n)",
+        "loss = (weights * abs2(r)).sum(-1) / n",
+        "T3",
+        (P, S),
+    ),
+    Mutation(
+        "M10",
+        "half-spectrum weight of w=0",
+        "numerics/simulate.py",
+        "    w[0] = 1.0\n    if n % 2 == 0:",
+        "    w[0] = 2.0\n    if n % 2 == 0:",
+        "T2,T3,T8",
+        (P, N),
+    ),
+    Mutation(
+        "M11",
+        "CN gain gradient sign (Fourier path)",
+        "numerics/simulate.py",
+        "return loss, e, n * head.gain - rt * proj,",
+        "return loss, e, n * head.gain + rt * proj,",
+        "C5,C7",
+        (P, S),
+    ),
+    Mutation(
+        "M12",
+        "grad_norms: 1/n dropped",
+        "numerics/precise.py",
+        "mpmath.sqrt(mpmath.fdot(weights, others) / n)",
+        "mpmath.sqrt(mpmath.fdot(weights, others))",
+        "T2,C4,C6",
+        (N,),
+    ),
+    Mutation(
+        "M13",
+        "grad_norms CN: sqrt(n) -> n",
+        "numerics/precise.py",
+        "scale = -mpmath.sqrt(n) / s",
+        "scale = -n / s",
+        "C4,C6",
+        (N,),
+    ),
+    Mutation(
+        "M14",
+        "T6 integrand: factor 2 dropped",
+        "numerics/flow.py",
+        "return 1 / (2 * (1 - u) * r0sq * mpmath.sqrt(dd))",
+        "return 1 / ((1 - u) * r0sq * mpmath.sqrt(dd))",
+        "T6,T9",
+        (N,),
+    ),
+    Mutation(
+        "M15",
+        "T6 bound: factor 2 dropped",
+        "numerics/flow.py",
+        "return d1 / (2 * abs(flow.r0) * abs(flow.a)",
+        "return d1 / (abs(flow.r0) * abs(flow.a)",
+        "T6,T9",
+        (N,),
+    ),
+    Mutation(
+        "M16",
+        "T6 through zero: extra factor 1/2",
+        "numerics/flow.py",
+        "return 2 * t / (2 * (1 - u) * r0sq * mpmath.sqrt(dd))",
+        "return t / (2 * (1 - u) * r0sq * mpmath.sqrt(dd))",
+        "T6,T9",
+        (N,),
+    ),
+    Mutation(
+        "M17",
+        "T9 GD bound doubled",
+        "numerics/experiments.py",
+        "gd_bound = 2 / (2 + theta) * bound / eta",
+        "gd_bound = 4 / (2 + theta) * bound / eta",
+        "T9",
+        (S,),
+    ),
+    Mutation(
+        "M18",
+        "T8 second moment: real m_w = 2",
+        "numerics/rates.py",
+        "m[0] = 3.0",
+        "m[0] = 2.0",
+        "T8",
+        (N,),
+    ),
+    Mutation(
+        "M19",
+        "T7 delta_c: e^delta dropped",
+        "numerics/constants.py",
+        "mpmath.log(t) + mpmath.exp(t) * mpmath.e1(t), mpmath.mpf",
+        "mpmath.log(t) + mpmath.e1(t), mpmath.mpf",
+        "T7",
+        (N,),
+    ),
+    Mutation(
+        "M20",
+        "T7 complex log moment factor 1/2",
+        "numerics/constants.py",
+        "return -mp.euler / 2",
+        "return -mp.euler",
+        "T7",
+        (N,),
+    ),
+    # ---- new: the code of the audit (issue 13) and the independent paths it added
+    Mutation(
+        "M21",
+        "time-domain reference: CN backward sign",
+        "numerics/reference.py",
+        "e = -(gain[:, None] * np.sqrt(n) / s) * ((y - y.mean()) - proj * u_hat)",
+        "e = -(gain[:, None] * np.sqrt(n) / s) * ((y - y.mean()) + proj * u_hat)",
+        "C3,C5",
+        (P, S),
+    ),
+    Mutation(
+        "M22",
+        "time-domain second moment: 1/n of the c_1 expectation dropped",
+        "numerics/reference.py",
+        "np.sum(gram**2, (-2, -1)) / n)",
+        "np.sum(gram**2, (-2, -1)))",
+        "T8",
+        (N,),
+    ),
+    Mutation(
+        "M23",
+        "T8 second moment: complex m_w = 2 -> 2.2",
+        "numerics/rates.py",
+        "m = np.full(n, 2.0)",
+        "m = np.full(n, 2.2)",
+        "T8",
+        (N,),
+    ),
+    Mutation(
+        "M24",
+        "T8 profile: log ||grad||^2 reported as log ||grad||",
+        "numerics/rates.py",
+        "out[D] = float(mpmath.log(sq) / 2)",
+        "out[D] = float(mpmath.log(sq))",
+        "T8",
+        (N,),
+    ),
+    Mutation(
+        "M25",
+        "Fourier-state gradient norms: 1/n dropped",
+        "numerics/simulate.py",
+        "/ self.rho2).sum(-1) / self.n)",
+        "/ self.rho2).sum(-1))",
+        "T2,T8,C3,C6",
+        (P, S),
+    ),
+    Mutation(
+        "M26",
+        "C3 experiment: eta^2 -> eta",
+        "numerics/experiments.py",
+        "predicted = eta**2 * res.record",
+        "predicted = eta * res.record",
+        "C3",
+        (),
+    ),
+    Mutation(
+        "M27",
+        "C6 limit law: sqrt(n) dropped",
+        "numerics/experiments.py",
+        "return math.sqrt(n) * np.abs(y_hat[w])",
+        "return np.abs(y_hat[w])",
+        "C6",
+        (),
+    ),
+    Mutation(
+        "M28",
+        "CN output: sqrt(n) -> n",
+        "theory/networks.py",
+        "return [gain * sqrt(n) * v / s + bias for v in pz]",
+        "return [gain * n * v / s + bias for v in pz]",
+        "C1,C2,C4",
+        (P, T),
+    ),
+    Mutation(
+        "M29",
+        "CN bias in the Fourier state: DFT of the constant bias 1 is n, not 1",
+        "numerics/simulate.py",
+        "o[:, 0] = n * head.bias",
+        "o[:, 0] = head.bias",
+        "C5,C7",
+        (P, S),
+    ),
+    Mutation(
+        "M30",
+        "T5: GF rhs conj dropped",
+        "numerics/flow.py",
+        "return [r * mpmath.conj(a * mpmath.fprod(z[:i] + z[i + 1 :])) for i in range(len(z))]",
+        "return [r * (a * mpmath.fprod(z[:i] + z[i + 1 :])) for i in range(len(z))]",
+        "T5",
+        (N,),
+    ),
+)
+
+
+def _copy_tree(dest: Path) -> Path:
+    shutil.copytree(ROOT, dest, ignore=IGNORE)
+    return dest
+
+
+def _run(cmd: list[str], cwd: Path, timeout: float) -> tuple[int, str]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+    try:
+        p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return -1, "timeout"
+    return p.returncode, p.stdout + p.stderr
+
+
+def _check_statuses(tree: Path, claims: str, timeout: float) -> dict[str, str]:
+    """Status per check, keyed 'claim: check name'; a claim that errored maps 'claim' to 'error'."""
+    out = tree / "mutate_report.json"
+    if out.exists():
+        out.unlink()
+    cmd = [sys.executable, "-m", "proofs_check", "--json", str(out)] + (["--only", claims] if claims else [])
+    _run(cmd, tree, timeout)
+    if not out.exists():
+        return {"(proofs_check)": "no report"}
+    report = json.loads(out.read_text())
+    statuses = {}
+    for claim in report["claims"]:
+        statuses[claim["id"]] = claim["status"]
+        for c in claim.get("checks", []):
+            statuses[f"{claim['id']}: {c['name']}"] = (
+                "measured" if c["method"] == "measurement" else ("pass" if c["passed"] else "fail")
+            )
+    return statuses
+
+
+def _first_failing_test(tree: Path, tests: tuple[str, ...], timeout: float) -> str | None:
+    if not tests:
+        return None
+    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+    code, text = _run(cmd, tree, timeout)
+    if code == 0:
+        return None
+    for line in text.splitlines():
+        if line.startswith(("FAILED ", "ERROR ")):
+            return line.split(" ", 1)[1].split(" - ")[0]
+    return f"pytest exit code {code}"
+
+
+def _caught_checks(base: dict[str, str], mutated: dict[str, str]) -> list[str]:
+    """Checks that pass at baseline and fail, error or vanish under the mutation (a claim
+    that errors has no checks: then the claim itself is listed)."""
+    if "(proofs_check)" in mutated:
+        return ["proofs_check produced no report"]
+    out = [
+        f"{k} [{mutated.get(k, 'missing')}]"
+        for k, v in base.items()
+        if v == "pass" and mutated.get(k) != "pass"
+    ]
+    checks = [k for k in out if ":" in k.split(" [")[0]]
+    errored = [k for k in out if ":" not in k.split(" [")[0] and "error" in k]
+    return errored + [k for k in checks if "[missing]" not in k] if errored else checks
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--only", help="comma-separated mutation IDs")
+    p.add_argument("--list", action="store_true", help="list the mutations and exit")
+    p.add_argument("--all-claims", action="store_true", help="run every claim, not only the mutation's")
+    p.add_argument(
+        "--all-tests", action="store_true", help="run the whole test suite, not only the listed files"
+    )
+    p.add_argument("--both", action="store_true", help="run the tests even when a check caught the mutation")
+    p.add_argument("--timeout", type=float, default=900, help="seconds per proofs_check or pytest run")
+    args = p.parse_args(argv)
+    chosen = MUTATIONS
+    if args.only:
+        wanted = set(args.only.split(","))
+        unknown = wanted - {m.id for m in MUTATIONS}
+        if unknown:
+            p.error(f"--only: unknown mutation IDs {sorted(unknown)}")
+        chosen = tuple(m for m in MUTATIONS if m.id in wanted)
+    if args.list:
+        for m in chosen:
+            print(f"{m.id}  {m.path:26s} {m.what}  [claims {m.claims}; tests {', '.join(m.tests) or '-'}]")
+        return 0
+
+    with tempfile.TemporaryDirectory(prefix="mutate-") as tmp:
+        tree = _copy_tree(Path(tmp) / "tree")
+        claims = "" if args.all_claims else ",".join(sorted({c for m in chosen for c in m.claims.split(",")}))
+        t0 = time.time()
+        base = _check_statuses(tree, claims, args.timeout)
+        failing = sorted(k for k, v in base.items() if v in ("fail", "error") and ":" in k)
+        print(
+            f"baseline: {sum(v == 'pass' for v in base.values())} passing checks/claims ({claims or 'all'}), "
+            f"{len(failing)} failing before any mutation{': ' + '; '.join(failing) if failing else ''} "
+            f"({time.time() - t0:.0f} s)",
+            flush=True,
+        )
+        rows, bad = [], 0
+        for m in chosen:
+            t0 = time.time()
+            target = tree / m.path
+            original = target.read_text()
+            if original.count(m.old) != 1:
+                rows.append((m, "STALE", f"old text found {original.count(m.old)} times in {m.path}"))
+                bad += 1
+                print(f"{m.id} STALE: old text found {original.count(m.old)} times in {m.path}", flush=True)
+                continue
+            target.write_text(original.replace(m.old, m.new))
+            try:
+                mutated = _check_statuses(tree, "" if args.all_claims else m.claims, args.timeout)
+                mine = set(m.claims.split(","))
+                caught = _caught_checks(
+                    {k: v for k, v in base.items() if args.all_claims or k.split(":")[0] in mine}, mutated
+                )
+                tests = ("tests",) if args.all_tests else m.tests
+                test = _first_failing_test(tree, tests, args.timeout) if args.both or not caught else None
+            finally:
+                target.write_text(original)
+            verdict = "caught" if caught or test else "SURVIVED"
+            bad += verdict == "SURVIVED"
+            by = "; ".join(caught[:3]) + (f" (+{len(caught) - 3} more)" if len(caught) > 3 else "")
+            ran = args.both or not caught
+            detail = f"checks: {by or 'none'} | first failing test: {(test or 'none') if ran else 'not run'}"
+            rows.append((m, verdict, detail))
+            print(f"{m.id} {verdict} ({time.time() - t0:.0f} s) {m.what}: {detail}", flush=True)
+        caught_n = sum(r[1] == "caught" for r in rows)
+        print(f"\n{caught_n}/{len(rows)} mutations caught ({100 * caught_n / max(len(rows), 1):.0f}%)")
+        return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
