@@ -201,6 +201,7 @@ class _Piece:
     """One monotone piece: reference end (m_i, q_r), direction of R - c_b, and its length E."""
 
     d1: arb_poly
+    x_r: arb
     q_r: arb
     side: int  # R = c_b + side * q
     length: arb
@@ -217,7 +218,14 @@ def _piece(geo: _Geometry, x_r: arb, q_r: arb, side: int, dq2: arb) -> _Piece:
         c1 = d1.coeffs()[0]
         if not c1.is_zero():
             scale = min(scale, (q_r**2 / (geo.a_abs**2 * c1)).mid())
-    return _Piece(d1, q_r, side, length, scale)
+    return _Piece(d1, x_r, q_r, side, length, scale)
+
+
+def _prod(values: list[arb]) -> arb:
+    out = arb(1)
+    for v in values:
+        out *= v
+    return out
 
 
 def _solve_x(geo: _Geometry, f2: arb) -> arb:
@@ -252,10 +260,14 @@ def _rule(n: int) -> _GaussLegendre:
     return _GL_CACHE[key]
 
 
-def adaptive_gauss_legendre(f: Any, lo: arb, hi: arb, rel_bits: int, n: int = 0) -> arb:
+def adaptive_gauss_legendre(
+    f: Any, lo: arb, hi: arb, rel_bits: int, far: float = math.inf, tail: Any = None, n: int = 0
+) -> arb:
     """int_lo^hi f for a positive f analytic in a strip of half-width >= ~1 around [lo, hi].
 
-    Unit-length pieces; on each, Gauss-Legendre with n and 2n nodes, accepted when they agree
+    Unit-length pieces up to ``far``; beyond it, where f is analytic in a disc of radius
+    w - far around w, pieces of length w - far (so a range of 10^4 costs ~log of it). On each,
+    Gauss-Legendre with n and 2n nodes, accepted when they agree
     to 2^-rel_bits relatively (the 2n-node value is then accurate far beyond that: its error
     falls like rho^(-4n) against rho^(-2n)), else the piece is halved. A positive integrand
     makes relative accuracy per piece relative accuracy of the sum.
@@ -264,20 +276,27 @@ def adaptive_gauss_legendre(f: Any, lo: arb, hi: arb, rel_bits: int, n: int = 0)
     coarse, fine = _rule(n), _rule(2 * n)
     tol = arb(2) ** (-rel_bits)
     total, stack = arb(0), []
-    k = int(math.ceil(float(hi - lo)))
-    edges = [lo + (hi - lo) * j / k for j in range(k + 1)]
-    stack = [(edges[j], edges[j + 1], 0) for j in range(k)]
-    while stack:
-        a_, b_, depth = stack.pop()
-        i1, i2 = coarse.apply(f, a_, b_), fine.apply(f, a_, b_)
-        gap = abs((i2 - i1).mid())
-        if gap <= tol * abs(i2.mid()):
-            total += i2 + arb(0, gap)  # the n-vs-2n gap bounds the 2n rule's error (heuristically)
-        elif depth >= 40:
-            raise ArithmeticError("Gauss-Legendre did not converge on a piece of the flow-time integral")
-        else:
-            m_ = (a_ + b_) / 2
-            stack += [(a_, m_, depth + 1), (m_, b_, depth + 1)]
+    edges, w = [lo], float(lo)
+    while w < float(hi) - 1e-9:
+        w += 1.0 if w < far + 1 else w - far
+        edges.append(arb(w) if w < float(hi) else hi)
+    edges[-1] = hi
+    for j in range(len(edges) - 1):
+        stack = [(edges[j], edges[j + 1], 0)]
+        while stack:
+            a_, b_, depth = stack.pop()
+            i1, i2 = coarse.apply(f, a_, b_), fine.apply(f, a_, b_)
+            gap = abs((i2 - i1).mid())
+            if gap <= tol * max(abs(i2.mid()), abs(total.mid()) / 64):  # f > 0: relative to the sum
+                total += i2 + arb(0, gap)  # the n-vs-2n gap bounds the 2n rule's error (heuristically)
+            elif depth >= 40:
+                raise ArithmeticError("Gauss-Legendre did not converge on a piece of the flow-time integral")
+            else:
+                m_ = (a_ + b_) / 2
+                stack += [(m_, b_, depth + 1), (a_, m_, depth + 1)]
+        rest = tail(edges[j + 1]) if tail is not None and j + 2 < len(edges) and total > 0 else None
+        if rest is not None and rest <= tol * abs(total.mid()) / 16:
+            return total + arb(0, rest)  # a proven bound on the rest of the integral
     return total
 
 
@@ -301,7 +320,34 @@ def _integrate_piece(geo: _Geometry, piece: _Piece, rel_bits: int) -> arb:
         q = (q_r2 + a_abs**2 * s * d1(s)).sqrt()
         return ds / (2 * (c_b + side * q) * q)
 
-    return adaptive_gauss_legendre(integrand, arb(0), w_end, rel_bits)
+    # Every singularity of the integrand in e lies in |e| <= radius (zeros of q^2 and of R):
+    # |e| > 2 max(max m_i, (2 prod m_i + 2 (c_b^2 + h^2 + q_r^2)/|a|^2)^(1/d)) makes |prod (m_i + e)| too
+    # large for q^2 = 0 or R = 0 (arb midpoints: this only places the break points).
+    m = [(g + piece.x_r).mid() for g in geo.gaps]
+    bound = 2 * _prod(m) + 2 * (geo.c_b**2 + geo.h**2 + piece.q_r**2) / geo.a_abs**2
+    radius = 2 * max(max(m), (bound.log() / len(m)).exp().mid())
+    if turning:
+        radius = radius.sqrt()
+    far = float((radius / u1).log1p()) + 1
+    d = len(m)
+
+    def tail(w: arb) -> arb | None:
+        """A proven bound on the rest of the integral from e = e(w) on, using q >= |a| e^(d/2)
+        (e D1(e) >= e^d). Side +: once q >= 2|c_b|, R >= q/2, the integrand is <= 1/(|a|^2 e^d)
+        and the rest <= e^(1-d)/((d-1)|a|^2). Side -: R >= R_end on the piece, the integrand is
+        <= 1/(2 R_end |a| e^(d/2)) and the rest <= e^(1-d/2)/((d/2-1) 2 R_end |a|)."""
+        s = u1 * w.expm1()
+        e = s * s if turning else s
+        if side > 0:
+            if d < 2 or not (piece.q_r**2 + a_abs**2 * e * d1(e)).sqrt() >= 2 * abs(c_b):
+                return None
+            return (e ** (1 - d) / ((d - 1) * a_abs**2)).upper()
+        if d < 3:
+            return None
+        half = arb(d) / 2
+        return (e ** (1 - half) / ((half - 1) * 2 * geo.r_end * a_abs)).upper()
+
+    return adaptive_gauss_legendre(integrand, arb(0), w_end, rel_bits, far, tail)
 
 
 def _time_ball(flow: ScalarFlow, goal: Any, bits: int) -> arb:
@@ -310,7 +356,7 @@ def _time_ball(flow: ScalarFlow, goal: Any, bits: int) -> arb:
     with arb_precision(bits):
         c_b, r0, r1, g0 = geo.c_b, geo.r_start, geo.r_end, geo.start_gap
         turn_x = None
-        if c_b > r1 or c_b == r1:
+        if (c_b > r1 or c_b == r1) and (g0 > 0 or g0.is_zero()):  # the path reaches its turning point
             if geo.h.is_zero():
                 if geo.ties >= 2:
                     return arb.pos_inf()  # two or more layers reach 0 together: GF stalls at f = 0
@@ -417,6 +463,97 @@ def gf_solution(z0: Sequence[Any], a: Any, b: Any):
         return [r * mpmath.conj(a * mpmath.fprod(z[:i] + z[i + 1 :])) for i in range(len(z))]
 
     return mpmath.odefun(rhs, 0, [mpmath.mpc(v) for v in z0])
+
+
+def time_by_s_integral(z0: Sequence[Any], a: Any, b: Any, goal: Any = 0.5) -> Any:
+    """THEORY T6's integral T = int_{s_end}^1 ds / (s |f(s)|^2 S(s)), plain mpmath (the
+    independent reference for ``exact_time``; it shares no code with it).
+
+    f(s) = b - s r0, S = sum_i 1/|z_i|^2 and |z_i|^2 = g_i + x(s), where x(s) = min_i |z_i|^2 solves
+    sum_i log(g_i + x) = log |f(s)|^2/|a|^2 (safeguarded Newton in log x at every node). tanh-sinh
+    quadrature in u = 1 - s with break points at u_c +- 10^k h/|r0| (u_c: the point of the line
+    closest to 0, h its distance). Slow (a root per node): meant for small depths.
+    """
+    a, b = mpmath.mpc(a), mpmath.mpc(b)
+    z = [mpmath.mpc(v) for v in z0]
+    rho2 = [abs(v) ** 2 for v in z]
+    low = min(rho2)
+    gaps = [r - low for r in rho2]
+    f0 = a * mpmath.fprod(z)
+    r0 = b - f0
+    r_abs = abs(r0)
+    u_end = 1 - mpmath.mpf(goal) * abs(b) / r_abs
+    if u_end <= 0:
+        return mpmath.mpf(0)
+    log_a2 = 2 * mpmath.log(abs(a))
+
+    def min_modulus2(target: Any) -> Any:
+        v = target / len(gaps)  # log x; sum log(g + x) >= d log x, so the root is <= e^v
+        for _ in range(200):
+            x = mpmath.exp(v)
+            phi = mpmath.fsum(mpmath.log(g + x) for g in gaps) - target
+            slope = mpmath.fsum(x / (g + x) for g in gaps)
+            step = phi / slope
+            v -= step
+            if abs(step) < mpmath.eps * 4:
+                break
+        return mpmath.exp(v)
+
+    def integrand(u: Any) -> Any:
+        s = 1 - u
+        f = b - s * r0
+        f2 = abs(f) ** 2
+        if f2 == 0:  # the path runs through 0: |f|^2 S -> |a|^2 prod_{j != min} g_j
+            return 1 / (s * abs(a) ** 2 * mpmath.fprod(g for g in gaps if g != 0))
+        x = min_modulus2(mpmath.log(f2) - log_a2)
+        return 1 / (s * f2 * mpmath.fsum(1 / (g + x) for g in gaps))
+
+    u_c = -(f0 * mpmath.conj(r0)).real / r_abs**2
+    h = abs((b * mpmath.conj(r0)).imag) / r_abs**2
+    center = min(max(u_c, mpmath.mpf(0)), u_end)
+    pts = {mpmath.mpf(0), u_end, center}
+    step = max(h, mpmath.eps)
+    while step < u_end:
+        for p in (center - step, center + step):
+            if 0 < p < u_end:
+                pts.add(p)
+        step *= 10
+    return mpmath.quad(integrand, sorted(pts))
+
+
+def balanced_time(d: int, z0: Any, goal: Any = 0.5) -> Any:
+    """Closed form of the GF time for a balanced real start z_i = z0 > 0 (all d layers), a = b = 1.
+
+    Then f = z^d and dz/dt = (1 - z^d) z^(d-1), so T = int_{z0}^{z_end} dz / ((1 - z^d) z^(d-1)) with
+    z_end^d = 1 - goal (from below) or 1 + goal (from above). Expanding 1/(1 - z^d) in powers
+    of z^d (below) or z^-d (above) and integrating term by term gives, with
+    G(z) = sum_k z^(kd - d + 2)/(kd - d + 2) (log z for the exponent 0) and
+    H(z) = sum_k z^-(2d - 2 + kd)/(2d - 2 + kd) (-log z for the exponent 0),
+    T = G(z_end) - G(z0) below and T = H(z_end) - H(z0) above; the series converge
+    geometrically (ratios <= 1 - goal and 1/(1 + goal)). An independent reference for
+    ``exact_time`` at any |f0|/|b|, e.g. z0 = 1e300.
+    """
+    z0, goal = mpmath.mpf(z0), mpmath.mpf(goal)
+    f0 = z0**d
+    if abs(1 - f0) <= goal:
+        return mpmath.mpf(0)
+    below = f0 < 1
+    z_end = mpmath.root(1 - goal if below else 1 + goal, d)
+
+    def series(z: Any) -> Any:
+        total, k = mpmath.mpf(0), 0
+        while True:
+            p = k * d - d + 2 if below else -(2 * d - 2 + k * d)
+            if p == 0:
+                term = mpmath.log(z) if below else -mpmath.log(z)
+            else:
+                term = z**p / (p if below else -p)
+            total += term
+            if k > 2 and abs(term) <= mpmath.eps * abs(total):
+                return total
+            k += 1
+
+    return series(z_end) - series(z0)
 
 
 def typical_rate(delta_1: Any) -> Any:
