@@ -54,7 +54,7 @@ from typing import Any
 import flint
 import mpmath
 import numpy as np
-from flint import acb, acb_poly, arb, arb_poly
+from flint import arb, arb_poly
 from mpmath import mp
 from scipy.optimize import brentq
 
@@ -83,14 +83,34 @@ def to_arb(x: Any) -> arb:
     x = mpmath.mpf(x)
     if not mpmath.isfinite(x):
         raise ValueError(f"expected a finite number, got {x}")
-    sign, man, exp, _ = x._mpf_
-    return arb((-man if sign else man, exp)) if man else arb(0)
+    sign, man, exp, bc = x._mpf_
+    if not man:
+        return arb(0)
+    with arb_precision(max(flint.ctx.prec, bc + 8)):  # arb((man, exp)) rounds to the context
+        return arb((-man if sign else man, exp))
 
 
 def to_mpf(x: arb) -> Any:
     """The midpoint of an arb ball as an mpf (exact)."""
     man, exp = x.mid().man_exp()
     return mpmath.mpf((int(man), int(exp)))
+
+
+def exact_complex(v: Any) -> Any:
+    """v as an mpc without rounding: mpf/mpc keep their bits, floats are exact, strings are
+    read at their own length (an input carries its precision; the moduli gaps of T9 need it)."""
+    if isinstance(v, (mpmath.mpf, mpmath.mpc)):
+        with mp.workprec(max(mp.prec, 4 * max(_bits(v.real), _bits(v.imag)) + 64)):
+            return mpmath.mpc(v)
+    if isinstance(v, str):
+        with mp.workdps(max(mp.dps, len(v) + 10)):
+            return mpmath.mpc(mpmath.mpmathify(v))
+    with mp.workprec(max(mp.prec, 64)):
+        return mpmath.mpc(complex(v)) if not isinstance(v, (int, np.integer)) else mpmath.mpc(int(v))
+
+
+def _bits(x: Any) -> int:
+    return mpmath.mpf(x)._mpf_[3] if x else 1
 
 
 def _exact_square_modulus(z: Any) -> Any:
@@ -113,7 +133,8 @@ class ScalarFlow:
 
     @classmethod
     def from_weights(cls, z0: Sequence[Any], a: Any, b: Any) -> ScalarFlow:
-        z = as_complex_vector(z0, "z0")
+        as_complex_vector(z0, "z0")  # validation only: it rounds to the working precision
+        z = [exact_complex(v) for v in z0]
         a, b = mpmath.mpc(a), mpmath.mpc(b)
         if a == 0:
             raise ValueError("a must be nonzero (the input's Fourier coefficient)")
