@@ -110,7 +110,8 @@ def exact_complex(v: Any) -> Any:
 
 
 def _bits(x: Any) -> int:
-    return mpmath.mpf(x)._mpf_[3] if x else 1
+    """Bits of the mantissa of x, read without rounding it."""
+    return x._mpf_[3] if isinstance(x, mpmath.mpf) and x else 64
 
 
 def _exact_square_modulus(z: Any) -> Any:
