@@ -174,7 +174,9 @@ def _geometry(flow: ScalarFlow, goal: Any) -> _Geometry:
     return _Geometry(
         a_abs=to_arb(abs(flow.a)),
         c_b=to_arb(cross.real / r_start),
-        h=to_arb(abs(cross.imag) / r_start),
+        h=to_arb(
+            abs((b * mpmath.conj(flow.f0)).imag) / r_start
+        ),  # Im(b conj r0) = -Im(b conj f0), no cancellation
         r_start=to_arb(r_start),
         r_end=to_arb(goal * abs(b)),
         gaps=[to_arb(v) for v in gaps],
@@ -236,10 +238,11 @@ def _piece(geo: _Geometry, x_r: arb, q_r: arb, side: int, dq2: arb) -> _Piece:
     length = _solve_increment(d1, dq2 / geo.a_abs**2)
     inv = sum((1 / v for v in m if not v.is_zero()), arb(0))
     scale = 1 / inv if not inv.is_zero() else length
-    if not q_r.is_zero():
-        c1 = d1.coeffs()[0]
-        if not c1.is_zero():
-            scale = min(scale, (q_r**2 / (geo.a_abs**2 * c1)).mid())
+    c1 = d1.coeffs()[0]
+    if not c1.is_zero():  # where q grows past q_r, and past |c_b| (the pole of 1/R at R = 0)
+        for level in (q_r, geo.c_b):
+            if not level.is_zero():
+                scale = min(scale, (level**2 / (geo.a_abs**2 * c1)).mid())
     return _Piece(d1, x_r, q_r, side, length, scale)
 
 
@@ -458,15 +461,15 @@ def lower_bound(flow: ScalarFlow, goal: Any, grid: int = 200) -> tuple[Any, Any]
     while phi(lo) >= 0:
         lo = hi - 2 * (hi - lo)
     v_star = brentq(phi, lo, hi, xtol=1e-14, rtol=1e-15)
-    slope = lambda v: 1.0 - 0.5 * float(np.sum(1 / (1 + np.exp(lr - v))))  # noqa: E731
+    slope = lambda v: 1.0 - 0.5 * float(np.sum(np.exp(-np.logaddexp(0.0, lr - v))))  # noqa: E731
     if slope(v_star) >= 0:
         v1 = v_star - 1e-9
     else:
         lo2 = v_star - 1.0
-        while slope(lo2) < 0:
+        while slope(lo2) < 0 and v_star - lo2 < 1400:  # with >= 2 zero layers it may never turn
             lo2 = v_star - 2 * (v_star - lo2)
-        v1 = brentq(slope, lo2, v_star, xtol=1e-12)
-    d1 = mpmath.mpf(math.exp(v1))
+        v1 = brentq(slope, lo2, v_star, xtol=1e-12) if slope(lo2) >= 0 else lo2
+    d1 = mpmath.exp(mpmath.mpf(v1))  # no underflow for any v1
     while flow.log_product(d1) >= log_star:  # make sure delta_1 < delta* at the working precision
         d1 /= 2
     return d1 / (2 * abs(flow.r0) * abs(flow.a) * mpmath.exp(flow.log_product(d1) / 2)), d1

@@ -233,3 +233,18 @@ def test_T9_crossing_time_grows_like_log_of_the_gap():
 def test_T9_sign_mismatch_detects_wrong_sign():
     assert flow.sign_mismatch([1, -0.5], 1, 1)
     assert not flow.sign_mismatch([1, 0.5], 1, 1)
+
+
+_moduli = st.one_of(st.just(0.0), st.floats(-60, 60).map(lambda k: 10.0**k))
+_weights = st.tuples(_moduli, st.floats(0, 2 * math.pi), st.booleans()).map(
+    lambda t: t[0] * (complex(math.cos(t[1]), math.sin(t[1])) if t[2] else (1 if t[1] < math.pi else -1))
+)
+
+
+@given(st.lists(_weights, min_size=1, max_size=6), st.sampled_from([1, 2j, -0.5 + 0.1j]))
+def test_T6_every_path_returns_real_mpf(z, b):
+    """Any moduli from 1e-60 to 1e60, zero layers, real or complex: a real mpf time >= lb,
+    and inf exactly when two or more layers share a zero crossing."""
+    t, lb = flow.flow_time(z, 1, b, dps=20)
+    assert isinstance(t, mpmath.mpf) and isinstance(lb, mpmath.mpf)
+    assert t >= 0 and lb >= 0 and lb <= t
