@@ -605,9 +605,11 @@ def _check_goal(goal: Any) -> Any:
 def flow_time(z0: Sequence[Any], a: Any, b: Any, *, goal: float = 0.5, dps: int = 30) -> tuple[Any, Any]:
     """Exact GF time until |b - u| <= goal |b| for u = a prod z_i from z0, and the T6 lower bound.
 
-    Returns ``(time, lower_bound)`` as mpmath numbers at ``dps`` digits; ``time`` is ``inf``
-    only when GF stalls at f = 0 (see ``exact_time``). Handles any depth; times like 1e40
-    are computed, not simulated.
+    Returns ``(time, lower_bound)`` as real mpf numbers at ``dps`` digits; ``time`` is ``inf``
+    only when GF stalls at f = 0 (see ``exact_time``). Handles any depth and any |f0|/|b|;
+    times like 1e40 are computed, not simulated. Cost: d = 1000 at dps = 30 about 0.5-1.3 s;
+    the Gauss-Legendre rules grow with the digits, so d = 3 takes ~0.05 s at dps = 100,
+    ~0.5 s at 300 and ~1 min at 1000 (measured on the 2-core machine, under load).
 
     >>> t, lb = flow_time([0.5 + 0.5j] * 40, 1, 1)
     >>> mpmath.nstr(t, 8), bool(lb <= t)
