@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from numerics.validation import DPS_RANGE
+from numerics.validation import CLI_DPS_RANGE
 
 EXAMPLES = {
     "main": "example: proofs_check --only T1,C4 --json report.json --markdown report.md",
@@ -117,9 +117,9 @@ def build_parser() -> Parser:
     )
     p.add_argument(
         "--dps",
-        type=_int_in(*DPS_RANGE),
+        type=_int_in(*CLI_DPS_RANGE),
         default=30,
-        help=f"decimal digits for high-precision checks, {DPS_RANGE} (default 30)",
+        help=f"decimal digits for high-precision checks, {CLI_DPS_RANGE} (default 30)",
     )
     p.add_argument("--seed", type=_int_in(0, 2**32 - 1), default=0, help="random seed (default 0)")
     p.add_argument("--json", type=_writable_file, metavar="PATH", help="write the machine-readable report")
