@@ -15,6 +15,8 @@ import os
 import sys
 import time
 
+from numerics.files import output_problem
+
 EXPERIMENTS = ("P1", "P2", "P3", "P4", "P5", "P6")
 EXAMPLE = "example: proofs_check paper --quick --out figs --json paper.json"
 TOL_EXACT = 1e-10  # float64 autograd vs closed form (measured ~1e-15)
@@ -72,7 +74,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="the authors' sizes everywhere (P6 at 256x256, 5000 steps: hours)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the figures (created if missing)")
-    p.add_argument("--json", metavar="PATH", dest="paper_json", help="write the JSON report here")
+    p.add_argument(
+        "--json", type=_output, metavar="PATH", dest="paper_json", help="write the JSON report here"
+    )
     p.add_argument("--seeds", type=_seeds, default=3, help="seeds per training experiment, 1-100 (default 3)")
     p.add_argument(
         "--only",
@@ -86,6 +90,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "--threads", type=_threads, default=1, help="torch threads (default 1: fastest on a shared machine)"
     )
     return p
+
+
+def _output(text: str) -> str:
+    """A path the JSON report can be written to (a regular file, new or writable)."""
+    problem = output_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: {problem}")
+    return text
 
 
 def _check_paths(args) -> None:
