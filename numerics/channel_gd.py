@@ -309,16 +309,19 @@ def _run_compiled(layers, x, y, eta, momentum, max_iter, tol, rec_steps, diverge
     iterations = np.full(trials, -1, np.int64)
     l0, final = np.full(trials, np.nan), np.full(trials, np.nan)
     stop_step = np.zeros(trials, np.int64)
-    final_c = np.full_like(c_hat, np.nan)
+    final_re, final_im = np.full(c_hat.shape, np.nan), np.full(c_hat.shape, np.nan)
     rec = _new_record(rec_steps, trials, d)
     empty = np.empty((0, trials, d))
     t0 = time.perf_counter()
     cc.plain_channel_gd(
-        c_hat, ks, x_hat, y_hat, np.abs(x_hat) > 0, half_weights(n), float(n), float(eta), float(momentum),
+        np.ascontiguousarray(c_hat.real), np.ascontiguousarray(c_hat.imag), ks,
+        x_hat.real.copy(), x_hat.imag.copy(), y_hat.real.copy(), y_hat.imag.copy(),
+        np.abs(x_hat) > 0, half_weights(n), float(n), float(eta), float(momentum),
         tol, float(diverge_factor), UNDERFLOW, int(max_iter), np.asarray(rec_steps, np.int64),
-        status, iterations, l0, final, stop_step, final_c,
+        status, iterations, l0, final, stop_step, final_re, final_im,
         rec["loss"] if rec else empty[..., 0], rec["grad_norms"] if rec else empty, rec["filter_norms"] if rec else empty,
     )  # fmt: skip
+    final_c = final_re + 1j * final_im
     filters = [np.fft.irfft(c, n=n, axis=-1) for c in cc.unpad_layers(final_c, ks)]
     return GDResult(
         iterations=iterations,

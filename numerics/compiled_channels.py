@@ -17,8 +17,8 @@ at step k returns Ĉ(k), as the NumPy path does. The sums run in a fixed order, 
 input gives the same bits on every run; they are not NumPy's einsum order, so the numbers
 agree with ``ChannelGD`` to rounding, not bit for bit.
 
-Layers are stored padded to K = max k_i: ``c_hat`` has shape (trials, d, F, K, K), and
-only the block [:k_i, :k_{i-1}] of layer i is read or written.
+Layers are stored padded to K = max k_i, frequency last: the start has shape
+(trials, d, K, K, F), and only the block [:k_i, :k_{i-1}] of layer i is read or written.
 
 Why compiled: at the small shapes that sweeps run (n = 16, k <= 4, a few dozen trials) the
 NumPy step makes ~100 calls on arrays of a few hundred numbers, and per-call overhead and
@@ -38,10 +38,13 @@ RUNNING, CONVERGED, DIVERGED, UNDERFLOWED = 0, 1, 2, 3
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def plain_channel_gd(
-    c_hat,
+    c_re,
+    c_im,
     ks,
-    x_hat,
-    y_hat,
+    x_re,
+    x_im,
+    y_re,
+    y_im,
     live,
     weights,
     n,
@@ -57,59 +60,67 @@ def plain_channel_gd(
     initial_loss,
     final_loss,
     stop_step,
-    final_c,
+    final_re,
+    final_im,
     rec_loss,
     rec_grad,
     rec_norm,
 ):
     """Run every trial of plain (momentum) GD until it stops; fill the outputs.
 
-    ``c_hat`` (trials, d, F, K, K) is the start (not modified); ``ks`` the widths
+    ``c_re + i c_im`` (trials, d, K, K, F) is the start (not modified); ``ks`` the widths
     k_0 = 1, ..., k_d = 1. A trial stops at the first step k with loss_k <= tol_t loss_0
     (tol_t > 0: CONVERGED, iterations = k), else when loss_k is not finite or exceeds
     diverge_factor loss_0 (DIVERGED), else when float64 cannot follow it (a layer's
     activations of norm in (0, underflow), or |f̂_w| < underflow where x̂_w != 0:
-    UNDERFLOWED), else at k = max_iter (RUNNING). ``final_c`` gets Ĉ at the stopping step.
-    With rec_steps non-empty: loss, ||grad_{C_i} L|| and ||C_i|| at those steps.
+    UNDERFLOWED), else at k = max_iter (RUNNING). ``final_re + i final_im`` gets Ĉ at the
+    stopping step. With rec_steps non-empty: loss, ||grad_{C_i} L|| and ||C_i|| at those
+    steps. Frequency is the innermost loop (complex numbers as real and imaginary arrays)
+    so that it runs in SIMD lanes.
     """
-    trials, d, F, K, _ = c_hat.shape
-    C = np.empty((d, F, K, K), np.complex128)
-    V = np.empty((d, F, K, K), np.complex128)
-    Z = np.empty((d + 1, F, K), np.complex128)
-    e = np.empty(K, np.complex128)
-    e_next = np.empty(K, np.complex128)
-    layer_sq = np.empty(d)
-    grad_sq = np.empty(d)
-    norm_sq = np.empty(d)
+    trials, d, K, _, F = c_re.shape
+    cr, ci = np.empty((d, K, K, F)), np.empty((d, K, K, F))
+    vr, vi = np.empty((d, K, K, F)), np.empty((d, K, K, F))
+    zr, zi = np.empty((d + 1, K, F)), np.empty((d + 1, K, F))
+    er, ei = np.empty((K, F)), np.empty((K, F))
+    nr, ni = np.empty((K, F)), np.empty((K, F))
+    grad_sq, norm_sq = np.empty(d), np.empty(d)
     n_rec = rec_steps.shape[0]
     for t in range(trials):
-        C[:] = c_hat[t]
-        V[:] = 0.0
+        cr[:] = c_re[t]
+        ci[:] = c_im[t]
+        vr[:] = 0.0
+        vi[:] = 0.0
         l0 = 0.0
         j, k = 0, 0
         while True:
-            # forward pass: activations, loss_k and the underflow flags at step k
-            loss, small = 0.0, False
-            layer_sq[:] = 0.0
-            for w in range(F):
-                Z[0, w, 0] = x_hat[w]
-                for i in range(d):
-                    for a in range(ks[i + 1]):
-                        s = 0j
-                        for b in range(ks[i]):
-                            s += C[i, w, a, b] * Z[i, w, b]
-                        Z[i + 1, w, a] = s
-                        layer_sq[i] += weights[w] * (s.real * s.real + s.imag * s.imag)
-                f = Z[d, w, 0]
-                r = f - y_hat[w]
-                loss += weights[w] * (r.real * r.real + r.imag * r.imag)
-                if live[w] and math.hypot(f.real, f.imag) < underflow:
-                    small = True
-            loss /= 2 * n
+            # forward pass: z_i = C_i z_{i-1}, loss_k and the underflow flags at step k
+            zr[0, 0, :] = x_re
+            zi[0, 0, :] = x_im
+            small = False
             for i in range(d):
-                size = math.sqrt(layer_sq[i] / n)
+                layer_sq = 0.0
+                for a in range(ks[i + 1]):
+                    zr[i + 1, a, :] = 0.0
+                    zi[i + 1, a, :] = 0.0
+                    for b in range(ks[i]):
+                        for w in range(F):
+                            ar, ai = cr[i, a, b, w], ci[i, a, b, w]
+                            br, bi = zr[i, b, w], zi[i, b, w]
+                            zr[i + 1, a, w] += ar * br - ai * bi
+                            zi[i + 1, a, w] += ar * bi + ai * br
+                    for w in range(F):
+                        layer_sq += weights[w] * (zr[i + 1, a, w] ** 2 + zi[i + 1, a, w] ** 2)
+                size = math.sqrt(layer_sq / n)
                 if size > 0 and size < underflow:
                     small = True
+            loss = 0.0
+            for w in range(F):
+                fr, fi = zr[d, 0, w], zi[d, 0, w]
+                loss += weights[w] * ((fr - y_re[w]) ** 2 + (fi - y_im[w]) ** 2)
+                if live[w] and math.hypot(fr, fi) < underflow:
+                    small = True
+            loss /= 2 * n
             if k == 0:
                 l0 = loss
                 initial_loss[t] = loss
@@ -127,57 +138,67 @@ def plain_channel_gd(
             stop = code != RUNNING or k == max_iter
             # backward pass: gradients at step k (norms when recording), the update unless stopping
             if recording or not stop:
-                grad_sq[:] = 0.0
-                norm_sq[:] = 0.0
                 for w in range(F):
-                    e[0] = Z[d, w, 0] - y_hat[w]
-                    for i in range(d - 1, -1, -1):
-                        ko, ki = ks[i + 1], ks[i]
-                        if i > 0:  # e <- C_i^H e with the old C_i
-                            for b in range(ki):
-                                s = 0j
-                                for a in range(ko):
-                                    s += C[i, w, a, b].conjugate() * e[a]
-                                e_next[b] = s
+                    er[0, w] = zr[d, 0, w] - y_re[w]
+                    ei[0, w] = zi[d, 0, w] - y_im[w]
+                for i in range(d - 1, -1, -1):
+                    ko, ki = ks[i + 1], ks[i]
+                    if i > 0:  # the next e = C_i^H e, with the old C_i
+                        for b in range(ki):
+                            nr[b, :] = 0.0
+                            ni[b, :] = 0.0
+                            for a in range(ko):
+                                for w in range(F):
+                                    ar, ai = cr[i, a, b, w], ci[i, a, b, w]
+                                    nr[b, w] += ar * er[a, w] + ai * ei[a, w]
+                                    ni[b, w] += ar * ei[a, w] - ai * er[a, w]
+                    if recording:  # ||grad_{C_i} L||^2 and ||C_i||^2 at step k, times n
+                        grad_sq[i], norm_sq[i] = 0.0, 0.0
                         for a in range(ko):
                             for b in range(ki):
-                                g = e[a] * Z[i, w, b].conjugate()
-                                if recording:
-                                    c = C[i, w, a, b]
-                                    grad_sq[i] += weights[w] * (g.real * g.real + g.imag * g.imag)
-                                    norm_sq[i] += weights[w] * (c.real * c.real + c.imag * c.imag)
-                                if not stop:
-                                    v = mu * V[i, w, a, b] - eta * g
-                                    V[i, w, a, b] = v
-                                    C[i, w, a, b] = C[i, w, a, b] + v
-                        if i > 0:
-                            for b in range(ki):
-                                e[b] = e_next[b]
-                if recording:
-                    for i in range(d):
+                                for w in range(F):
+                                    gr = er[a, w] * zr[i, b, w] + ei[a, w] * zi[i, b, w]
+                                    gi = ei[a, w] * zr[i, b, w] - er[a, w] * zi[i, b, w]
+                                    grad_sq[i] += weights[w] * (gr * gr + gi * gi)
+                                    norm_sq[i] += weights[w] * (cr[i, a, b, w] ** 2 + ci[i, a, b, w] ** 2)
                         rec_grad[j, t, i] = math.sqrt(grad_sq[i] / n)
                         rec_norm[j, t, i] = math.sqrt(norm_sq[i] / n)
+                    if not stop:  # grad Ĉ_i[a,b] = e[a] conj(z_{i-1}[b]); V <- mu V - eta grad; C <- C + V
+                        for a in range(ko):
+                            for b in range(ki):
+                                for w in range(F):
+                                    gr = er[a, w] * zr[i, b, w] + ei[a, w] * zi[i, b, w]
+                                    gi = ei[a, w] * zr[i, b, w] - er[a, w] * zi[i, b, w]
+                                    ur = mu * vr[i, a, b, w] - eta * gr
+                                    ui = mu * vi[i, a, b, w] - eta * gi
+                                    vr[i, a, b, w], vi[i, a, b, w] = ur, ui
+                                    cr[i, a, b, w] += ur
+                                    ci[i, a, b, w] += ui
+                    if i > 0:
+                        er[:ki] = nr[:ki]
+                        ei[:ki] = ni[:ki]
             if recording:
                 j += 1
             if stop:
                 status[t], final_loss[t], stop_step[t] = code, loss, k
                 iterations[t] = k if code == CONVERGED else -1
-                final_c[t] = C
+                final_re[t] = cr
+                final_im[t] = ci
                 break
             k += 1
 
 
 def pad_layers(c_hat: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Layers (trials, k_i, k_{i-1}, F) -> one array (trials, d, F, K, K) and the widths k_0..k_d."""
+    """Layers (trials, k_i, k_{i-1}, F) -> one array (trials, d, K, K, F) and the widths k_0..k_d."""
     trials, F = c_hat[0].shape[0], c_hat[0].shape[-1]
     ks = np.array([1] + [c.shape[1] for c in c_hat], np.int64)
     K = int(ks.max())
-    out = np.zeros((trials, len(c_hat), F, K, K), np.complex128)
+    out = np.zeros((trials, len(c_hat), K, K, F), np.complex128)
     for i, c in enumerate(c_hat):
-        out[:, i, :, : c.shape[1], : c.shape[2]] = c.transpose(0, 3, 1, 2)
+        out[:, i, : c.shape[1], : c.shape[2]] = c
     return out, ks
 
 
 def unpad_layers(padded: np.ndarray, ks: np.ndarray) -> list[np.ndarray]:
     """Inverse of ``pad_layers``: layer i as (trials, k_i, k_{i-1}, F)."""
-    return [padded[:, i, :, : ks[i + 1], : ks[i]].transpose(0, 2, 3, 1) for i in range(len(ks) - 1)]
+    return [padded[:, i, : ks[i + 1], : ks[i]] for i in range(len(ks) - 1)]
