@@ -12,7 +12,8 @@ so every trial runs all steps) is timed on
 
 Every repetition times each path once, in turn (A/B interleaved in one process, so a load
 change on a shared machine hits all paths alike); the table shows medians over the
-repetitions. Steps per timing are calibrated so that one timing takes about ``--seconds``.
+repetitions. Steps per timing are calibrated so that one timing takes about ``--seconds``
+(at least 50 steps). A timing includes the run's setup (FFTs, padding, final filters).
 
 Run: ``python -m numerics.channel_bench`` (``--help`` for the options).
 """
@@ -42,15 +43,16 @@ def _path(x: np.ndarray, y: np.ndarray, filters: list[np.ndarray], eta: float, m
     return go
 
 
-def _calibrate(go: Callable[[int], object], seconds: float) -> int:
-    """Steps that make one timing of ``go`` last about ``seconds`` (doubling from 2)."""
+def _calibrate(go: Callable[[int], object], seconds: float, min_steps: int = 50) -> int:
+    """Steps that make one timing of ``go`` last about ``seconds`` (doubling from 2), at least
+    ``min_steps`` so that the setup (FFTs, padding) stays a small part of a timing."""
     steps = 2
     while True:
         t0 = time.perf_counter()
         go(steps)
         elapsed = time.perf_counter() - t0
         if elapsed > seconds / 8 or steps >= 2**22:
-            return max(2, int(steps * seconds / max(elapsed, 1e-9)))
+            return max(min_steps, int(steps * seconds / max(elapsed, 1e-9)))
         steps *= 2
 
 

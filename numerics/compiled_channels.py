@@ -82,8 +82,7 @@ def plain_channel_gd(
     cr, ci = np.empty((d, K, K, F)), np.empty((d, K, K, F))
     vr, vi = np.empty((d, K, K, F)), np.empty((d, K, K, F))
     zr, zi = np.empty((d + 1, K, F)), np.empty((d + 1, K, F))
-    er, ei = np.empty((K, F)), np.empty((K, F))
-    nr, ni = np.empty((K, F)), np.empty((K, F))
+    er, ei = np.empty((2, K, F)), np.empty((2, K, F))  # e and the next e, by turns
     grad_sq, norm_sq = np.empty(d), np.empty(d)
     n_rec = rec_steps.shape[0]
     for t in range(trials):
@@ -101,9 +100,12 @@ def plain_channel_gd(
             for i in range(d):
                 layer_sq = 0.0
                 for a in range(ks[i + 1]):
-                    zr[i + 1, a, :] = 0.0
-                    zi[i + 1, a, :] = 0.0
-                    for b in range(ks[i]):
+                    for w in range(F):
+                        ar, ai = cr[i, a, 0, w], ci[i, a, 0, w]
+                        br, bi = zr[i, 0, w], zi[i, 0, w]
+                        zr[i + 1, a, w] = ar * br - ai * bi
+                        zi[i + 1, a, w] = ar * bi + ai * br
+                    for b in range(1, ks[i]):
                         for w in range(F):
                             ar, ai = cr[i, a, b, w], ci[i, a, b, w]
                             br, bi = zr[i, b, w], zi[i, b, w]
@@ -138,27 +140,31 @@ def plain_channel_gd(
             stop = code != RUNNING or k == max_iter
             # backward pass: gradients at step k (norms when recording), the update unless stopping
             if recording or not stop:
+                p = 0  # e lives in er[p], ei[p]; the next e is written to er[1 - p], ei[1 - p]
                 for w in range(F):
-                    er[0, w] = zr[d, 0, w] - y_re[w]
-                    ei[0, w] = zi[d, 0, w] - y_im[w]
+                    er[p, 0, w] = zr[d, 0, w] - y_re[w]
+                    ei[p, 0, w] = zi[d, 0, w] - y_im[w]
                 for i in range(d - 1, -1, -1):
                     ko, ki = ks[i + 1], ks[i]
+                    q = 1 - p
                     if i > 0:  # the next e = C_i^H e, with the old C_i
                         for b in range(ki):
-                            nr[b, :] = 0.0
-                            ni[b, :] = 0.0
-                            for a in range(ko):
+                            for w in range(F):
+                                ar, ai = cr[i, 0, b, w], ci[i, 0, b, w]
+                                er[q, b, w] = ar * er[p, 0, w] + ai * ei[p, 0, w]
+                                ei[q, b, w] = ar * ei[p, 0, w] - ai * er[p, 0, w]
+                            for a in range(1, ko):
                                 for w in range(F):
                                     ar, ai = cr[i, a, b, w], ci[i, a, b, w]
-                                    nr[b, w] += ar * er[a, w] + ai * ei[a, w]
-                                    ni[b, w] += ar * ei[a, w] - ai * er[a, w]
+                                    er[q, b, w] += ar * er[p, a, w] + ai * ei[p, a, w]
+                                    ei[q, b, w] += ar * ei[p, a, w] - ai * er[p, a, w]
                     if recording:  # ||grad_{C_i} L||^2 and ||C_i||^2 at step k, times n
                         grad_sq[i], norm_sq[i] = 0.0, 0.0
                         for a in range(ko):
                             for b in range(ki):
                                 for w in range(F):
-                                    gr = er[a, w] * zr[i, b, w] + ei[a, w] * zi[i, b, w]
-                                    gi = ei[a, w] * zr[i, b, w] - er[a, w] * zi[i, b, w]
+                                    gr = er[p, a, w] * zr[i, b, w] + ei[p, a, w] * zi[i, b, w]
+                                    gi = ei[p, a, w] * zr[i, b, w] - er[p, a, w] * zi[i, b, w]
                                     grad_sq[i] += weights[w] * (gr * gr + gi * gi)
                                     norm_sq[i] += weights[w] * (cr[i, a, b, w] ** 2 + ci[i, a, b, w] ** 2)
                         rec_grad[j, t, i] = math.sqrt(grad_sq[i] / n)
@@ -166,17 +172,22 @@ def plain_channel_gd(
                     if not stop:  # grad Ĉ_i[a,b] = e[a] conj(z_{i-1}[b]); V <- mu V - eta grad; C <- C + V
                         for a in range(ko):
                             for b in range(ki):
+                                if mu == 0.0:  # V = 0 V - eta grad = -eta grad: the same bits
+                                    for w in range(F):
+                                        gr = er[p, a, w] * zr[i, b, w] + ei[p, a, w] * zi[i, b, w]
+                                        gi = ei[p, a, w] * zr[i, b, w] - er[p, a, w] * zi[i, b, w]
+                                        cr[i, a, b, w] += -(eta * gr)
+                                        ci[i, a, b, w] += -(eta * gi)
+                                    continue
                                 for w in range(F):
-                                    gr = er[a, w] * zr[i, b, w] + ei[a, w] * zi[i, b, w]
-                                    gi = ei[a, w] * zr[i, b, w] - er[a, w] * zi[i, b, w]
+                                    gr = er[p, a, w] * zr[i, b, w] + ei[p, a, w] * zi[i, b, w]
+                                    gi = ei[p, a, w] * zr[i, b, w] - er[p, a, w] * zi[i, b, w]
                                     ur = mu * vr[i, a, b, w] - eta * gr
                                     ui = mu * vi[i, a, b, w] - eta * gi
                                     vr[i, a, b, w], vi[i, a, b, w] = ur, ui
                                     cr[i, a, b, w] += ur
                                     ci[i, a, b, w] += ui
-                    if i > 0:
-                        er[:ki] = nr[:ki]
-                        ei[:ki] = ni[:ki]
+                    p = q
             if recording:
                 j += 1
             if stop:
