@@ -205,7 +205,7 @@ def simulate_gd_channels(
     Returns ``GDResult`` (``iterations`` = first step with loss <= tol * loss_0, -1 if none);
     ``extra`` holds each trial's final ``filters`` (and ``gains``, ``biases`` with CN) as
     they were when it stopped. ``method``: "compiled" runs each trial alone in the numba
-    loop of ``numerics.compiled_channels`` (linear networks without CN only), "numpy" the
+    loop of ``numerics.compiled_channels`` (linear networks, with or without CN; no ReLU), "numpy" the
     trial-vectorized ``ChannelGD``; "auto" (the default) takes "compiled" where it applies.
     Both give the same numbers to rounding (``tests/test_channels_compiled.py``).
     """
@@ -214,13 +214,13 @@ def simulate_gd_channels(
     check_positive(diverge_factor, "diverge_factor")
     if method not in ("auto", "compiled", "numpy"):
         raise ValueError(f"method must be 'auto', 'compiled' or 'numpy', got {method!r}")
-    if method == "compiled" and (normalized or relu):
-        raise ValueError("method 'compiled' runs linear networks without CN only (normalized = relu = False)")
+    if method == "compiled" and relu:
+        raise ValueError("method 'compiled' runs linear networks only (relu = False)")
     trials, d = layers[0].shape[0], len(layers)
     tol = np.broadcast_to(tol, (trials,)).astype(float)
     rec_steps = log_steps(max_iter, record_points) if record else np.array([], int)
-    if method == "compiled" or (method == "auto" and not normalized and not relu):
-        return _run_compiled(layers, x, y, eta, momentum, max_iter, tol, rec_steps, diverge_factor)
+    if method == "compiled" or (method == "auto" and not relu):
+        return _run_compiled(layers, x, y, normalized, eta, momentum, max_iter, tol, rec_steps, diverge_factor)
     state = ChannelGD(layers, x, y, normalized, relu)
     l0 = state.loss.copy()
     iterations = np.full(trials, -1)
@@ -298,8 +298,8 @@ def _new_record(rec_steps: np.ndarray, trials: int, d: int) -> dict | None:
     return rec
 
 
-def _run_compiled(layers, x, y, eta, momentum, max_iter, tol, rec_steps, diverge_factor) -> GDResult:
-    """Each trial runs alone in ``numerics.compiled_channels.plain_channel_gd`` until it stops."""
+def _run_compiled(layers, x, y, normalized, eta, momentum, max_iter, tol, rec_steps, diverge_factor) -> GDResult:
+    """Each trial runs alone in ``numerics.compiled_channels.channel_gd`` until it stops."""
     from numerics import compiled_channels as cc
 
     trials, d, n = layers[0].shape[0], len(layers), x.shape[0]
@@ -310,20 +310,21 @@ def _run_compiled(layers, x, y, eta, momentum, max_iter, tol, rec_steps, diverge
     l0, final = np.full(trials, np.nan), np.full(trials, np.nan)
     stop_step = np.zeros(trials, np.int64)
     final_re, final_im = np.full(c_hat.shape, np.nan), np.full(c_hat.shape, np.nan)
+    final_gain, final_bias = np.full(c_hat.shape[:3], np.nan), np.full(c_hat.shape[:3], np.nan)
     rec = _new_record(rec_steps, trials, d)
     empty = np.empty((0, trials, d))
     t0 = time.perf_counter()
-    cc.plain_channel_gd(
+    cc.channel_gd(
         np.ascontiguousarray(c_hat.real), np.ascontiguousarray(c_hat.imag), ks,
         x_hat.real.copy(), x_hat.imag.copy(), y_hat.real.copy(), y_hat.imag.copy(),
         np.abs(x_hat) > 0, half_weights(n), float(n), float(eta), float(momentum),
-        tol, float(diverge_factor), UNDERFLOW, int(max_iter), np.asarray(rec_steps, np.int64),
-        status, iterations, l0, final, stop_step, final_re, final_im,
+        tol, float(diverge_factor), UNDERFLOW, int(max_iter), bool(normalized),
+        np.asarray(rec_steps, np.int64), status, iterations, l0, final, stop_step, final_re, final_im, final_gain, final_bias,
         rec["loss"] if rec else empty[..., 0], rec["grad_norms"] if rec else empty, rec["filter_norms"] if rec else empty,
     )  # fmt: skip
     final_c = final_re + 1j * final_im
     filters = [np.fft.irfft(c, n=n, axis=-1) for c in cc.unpad_layers(final_c, ks)]
-    return GDResult(
+    res = GDResult(
         iterations=iterations,
         converged=status == cc.CONVERGED,
         diverged=status == cc.DIVERGED,
@@ -335,6 +336,12 @@ def _run_compiled(layers, x, y, eta, momentum, max_iter, tol, rec_steps, diverge
         record=rec,
         extra={"filters": filters},
     )
+    if normalized:
+        res.extra.update(
+            gains=[final_gain[:, i, : ks[i + 1]] for i in range(d)],
+            biases=[final_bias[:, i, : ks[i + 1]] for i in range(d)],
+        )
+    return res
 
 
 def init_grad_norms(

@@ -1,8 +1,9 @@
 """Plain GD on width-k linear CNNs (THEORY section 4, M1) as one compiled (numba) loop per trial.
 
 ``numerics.channel_gd.ChannelGD`` states the step in NumPy, vectorized over trials; this
-module runs the same step for a linear network without CN, with the same stopping rules,
-for one trial at a time until that trial stops. Per trial, layer i and frequency
+module runs the same step for a linear network, without or with CN after every
+convolution (M3; no ReLU), with the same stopping rules, for one trial at a time until that
+trial stops. Per trial, layer i and frequency
 w = 0..n/2 the state is the k_i x k_{i-1} complex matrix Ĉ_i(w) and its velocity V_i(w).
 One step, at each frequency w on its own (M1: n independent deep linear matrix networks):
 
@@ -10,7 +11,9 @@ One step, at each frequency w on its own (M1: n independent deep linear matrix n
     backward  grad Ĉ_i[a,b] = ê[a] conj(ẑ_{i-1}[b]),  ê <- Ĉ_i^H ê  (old Ĉ_i), i = d..1;
     update    V_i <- mu V_i - eta grad Ĉ_i,  Ĉ_i <- Ĉ_i + V_i,
 
-and the loss is L = (1/2n) sum_w m_w |ê_w|^2 (m_w = 1 at w = 0 and n/2, else 2). Each step
+with CN, forward ẑ_i <- gain sqrt(n) P ẑ_i/s + n bias [w = 0] per channel and backward
+ê <- (gain sqrt(n)/s)(ê - <û, e> û) (M3), gains and biases stepped by the same GD; and the
+loss is L = (1/2n) sum_w m_w |ê_w|^2 (m_w = 1 at w = 0 and n/2, else 2). Each step
 is two passes over frequency: the forward pass (loss_k, underflow at k), then the stopping
 rule, then, unless the trial stops, the backward pass with the update. So a trial that stops
 at step k returns Ĉ(k), as the NumPy path does. The sums run in a fixed order, so the same
@@ -37,7 +40,7 @@ RUNNING, CONVERGED, DIVERGED, UNDERFLOWED = 0, 1, 2, 3
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def plain_channel_gd(
+def channel_gd(
     c_re,
     c_im,
     ks,
@@ -54,6 +57,7 @@ def plain_channel_gd(
     diverge_factor,
     underflow,
     max_iter,
+    normalized,
     rec_steps,
     status,
     iterations,
@@ -62,20 +66,24 @@ def plain_channel_gd(
     stop_step,
     final_re,
     final_im,
+    final_gain,
+    final_bias,
     rec_loss,
     rec_grad,
     rec_norm,
 ):
-    """Run every trial of plain (momentum) GD until it stops; fill the outputs.
+    """Run every trial of (momentum) GD until it stops; fill the outputs.
 
     ``c_re + i c_im`` (trials, d, K, K, F) is the start (not modified); ``ks`` the widths
     k_0 = 1, ..., k_d = 1. A trial stops at the first step k with loss_k <= tol_t loss_0
     (tol_t > 0: CONVERGED, iterations = k), else when loss_k is not finite or exceeds
     diverge_factor loss_0 (DIVERGED), else when float64 cannot follow it (a layer's
     activations of norm in (0, underflow), or |f̂_w| < underflow where x̂_w != 0:
-    UNDERFLOWED), else at k = max_iter (RUNNING). ``final_re + i final_im`` gets Ĉ at the
+    UNDERFLOWED; the latter only without CN), else at k = max_iter (RUNNING). ``final_re + i final_im`` gets Ĉ at the
     stopping step. With rec_steps non-empty: loss, ||grad_{C_i} L|| and ||C_i|| at those
-    steps. Frequency is the innermost loop (complex numbers as real and imaginary arrays)
+    steps. With ``normalized``: CN after every convolution (M3), gains (start 1) and biases
+    (start 0) trained by the same GD, returned in final_gain, final_bias (trials, d, K).
+    Frequency is the innermost loop (complex numbers as real and imaginary arrays)
     so that it runs in SIMD lanes.
     """
     trials, d, K, _, F = c_re.shape
@@ -84,12 +92,20 @@ def plain_channel_gd(
     zr, zi = np.empty((d + 1, K, F)), np.empty((d + 1, K, F))
     er, ei = np.empty((2, K, F)), np.empty((2, K, F))  # e and the next e, by turns
     grad_sq, norm_sq = np.empty(d), np.empty(d)
+    u_re, u_im = np.empty((d, K, F)), np.empty((d, K, F))  # CN: u = P r/s of layer i's channels
+    gain, bias, v_gain, v_bias = np.empty((d, K)), np.empty((d, K)), np.empty((d, K)), np.empty((d, K))
+    s_cn = np.empty((d, K))
+    rt = math.sqrt(n)
     n_rec = rec_steps.shape[0]
     for t in range(trials):
         cr[:] = c_re[t]
         ci[:] = c_im[t]
         vr[:] = 0.0
         vi[:] = 0.0
+        gain[:] = 1.0
+        bias[:] = 0.0
+        v_gain[:] = 0.0
+        v_bias[:] = 0.0
         l0 = 0.0
         j, k = 0, 0
         while True:
@@ -116,11 +132,26 @@ def plain_channel_gd(
                 size = math.sqrt(layer_sq / n)
                 if size > 0 and size < underflow:
                     small = True
+                if normalized:  # z = gain sqrt(n) P r/s + n bias [w = 0], s = ||P r|| (M3)
+                    for a in range(ks[i + 1]):
+                        c2 = 0.0
+                        for w in range(1, F):
+                            c2 += weights[w] * (zr[i + 1, a, w] ** 2 + zi[i + 1, a, w] ** 2)
+                        s = math.sqrt(c2 / n)
+                        s_cn[i, a] = s
+                        inv, g = 1.0 / s, gain[i, a] * rt
+                        u_re[i, a, 0], u_im[i, a, 0] = 0.0, 0.0
+                        for w in range(1, F):
+                            u_re[i, a, w] = zr[i + 1, a, w] * inv
+                            u_im[i, a, w] = zi[i + 1, a, w] * inv
+                            zr[i + 1, a, w] = g * u_re[i, a, w]
+                            zi[i + 1, a, w] = g * u_im[i, a, w]
+                        zr[i + 1, a, 0], zi[i + 1, a, 0] = n * bias[i, a], 0.0
             loss = 0.0
             for w in range(F):
                 fr, fi = zr[d, 0, w], zi[d, 0, w]
                 loss += weights[w] * ((fr - y_re[w]) ** 2 + (fi - y_im[w]) ** 2)
-                if live[w] and math.hypot(fr, fi) < underflow:
+                if not normalized and live[w] and math.hypot(fr, fi) < underflow:
                     small = True
             loss /= 2 * n
             if k == 0:
@@ -147,6 +178,23 @@ def plain_channel_gd(
                 for i in range(d - 1, -1, -1):
                     ko, ki = ks[i + 1], ks[i]
                     q = 1 - p
+                    if normalized:  # through CN (M3): e <- (gain sqrt(n)/s)(e - <u, e> u), e_0 = 0
+                        for a in range(ko):
+                            ip = 0.0
+                            for w in range(F):
+                                ip += weights[w] * (er[p, a, w] * u_re[i, a, w] + ei[p, a, w] * u_im[i, a, w])
+                            ip /= n
+                            grad_gain, grad_bias = rt * ip, er[p, a, 0]
+                            factor = gain[i, a] * rt / s_cn[i, a]
+                            er[p, a, 0], ei[p, a, 0] = 0.0, 0.0
+                            for w in range(1, F):
+                                er[p, a, w] = factor * (er[p, a, w] - ip * u_re[i, a, w])
+                                ei[p, a, w] = factor * (ei[p, a, w] - ip * u_im[i, a, w])
+                            if not stop:
+                                v_gain[i, a] = mu * v_gain[i, a] - eta * grad_gain
+                                v_bias[i, a] = mu * v_bias[i, a] - eta * grad_bias
+                                gain[i, a] += v_gain[i, a]
+                                bias[i, a] += v_bias[i, a]
                     if i > 0:  # the next e = C_i^H e, with the old C_i
                         for b in range(ki):
                             for w in range(F):
@@ -195,6 +243,8 @@ def plain_channel_gd(
                 iterations[t] = k if code == CONVERGED else -1
                 final_re[t] = cr
                 final_im[t] = ci
+                final_gain[t] = gain
+                final_bias[t] = bias
                 break
             k += 1
 

@@ -1,5 +1,6 @@
-"""The compiled plain GD of width-k linear CNNs (numerics.compiled_channels, THEORY M1) against
-the NumPy path (ChannelGD) and against the independent time-domain GD of test_channels."""
+"""The compiled GD of width-k linear CNNs, plain and with CN (numerics.compiled_channels,
+THEORY M1, M3) against the NumPy path (ChannelGD) and against the independent time-domain GD
+of test_channels."""
 
 from __future__ import annotations
 
@@ -21,26 +22,32 @@ def _both(x, y, filt, **kw):
 
 
 def _assert_same(a, b, rtol):
-    """Same stopping steps and flags; losses, filters and records equal to ``rtol``."""
+    """Same stopping steps and flags; losses, filters (gains, biases) and records equal to ``rtol``."""
     for name in ("iterations", "converged", "diverged", "underflowed"):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
     assert a.steps_run == b.steps_run
     np.testing.assert_allclose(a.initial_loss, b.initial_loss, rtol=1e-13)
     np.testing.assert_allclose(a.final_loss, b.final_loss, rtol=rtol)
-    for p, q in zip(a.extra["filters"], b.extra["filters"]):
-        assert p.shape == q.shape
-        assert np.max(np.abs(p - q)) <= rtol * np.max(np.abs(q))
+    for key in ("filters", "gains", "biases"):
+        assert (key in a.extra) == (key in b.extra), key
+        for p, q in zip(a.extra.get(key, ()), b.extra.get(key, ())):
+            assert p.shape == q.shape
+            assert np.max(np.abs(p - q)) <= rtol * max(np.max(np.abs(q)), 1.0), key
     if b.record is not None:
         for key in ("steps", "loss", "grad_norms", "filter_norms"):
             np.testing.assert_allclose(a.record[key], b.record[key], rtol=rtol)  # NaNs in the same places
 
 
-@pytest.mark.parametrize("momentum, eta", [(0.0, 0.05), (0.9, 0.01)])
-def test_M1_compiled_matches_time_domain_gd(momentum, eta):
+@pytest.mark.parametrize(
+    "normalized, momentum, eta",
+    [(False, 0.0, 0.05), (False, 0.9, 0.01), (True, 0.0, 0.05), (True, 0.9, 0.01)],
+)
+def test_M1_M3_compiled_matches_time_domain_gd(normalized, momentum, eta):
     """The independent reference: circulant matrices, explicit backprop, loops over channels."""
     x, y, filt = _problem()
-    res = simulate_gd_channels(x, y, filt, eta=eta, momentum=momentum, max_iter=30, tol=0, method="compiled")
-    losses, ref = time_domain_gd(x, y, filt, eta=eta, steps=30, momentum=momentum)
+    kw = dict(eta=eta, momentum=momentum, normalized=normalized)
+    res = simulate_gd_channels(x, y, filt, max_iter=30, tol=0, method="compiled", **kw)
+    losses, ref = time_domain_gd(x, y, filt, steps=30, **kw)
     assert not res.diverged.any() and res.steps_run == 30
     np.testing.assert_allclose(res.initial_loss, losses[0], rtol=1e-12)
     np.testing.assert_allclose(res.final_loss, losses[-1], rtol=1e-8)
@@ -48,27 +55,27 @@ def test_M1_compiled_matches_time_domain_gd(momentum, eta):
         assert np.max(np.abs(a - b)) <= 1e-8 * np.max(np.abs(b))
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=16, deadline=None)
 @given(
     n=st.integers(2, 9),
     d=st.integers(1, 5),
     k=st.integers(1, 4),
     trials=st.integers(1, 5),
     momentum=st.sampled_from([0.0, 0.5, 0.9]),
+    normalized=st.booleans(),
     seed=st.integers(0, 2**16),
 )
-def test_M1_compiled_matches_numpy_path(n, d, k, trials, momentum, seed):
-    """Same stopping steps, flags, losses, final filters and records as ChannelGD, to rounding."""
+def test_M1_M3_compiled_matches_numpy_path(n, d, k, trials, momentum, normalized, seed):
+    """Same stopping steps, flags, losses, final filters (gains, biases) and records as ChannelGD."""
     rng = np.random.default_rng(seed)
     x, y = rng.normal(size=(2, n))
     filt = random_channel_filters(n, d, k, trials=trials, seed=seed)
-    a, b = _both(
-        x, y, filt, eta=0.02, momentum=momentum, max_iter=300, tol=1e-2, record=True, record_points=8
-    )
-    _assert_same(a, b, rtol=1e-9)
+    kw = dict(eta=0.02, momentum=momentum, normalized=normalized, max_iter=300, tol=1e-2, record=True)
+    _assert_same(*_both(x, y, filt, record_points=8, **kw), rtol=1e-8)
 
 
-def test_M1_compiled_matches_numpy_path_uneven_widths():
+@pytest.mark.parametrize("normalized", [False, True])
+def test_M1_M3_compiled_matches_numpy_path_uneven_widths(normalized):
     """Widths 1 -> 3 -> 2 -> 1 (padding to K = 3 must not leak into the narrower layers)."""
     rng = np.random.default_rng(3)
     n = 8
@@ -78,13 +85,17 @@ def test_M1_compiled_matches_numpy_path_uneven_widths():
         rng.normal(0, 0.3, (4, 2, 3, n)),
         rng.normal(0, 0.3, (4, 1, 2, n)),
     ]
-    _assert_same(*_both(x, y, filt, eta=0.05, momentum=0.5, max_iter=500, tol=1e-3, record=True), rtol=1e-9)
+    kw = dict(eta=0.05, momentum=0.5, normalized=normalized, max_iter=500, tol=1e-3, record=True)
+    _assert_same(*_both(x, y, filt, **kw), rtol=1e-8)
 
 
 def test_compiled_flags_divergence_and_underflow_like_numpy():
     x, y, filt = _problem(n=6, d=4, k=2, trials=4, seed=1)
     a, b = _both(x, y, filt, eta=50.0, max_iter=200)
     assert a.diverged.all() and not a.converged.any() and (a.iterations == -1).all()
+    _assert_same(a, b, rtol=1e-9)
+    a, b = _both(x, y, filt, eta=50.0, max_iter=200, normalized=True)  # CN: diverged or NaN, never converged
+    assert not a.converged.any()
     _assert_same(a, b, rtol=1e-9)
     n, d = 4, 40
     x, y = np.array([1.0, -1.0, 0.5, -0.5]), np.ones(4)
@@ -119,4 +130,4 @@ def test_auto_dispatch_and_bad_method():
     with pytest.raises(ValueError, match="method"):
         simulate_gd_channels(x, y, filt, eta=0.05, method="fast")
     with pytest.raises(ValueError, match="method 'compiled'"):
-        simulate_gd_channels(x, y, filt, eta=0.05, normalized=True, method="compiled")
+        simulate_gd_channels(x, y, filt, eta=0.05, relu=True, method="compiled")
