@@ -1,13 +1,14 @@
-"""Seconds per GD step of ``simulate_gd_channels``' plain path: compiled loop vs NumPy.
+"""Seconds per GD step of ``simulate_gd_channels``: compiled loop vs NumPy, plain and CN.
 
 At each shape (n, k, d, trials) the same plain linear GD (fan-in filters, no CN, tol = 0,
 so every trial runs all steps) is timed on
 
 * ``compiled``: ``method="compiled"``, each trial alone in ``numerics.compiled_channels``;
 * ``numpy``: ``method="numpy"``, ``ChannelGD`` vectorized over trials;
+* ``CN compiled``, ``CN numpy``: the same two paths with CN after every convolution (M3);
 * ``numpy, 1 trial``: the NumPy path on the first trial only. Its arithmetic is 1/trials of
-  the batch's, so its time per step is (almost all) per-call overhead: the same ~100 NumPy
-  calls per step on tiny arrays. ``overhead share`` = that time / the batch's time per step;
+  the batch's, so its time per step is (almost all) per-call overhead: the same ~25 NumPy
+  calls per layer and step on tiny arrays. ``overhead share`` = that time / the batch's time per step;
   the rest is arithmetic (einsum's loops over small matrices, temporaries, FFT-free here).
 
 Every repetition times each path once, in turn (A/B interleaved in one process, so a load
@@ -33,9 +34,11 @@ from numerics.channels import random_channel_filters
 SHAPES = ((16, 2, 4, 16), (16, 2, 8, 64), (16, 4, 4, 16), (16, 4, 8, 64), (64, 4, 10, 256))
 
 
-def _path(x: np.ndarray, y: np.ndarray, filters: list[np.ndarray], eta: float, method: str):
+def _path(x: np.ndarray, y: np.ndarray, filters: list[np.ndarray], eta: float, method: str, cn: bool = False):
     def go(steps: int):
-        res = simulate_gd_channels(x, y, filters, eta=eta, max_iter=steps, tol=0, method=method)
+        res = simulate_gd_channels(
+            x, y, filters, eta=eta, normalized=cn, max_iter=steps, tol=0, method=method
+        )
         if res.diverged.any() or res.underflowed.any():
             raise RuntimeError(f"channel_bench: {method} stopped early; lower eta")
         return res
@@ -67,6 +70,8 @@ def measure(
         "compiled": _path(x, y, filters, eta, "compiled"),
         "numpy": _path(x, y, filters, eta, "numpy"),
         "numpy, 1 trial": _path(x, y, [f[:1] for f in filters], eta, "numpy"),
+        "CN compiled": _path(x, y, filters, eta, "compiled", cn=True),
+        "CN numpy": _path(x, y, filters, eta, "numpy", cn=True),
     }
     for go in paths.values():  # compile or load the kernel, warm every path up
         go(2)
@@ -99,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"\n  {'n:k:d:trials':<14} {'compiled s/step':>16} {'numpy s/step':>13} {'speedup':>8}"
-        f" {'numpy 1 trial':>14} {'overhead share':>15}"
+        f" {'numpy 1 trial':>14} {'overhead share':>15} {'CN compiled':>12} {'CN numpy':>10} {'CN speedup':>11}"
     )
     for n, k, d, trials in SHAPES:
         sec = measure(n, k, d, trials, args.eta, args.repeats, args.seconds)
@@ -107,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  {f'{n}:{k}:{d}:{trials}':<14} {sec['compiled']:>16.3e} {sec['numpy']:>13.3e}"
             f" {sec['numpy'] / sec['compiled']:>7.1f}x {sec['numpy, 1 trial']:>14.3e}"
             f" {min(1.0, sec['numpy, 1 trial'] / sec['numpy']):>14.0%}"
+            f" {sec['CN compiled']:>12.3e} {sec['CN numpy']:>10.3e} {sec['CN numpy'] / sec['CN compiled']:>10.1f}x"
         )
     print(f"load average after: {_load()}")
     return 0
