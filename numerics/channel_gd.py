@@ -19,6 +19,9 @@ that became constant, or loss > diverge_factor * loss_0), or when an activation
 underflows (a layer's activations below 1e-290 without being exactly 0, or, for linear
 networks, |f̂_w| < 1e-290 at a frequency where x̂_w != 0): float64 cannot follow it, and
 it is never counted as converged.
+
+``simulate_gd_channels`` runs linear networks (with or without CN) by default in the compiled
+loop of ``numerics.compiled_channels`` (the same step, to rounding), ReLU networks here.
 """
 
 from __future__ import annotations
@@ -220,7 +223,9 @@ def simulate_gd_channels(
     tol = np.broadcast_to(tol, (trials,)).astype(float)
     rec_steps = log_steps(max_iter, record_points) if record else np.array([], int)
     if method == "compiled" or (method == "auto" and not relu):
-        return _run_compiled(layers, x, y, normalized, eta, momentum, max_iter, tol, rec_steps, diverge_factor)
+        return _run_compiled(
+            layers, x, y, normalized, eta, momentum, max_iter, tol, rec_steps, diverge_factor
+        )
     state = ChannelGD(layers, x, y, normalized, relu)
     l0 = state.loss.copy()
     iterations = np.full(trials, -1)
@@ -298,7 +303,9 @@ def _new_record(rec_steps: np.ndarray, trials: int, d: int) -> dict | None:
     return rec
 
 
-def _run_compiled(layers, x, y, normalized, eta, momentum, max_iter, tol, rec_steps, diverge_factor) -> GDResult:
+def _run_compiled(
+    layers, x, y, normalized, eta, momentum, max_iter, tol, rec_steps, diverge_factor
+) -> GDResult:
     """Each trial runs alone in ``numerics.compiled_channels.channel_gd`` until it stops."""
     from numerics import compiled_channels as cc
 

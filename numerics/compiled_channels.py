@@ -1,31 +1,34 @@
-"""Plain GD on width-k linear CNNs (THEORY section 4, M1) as one compiled (numba) loop per trial.
+"""GD on width-k linear CNNs (THEORY section 4, M1), plain or with layerwise CN (M3), as one
+compiled (numba) loop per trial.
 
 ``numerics.channel_gd.ChannelGD`` states the step in NumPy, vectorized over trials; this
-module runs the same step for a linear network, without or with CN after every
-convolution (M3; no ReLU), with the same stopping rules, for one trial at a time until that
-trial stops. Per trial, layer i and frequency
-w = 0..n/2 the state is the k_i x k_{i-1} complex matrix Ĉ_i(w) and its velocity V_i(w).
-One step, at each frequency w on its own (M1: n independent deep linear matrix networks):
+module runs the same step for a linear network (no ReLU), without or with CN after every
+convolution, with the same stopping rules, for one trial at a time until that trial stops.
+Per trial, layer i and frequency w = 0..n/2 the state is the k_i x k_{i-1} complex matrix
+Ĉ_i(w) and its velocity V_i(w) (with CN also each channel's gain and bias). One step
+(without CN each frequency is on its own, M1: n independent deep linear matrix networks):
 
     forward   ẑ_0 = x̂_w,  ẑ_i = Ĉ_i ẑ_{i-1},  f̂_w = ẑ_d,  ê = f̂_w - ŷ_w;
     backward  grad Ĉ_i[a,b] = ê[a] conj(ẑ_{i-1}[b]),  ê <- Ĉ_i^H ê  (old Ĉ_i), i = d..1;
-    update    V_i <- mu V_i - eta grad Ĉ_i,  Ĉ_i <- Ĉ_i + V_i,
+    update    V_i <- mu V_i - eta grad Ĉ_i,  Ĉ_i <- Ĉ_i + V_i;
 
-with CN, forward ẑ_i <- gain sqrt(n) P ẑ_i/s + n bias [w = 0] per channel and backward
-ê <- (gain sqrt(n)/s)(ê - <û, e> û) (M3), gains and biases stepped by the same GD; and the
-loss is L = (1/2n) sum_w m_w |ê_w|^2 (m_w = 1 at w = 0 and n/2, else 2). Each step
-is two passes over frequency: the forward pass (loss_k, underflow at k), then the stopping
-rule, then, unless the trial stops, the backward pass with the update. So a trial that stops
-at step k returns Ĉ(k), as the NumPy path does. The sums run in a fixed order, so the same
-input gives the same bits on every run; they are not NumPy's einsum order, so the numbers
-agree with ``ChannelGD`` to rounding, not bit for bit.
+with CN, forward ẑ_i <- gain sqrt(n) P ẑ_i/s + n bias [w = 0] per channel (s = ||P z_i||)
+and backward ê <- (gain sqrt(n)/s)(ê - <û, e> û), ê_0 = 0 (M3), with d gain = sqrt(n) <e, u>,
+d bias = ê_0 stepped by the same GD. The loss is L = (1/2n) sum_w m_w |ê_w|^2 (m_w = 1 at
+w = 0 and n/2, else 2). Each step is a forward pass over the layers (loss_k, underflow at
+k), the stopping rule, then, unless the trial stops, the backward pass with the update; so
+a trial that stops at step k returns Ĉ(k), as the NumPy path does. Frequency is the
+innermost loop. The sums run in a fixed order, so the same input gives the same bits on
+every run; it is not NumPy's einsum order, so the numbers agree with ``ChannelGD`` to
+rounding, not bit for bit (``tests/test_channels_compiled.py``).
 
 Layers are stored padded to K = max k_i, frequency last: the start has shape
 (trials, d, K, K, F), and only the block [:k_i, :k_{i-1}] of layer i is read or written.
 
 Why compiled: at the small shapes that sweeps run (n = 16, k <= 4, a few dozen trials) the
-NumPy step makes ~100 calls on arrays of a few hundred numbers, and per-call overhead and
-einsum's small-matrix loops dominate (``numerics.channel_bench`` measures it).
+NumPy step is ~25 calls per layer on arrays of a few hundred numbers, and per-call overhead
+(60-75 % at n = 16, d = 4, 16 trials) and einsum's small-matrix loops dominate;
+``python -m numerics.channel_bench`` measures both paths.
 """
 
 from __future__ import annotations
