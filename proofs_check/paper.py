@@ -15,8 +15,6 @@ import os
 import sys
 import time
 
-from numerics.files import output_problem
-
 EXPERIMENTS = ("P1", "P2", "P3", "P4", "P5", "P6")
 EXAMPLE = "example: proofs_check paper --quick --out figs --json paper.json"
 TOL_EXACT = 1e-10  # float64 autograd vs closed form (measured ~1e-15)
@@ -55,6 +53,8 @@ def _only(text: str) -> list[str]:
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``paper`` on the main parser's subparsers."""
+    from proofs_check.cli import _output  # the check every output path gets (cli imports this module)
+
     p = subparsers.add_parser(
         "paper",
         help="the paper's experiments P1-P6 in PyTorch (needs the extra 'paper')",
@@ -90,14 +90,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "--threads", type=_threads, default=1, help="torch threads (default 1: fastest on a shared machine)"
     )
     return p
-
-
-def _output(text: str) -> str:
-    """A path the JSON report can be written to (a regular file, new or writable)."""
-    problem = output_problem(text)
-    if problem:
-        raise argparse.ArgumentTypeError(f"cannot write {text!r}: {problem}")
-    return text
 
 
 def _check_paths(args) -> None:
