@@ -73,8 +73,9 @@ def plot_rate_vs_width(data: dict[str, np.ndarray]) -> Figure:
         ax.plot(g, -1 / (4 * g), color="0.5", ls="--", label=r"$-1/(4k)$")
         ax.errorbar(
             data["k"], data["estimate"], yerr=2 * data["stderr"], fmt="o", ms=3, color=PLAIN, capsize=2,
-            label=f"Monte Carlo slope ±2 SE ({int(data['draws'])} nested draws, d ≤ {int(data['depths'][-1])})",
+            label="Monte Carlo slope ±2 SE",
         )  # fmt: skip
+        ax.set_title(f"{int(data['draws'])} nested draws per width, d ≤ {int(data['depths'][-1])}", fontsize=7)
         ax.set_xscale("log", base=2)
         ax.set_xlabel("hidden width k")
         ax.set_ylabel(r"$\frac{1}{d}\log\|\nabla_{C_1}L\|$")
@@ -264,14 +265,14 @@ FIGURES = (
         {"draws": 20000, "depths": (1, 2, 4, 8, 16, 32, 64, 128)},
     ),
     (
-        "init_histograms",
+        "width_init_histograms",
         init_histograms_data,
         plot_init_histograms,
         {"trials": 1000},
         {"trials": 20000, "depth": 32},
     ),
     (
-        "iterations_vs_depth",
+        "width_iterations_vs_depth",
         iterations_vs_depth_data,
         plot_iterations_vs_depth,
         {},
