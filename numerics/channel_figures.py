@@ -75,7 +75,9 @@ def plot_rate_vs_width(data: dict[str, np.ndarray]) -> Figure:
             data["k"], data["estimate"], yerr=2 * data["stderr"], fmt="o", ms=3, color=PLAIN, capsize=2,
             label="Monte Carlo slope ±2 SE",
         )  # fmt: skip
-        ax.set_title(f"{int(data['draws'])} nested draws per width, d ≤ {int(data['depths'][-1])}", fontsize=7)
+        ax.set_title(
+            f"{int(data['draws'])} nested draws per width, d ≤ {int(data['depths'][-1])}", fontsize=7
+        )
         ax.set_xscale("log", base=2)
         ax.set_xlabel("hidden width k")
         ax.set_ylabel(r"$\frac{1}{d}\log\|\nabla_{C_1}L\|$")
