@@ -1,7 +1,7 @@
 """Speed of the high-precision paths, against an older implementation read from git.
 
     python -m numerics.bench_flow               # new implementation only (median of 3)
-    python -m numerics.bench_flow --old main    # also main's numerics/flow.py and precise.py
+    python -m numerics.bench_flow --old 55647a5  # also that commit's flow.py and precise.py
 
 Cases (issue 14): ``flow_time`` at d = 1000, random complex weights, dps = 30; ``grad_norms``
 at d = 10^4, n = 16, dps = 30 (plain and CN). With ``--old`` each old call runs once,
