@@ -17,7 +17,6 @@ from numerics.experiments import (
     GDBoundReport,
     c4_bound,
     gradient_norms_at_init,
-    norm_growth_discrepancy,
     t9_gd_bounds,
 )
 from numerics.flow import (
@@ -70,7 +69,6 @@ __all__ = [
     "init_grad_norms",
     "log_grad_norm_profile",
     "lower_bound",
-    "norm_growth_discrepancy",
     "precision_guard",
     "random_channel_filters",
     "random_filters",
