@@ -352,7 +352,7 @@ def simulate_gd_arguments(
     momentum = check_real(momentum, "momentum", 0, 1)
     if filter_length is not None:
         filter_length = check_int(filter_length, "filter_length", 1, n)
-    check_choice(method, "method", ("auto", "fourier", "time"))
+    check_choice(method, "method", ("auto", "fourier", "fourier-numpy", "time"))
     check_int(record_points, "record_points", 1, 10**6)
     check_real(diverge_factor, "diverge_factor", 1, lo_open=True, hi_open=False)
     check_memory(memory_needed(trials, d, n), f"filters: {trials} x {d} x {n} taps")
