@@ -5,14 +5,16 @@ temporary copy of the work tree (the files as they are on disk, not HEAD), then 
 
 1. ``python -m proofs_check --only <claims> --json ...``: the claims the mutation concerns
    (a fast subset of the default run; ``--all-claims`` runs every claim), and
-2. ``python -m pytest -x -q <test files>`` (``--all-tests`` runs the whole suite),
+2. ``python -m pytest -q <test files>`` (``--all-tests`` runs the whole suite),
 
 and prints which check or test caught it. The tests run only when no check caught the
-mutation (``--both`` runs them always; it takes about twice as long). A check "catches" a mutation when it passes on
-the unmutated copy (the baseline run first) and fails, errors or disappears under the
-mutation; a test catches it when it fails. A mutation nothing catches is reported as
-SURVIVED, and the exit code is 1. A mutation whose text is no longer found is reported as
-STALE (exit code 1 as well): update its ``old`` text after the code moved.
+mutation (``--both`` runs them always; it takes about twice as long). A check "catches" a
+mutation when it passes on the unmutated copy (the baseline run first) and fails, errors or
+disappears under the mutation; a test catches it when it fails under the mutation and
+passes on the unmutated copy (the listed files run whole, unmutated once per set of files;
+tests failing unmutated are reported and never counted). A mutation nothing catches is
+reported as SURVIVED, and the exit code is 1. A mutation whose text is no longer found is
+reported as STALE (exit code 1 as well): update its ``old`` text after the code moved.
 
 Usage (from the repository root; the machine is shared, so nice and one job at a time)::
 
@@ -539,6 +541,24 @@ MUTATIONS: tuple[Mutation, ...] = (
         "C5",
         (S,),
     ),
+    Mutation(
+        "M53",
+        "channel_grad_norms CN forward: z = sqrt(n) v/s without sqrt(n)",
+        "numerics/channels.py",
+        "[mpmath.sqrt(n) * v[w][a] / s[a] for a in range(ks[i + 1])]",
+        "[v[w][a] / s[a] for a in range(ks[i + 1])]",
+        "M1",
+        (W,),
+    ),
+    Mutation(
+        "M54",
+        "compiled record: gradient norm without Parseval's 1/n",
+        "numerics/compiled.py",
+        "rec_grad[j, t, i] = math.sqrt(g2 / n)",
+        "rec_grad[j, t, i] = math.sqrt(g2)",
+        "C3,T8",
+        (S,),
+    ),
 )
 
 
@@ -576,17 +596,21 @@ def _check_statuses(tree: Path, claims: str, timeout: float) -> dict[str, str]:
     return statuses
 
 
-def _first_failing_test(tree: Path, tests: tuple[str, ...], timeout: float) -> str | None:
+def _failing_tests(tree: Path, tests: tuple[str, ...], timeout: float) -> list[str]:
+    """Node IDs of the failing tests (the whole files run, no ``-x``); a pytest run that
+    reports no failing test yet exits nonzero (collection error, timeout) is one entry."""
     if not tests:
-        return None
-    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+        return []
+    cmd = [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", *tests]
     code, text = _run(cmd, tree, timeout)
-    if code == 0:
-        return None
-    for line in text.splitlines():
-        if line.startswith(("FAILED ", "ERROR ")):
-            return line.split(" ", 1)[1].split(" - ")[0]
-    return f"pytest exit code {code}"
+    failing = [
+        line.split(" ", 1)[1].split(" - ")[0]
+        for line in text.splitlines()
+        if line.startswith(("FAILED ", "ERROR "))
+    ]
+    if code not in (0, 1) or (code == 1 and not failing):
+        failing.append(f"pytest exit code {code}")
+    return failing
 
 
 def _caught_checks(base: dict[str, str], mutated: dict[str, str]) -> list[str]:
@@ -640,6 +664,7 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         rows, bad = [], 0
+        base_tests: dict[tuple[str, ...], set[str]] = {}
         for m in chosen:
             t0 = time.time()
             target = tree / m.path
@@ -657,14 +682,28 @@ def main(argv: list[str] | None = None) -> int:
                     {k: v for k, v in base.items() if args.all_claims or k.split(":")[0] in mine}, mutated
                 )
                 tests = ("tests",) if args.all_tests else m.tests
-                test = _first_failing_test(tree, tests, args.timeout) if args.both or not caught else None
+                test = None
+                if tests and (args.both or not caught):
+                    if tests not in base_tests:  # a test counts only if it passes unmutated
+                        target.write_text(original)
+                        base_tests[tests] = set(_failing_tests(tree, tests, args.timeout))
+                        target.write_text(original.replace(m.old, m.new))
+                    new_fail = [
+                        t for t in _failing_tests(tree, tests, args.timeout) if t not in base_tests[tests]
+                    ]
+                    test = "; ".join(new_fail[:2]) + (
+                        f" (+{len(new_fail) - 2} more)" if len(new_fail) > 2 else ""
+                    )
+                    if base_tests[tests]:
+                        test += f" [{len(base_tests[tests])} failing unmutated, not counted]"
+                    test = test if new_fail else None
             finally:
                 target.write_text(original)
             verdict = "caught" if caught or test else "SURVIVED"
             bad += verdict == "SURVIVED"
             by = "; ".join(caught[:3]) + (f" (+{len(caught) - 3} more)" if len(caught) > 3 else "")
             ran = args.both or not caught
-            detail = f"checks: {by or 'none'} | first failing test: {(test or 'none') if ran else 'not run'}"
+            detail = f"checks: {by or 'none'} | tests that failed: {(test or 'none') if ran else 'not run'}"
             rows.append((m, verdict, detail))
             print(f"{m.id} {verdict} ({time.time() - t0:.0f} s) {m.what}: {detail}", flush=True)
         caught_n = sum(r[1] == "caught" for r in rows)
