@@ -19,6 +19,9 @@ that became constant, or loss > diverge_factor * loss_0), or when an activation
 underflows (a layer's activations below 1e-290 without being exactly 0, or, for linear
 networks, |f̂_w| < 1e-290 at a frequency where x̂_w != 0): float64 cannot follow it, and
 it is never counted as converged.
+
+``simulate_gd_channels`` runs linear networks (with or without CN) by default in the compiled
+loop of ``numerics.compiled_channels`` (the same step, to rounding), ReLU networks here.
 """
 
 from __future__ import annotations
@@ -194,6 +197,7 @@ def simulate_gd_channels(
     record: bool = False,
     record_points: int = 40,
     diverge_factor: float = 1e8,
+    method: str = "auto",
 ) -> GDResult:
     """GD with constant step ``eta`` on every trial of a width-k network at once.
 
@@ -203,14 +207,26 @@ def simulate_gd_channels(
     trained by the same GD; ``relu``: ReLU after every hidden convolution, before its CN.
     Returns ``GDResult`` (``iterations`` = first step with loss <= tol * loss_0, -1 if none);
     ``extra`` holds each trial's final ``filters`` (and ``gains``, ``biases`` with CN) as
-    they were when it stopped.
+    they were when it stopped. ``method``: "compiled" runs each trial alone in the numba
+    loop of ``numerics.compiled_channels`` (linear networks, with or without CN; no ReLU), "numpy" the
+    trial-vectorized ``ChannelGD``; "auto" (the default) takes "compiled" where it applies.
+    Both give the same numbers to rounding (``tests/test_channels_compiled.py``).
     """
     layers, x, y, tol = _validate(x, y, filters, eta, max_iter, tol, momentum)
     check_positive(record_points, "record_points", integer=True)
     check_positive(diverge_factor, "diverge_factor")
+    if method not in ("auto", "compiled", "numpy"):
+        raise ValueError(f"method must be 'auto', 'compiled' or 'numpy', got {method!r}")
+    if method == "compiled" and relu:
+        raise ValueError("method 'compiled' runs linear networks only (relu = False)")
     trials, d = layers[0].shape[0], len(layers)
-    state = ChannelGD(layers, x, y, normalized, relu)
     tol = np.broadcast_to(tol, (trials,)).astype(float)
+    rec_steps = log_steps(max_iter, record_points) if record else np.array([], int)
+    if method == "compiled" or (method == "auto" and not relu):
+        return _run_compiled(
+            layers, x, y, normalized, eta, momentum, max_iter, tol, rec_steps, diverge_factor
+        )
+    state = ChannelGD(layers, x, y, normalized, relu)
     l0 = state.loss.copy()
     iterations = np.full(trials, -1)
     converged = np.zeros(trials, bool)
@@ -221,7 +237,6 @@ def simulate_gd_channels(
     final_gains = [np.full(a.shape[:2], np.nan) for a in layers] if normalized else None
     final_biases = [np.full(a.shape[:2], np.nan) for a in layers] if normalized else None
     active = np.arange(trials)
-    rec_steps = log_steps(max_iter, record_points) if record else np.array([], int)
     rec = {"steps": rec_steps} if record else None
     if record:
         for key, shape in (("loss", (trials,)), ("grad_norms", (trials, d)), ("filter_norms", (trials, d))):
@@ -277,6 +292,63 @@ def simulate_gd_channels(
         record=rec,
         extra=extra,
     )
+
+
+def _new_record(rec_steps: np.ndarray, trials: int, d: int) -> dict | None:
+    if not len(rec_steps):
+        return None
+    rec = {"steps": rec_steps}
+    for key, shape in (("loss", (trials,)), ("grad_norms", (trials, d)), ("filter_norms", (trials, d))):
+        rec[key] = np.full((len(rec_steps),) + shape, np.nan)
+    return rec
+
+
+def _run_compiled(
+    layers, x, y, normalized, eta, momentum, max_iter, tol, rec_steps, diverge_factor
+) -> GDResult:
+    """Each trial runs alone in ``numerics.compiled_channels.channel_gd`` until it stops."""
+    from numerics import compiled_channels as cc
+
+    trials, d, n = layers[0].shape[0], len(layers), x.shape[0]
+    c_hat, ks = cc.pad_layers([np.fft.rfft(f, axis=-1) for f in layers])
+    x_hat, y_hat = np.fft.rfft(x), np.fft.rfft(y)
+    status = np.zeros(trials, np.int64)
+    iterations = np.full(trials, -1, np.int64)
+    l0, final = np.full(trials, np.nan), np.full(trials, np.nan)
+    stop_step = np.zeros(trials, np.int64)
+    final_re, final_im = np.full(c_hat.shape, np.nan), np.full(c_hat.shape, np.nan)
+    final_gain, final_bias = np.full(c_hat.shape[:3], np.nan), np.full(c_hat.shape[:3], np.nan)
+    rec = _new_record(rec_steps, trials, d)
+    empty = np.empty((0, trials, d))
+    t0 = time.perf_counter()
+    cc.channel_gd(
+        np.ascontiguousarray(c_hat.real), np.ascontiguousarray(c_hat.imag), ks,
+        x_hat.real.copy(), x_hat.imag.copy(), y_hat.real.copy(), y_hat.imag.copy(),
+        np.abs(x_hat) > 0, half_weights(n), float(n), float(eta), float(momentum),
+        tol, float(diverge_factor), UNDERFLOW, int(max_iter), bool(normalized),
+        np.asarray(rec_steps, np.int64), status, iterations, l0, final, stop_step, final_re, final_im, final_gain, final_bias,
+        rec["loss"] if rec else empty[..., 0], rec["grad_norms"] if rec else empty, rec["filter_norms"] if rec else empty,
+    )  # fmt: skip
+    final_c = final_re + 1j * final_im
+    filters = [np.fft.irfft(c, n=n, axis=-1) for c in cc.unpad_layers(final_c, ks)]
+    res = GDResult(
+        iterations=iterations,
+        converged=status == cc.CONVERGED,
+        diverged=status == cc.DIVERGED,
+        underflowed=status == cc.UNDERFLOWED,
+        initial_loss=l0,
+        final_loss=final,
+        steps_run=int(stop_step.max()),
+        seconds=time.perf_counter() - t0,
+        record=rec,
+        extra={"filters": filters},
+    )
+    if normalized:
+        res.extra.update(
+            gains=[final_gain[:, i, : ks[i + 1]] for i in range(d)],
+            biases=[final_bias[:, i, : ks[i + 1]] for i in range(d)],
+        )
+    return res
 
 
 def init_grad_norms(

@@ -11,7 +11,7 @@ import numpy as np
 from mpmath import mp
 
 from numerics.flow import THETA_MAX, ScalarFlow, exact_time, lower_bound
-from numerics.rates import complex_weights, fit, scalar_network_as_filters
+from numerics.rates import complex_weights, fit, real_scalar_network_as_filters, scalar_network_as_filters
 from numerics.reference import gd_reference_path
 from numerics.simulate import FourierGD, simulate_gd
 
@@ -79,6 +79,77 @@ def t9_gd_bounds(
     table = table[np.all(np.isfinite(table), axis=1)]
     rate = fit(depths, table) if len(table) >= 2 else None
     return reports, {"rate": rate, "trials_used": len(table)}
+
+
+@dataclass(frozen=True)
+class EdgeRun:
+    """One GD run of T9's discrete bound near the edge of its step-size condition."""
+
+    depth: int
+    f0: float
+    eta: float
+    steps: int
+    max_tau: float
+    max_sigma: float
+    bound_steps: float  # 2/(2 + theta) * lower_bound / eta with theta = max sigma
+
+    @property
+    def ratio(self) -> float:
+        return self.steps / self.bound_steps
+
+
+def _edge_run(z: np.ndarray, eta: float, goal: float, lb: float) -> EdgeRun | None:
+    filters, x, y = real_scalar_network_as_filters(z[None], 1.0, 1.0)
+    r0 = abs(1 - float(np.prod(z)))
+    res = simulate_gd(
+        x, y, filters, eta=eta, max_iter=10**6, tol=np.array([(goal / r0) ** 2]), track_conditions=True
+    )
+    if not res.converged[0] or res.max_tau[0] > 1 or res.max_sigma[0] > THETA_MAX:
+        return None
+    theta = max(float(res.max_sigma[0]), 1e-300)
+    bound = 2 / (2 + theta) * lb / eta
+    return EdgeRun(
+        len(z), float(np.prod(z)), eta, int(res.iterations[0]), float(res.max_tau[0]), theta, bound
+    )
+
+
+def t9_gd_bound_edge(
+    depths: Sequence[int] = (1, 2, 3, 4),
+    starts: Sequence[float] = (0.02, 0.1, 0.25, 0.4, 0.45),
+    spreads: Sequence[float] = (1.0, 3.0),
+    goal: float = 0.5,
+    fractions: Sequence[float] = (1.0, 0.9, 0.7, 0.5, 0.3, 0.1, 0.03),
+) -> list[EdgeRun]:
+    """T9's discrete bound where its GD-specific terms matter: step sizes at the edge of
+    tau <= 1, sigma <= 0.85, from starts that make the GF bound tight.
+
+    Real scalar networks (a = b = 1, matched sign, so Re q = |q| and the residual shrinks
+    monotonically) with f0 = prod z_i in ``starts`` (up to the goal 1 - goal = 0.5) and moduli
+    ratio ``spread`` between the largest and the smallest layer. For each start the largest
+    valid eta (a run that converges with tau <= 1 and sigma <= 0.85 at every step) is found by
+    bisection in log eta; the runs at that eta times ``fractions`` are returned (all valid).
+    """
+    runs = []
+    for d in depths:
+        for f0 in starts:
+            for spread in spreads if d > 1 else (1.0,):
+                logs = np.linspace(0, math.log(spread), d)
+                z = np.exp(logs - logs.mean()) * f0 ** (1 / d)
+                with mp.workdps(20):
+                    lb = float(lower_bound(ScalarFlow.from_weights(list(z), 1, 1), mpmath.mpf(goal))[0])
+                if lb == 0:
+                    continue
+                lo, hi = math.log(1e-3), math.log(20.0)  # log eta
+                if _edge_run(z, math.exp(lo), goal, lb) is None:
+                    continue
+                for _ in range(14):
+                    mid = (lo + hi) / 2
+                    lo, hi = (mid, hi) if _edge_run(z, math.exp(mid), goal, lb) is not None else (lo, mid)
+                for frac in fractions:
+                    run = _edge_run(z, math.exp(lo) * frac, goal, lb)
+                    if run is not None:
+                        runs.append(run)
+    return runs
 
 
 def gradient_norms_at_init(

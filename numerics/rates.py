@@ -193,3 +193,91 @@ def t9_fixed_delta_slope(delta_1: float, depths: Sequence[int], draws: int, seed
         r0 = np.abs(1 - np.exp(log_f0 + 1j * np.cumsum(np.angle(z))))
         values.append([math.log(delta_1 / (2 * r0[D - 1])) - 0.5 * logs[:D].sum() for D in depths])
     return fit(depths, np.array(values))
+
+
+@dataclass(frozen=True)
+class CrossingLaw:
+    """Fit of T(g) = A log(1/g) + B over exact crossing times, against the predicted A."""
+
+    slope: float
+    intercept: float
+    predicted: float
+    gaps: tuple[float, ...]
+    times: tuple[float, ...]
+
+
+def crossing_time_law(
+    others: Sequence[float], small: float = 0.5, exponents: Sequence[int] = range(8, 41, 4)
+) -> CrossingLaw:
+    """Exact GF times from z0 = (small, -sqrt(small^2 + g), *others) (a = b = 1, the sign is wrong)
+    for g = 10^-k, and the least-squares line of T against log(1/g).
+
+    docs/derivations.md (T9): near the crossing, |f|^2 = x (x + g) prod_{j>=3} (g_j + x) with
+    x = min |z|^2 and g_j = rho_j^2 - small^2, and dx/dt = -2 |r| |f| with |r| -> |b|, so each side
+    of the crossing contributes log(1/g)/(2|a b| prod_j g_j^{1/2}) + O(1): the predicted slope is
+    A = 1/(|a b| prod_{j>=3} g_j^{1/2}), with corrections O(g log g).
+    """
+    gaps, times = [], []
+    for k in exponents:
+        with mp.workdps(k + 40):  # the start carries the digits that resolve the gap
+            g = mpmath.mpf(10) ** (-k)
+            z = [mpmath.mpf(small), -mpmath.sqrt(mpmath.mpf(small) ** 2 + g)] + [
+                mpmath.mpf(v) for v in others
+            ]
+        with mp.workdps(25):
+            fl = ScalarFlow.from_weights(z, 1, 1)
+            times.append(float(exact_time(fl, mpmath.mpf("0.5"))))
+        gaps.append(float(g))
+    slope, intercept = np.polyfit(np.log(1 / np.array(gaps)), np.array(times), 1)
+    predicted = 1 / math.prod(math.sqrt(v * v - small * small) for v in others) if others else 1.0
+    return CrossingLaw(float(slope), float(intercept), predicted, tuple(gaps), tuple(times))
+
+
+@dataclass(frozen=True)
+class Slowdown:
+    """Per-pair ratios T(mismatched start) / T(the same moduli with the sign fixed)."""
+
+    depth: int
+    pairs: int
+    quantiles: dict[str, float]  # q10, q25, median, q75, q90 of the per-pair ratio
+    ratio_of_medians: float
+    median_matched: float
+    median_mismatched: float
+
+
+def mismatch_slowdown(depth: int, pairs: int, seed: int = 0) -> Slowdown:
+    """How much slower a wrong-signed real frequency is (THEORY T9, corrected).
+
+    Draw z ~ N(0, 1)^d (a = b = 1) until ``pairs`` starts have the wrong sign; pair each with the
+    start whose smallest layer has its sign flipped (same moduli, right sign), and compute both
+    exact GF times (fast mode, ~19 digits). A tie in the smallest modulus has probability 0.
+    """
+    rng = np.random.default_rng([seed, depth])
+    ratios, matched, mismatched = [], [], []
+    goal = mpmath.mpf("0.5")
+    with mp.workdps(20):
+        while len(ratios) < pairs:
+            z = rng.normal(size=depth)
+            if np.prod(z) > 0:
+                continue
+            fixed = z.copy()
+            fixed[np.argmin(np.abs(z))] *= -1
+            t_bad = float(exact_time(ScalarFlow.from_weights(list(z), 1, 1), goal, fast=True))
+            t_good = float(exact_time(ScalarFlow.from_weights(list(fixed), 1, 1), goal, fast=True))
+            if t_good == 0:  # the matched start is already within the goal: no ratio
+                continue
+            ratios.append(t_bad / t_good)
+            matched.append(t_good)
+            mismatched.append(t_bad)
+    r = np.array(ratios)
+    qs = dict(
+        zip(("q10", "q25", "median", "q75", "q90"), np.quantile(r, [0.1, 0.25, 0.5, 0.75, 0.9]).tolist())
+    )
+    return Slowdown(
+        depth,
+        pairs,
+        qs,
+        float(np.median(mismatched) / np.median(matched)),
+        float(np.median(matched)),
+        float(np.median(mismatched)),
+    )

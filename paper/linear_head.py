@@ -46,7 +46,7 @@ def fit(mode: str, depth: int, seeds: list[int], iters: int) -> nets.Fit:
 
 def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
     """Every depth and variant for ``seeds`` seeds, their figure and the toolkit's; the JSON entry."""
-    from numerics.figures import training_curves
+    from numerics.figures import FIGURES, draw_all
 
     t0 = time.time()
     fits = {
@@ -74,7 +74,7 @@ def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
     axes[0].set_ylabel("MSE (sigmoid head)")
     fig.tight_layout()
     figure = report.save_figure(fig, out, "p3_linear_head")
-    toolkit = training_curves(out, quick, 0)
+    toolkit = draw_all(out, quick, 0, figures=[f for f in FIGURES if f[0] == "training_curves"])
 
     ours = {}
     for name in MODES:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from numerics.files import STDOUT, output_problem, write_text
-from numerics.validation import DPS_RANGE, check_memory, memory_needed
+from numerics.validation import CLI_DPS_RANGE, check_memory, memory_needed
 from proofs_check import paper as paper_cmd
 from theory import __version__
 
@@ -168,9 +168,9 @@ def build_parser() -> Parser:
     )
     p.add_argument(
         "--dps",
-        type=_int_in(*DPS_RANGE),
+        type=_int_in(*CLI_DPS_RANGE),
         metavar="DIGITS",
-        help=f"decimal digits for high-precision checks, {DPS_RANGE[0]} to {DPS_RANGE[1]} (default 30)",
+        help=f"decimal digits for high-precision checks, {CLI_DPS_RANGE[0]} to {CLI_DPS_RANGE[1]} (default 30)",
     )
     p.add_argument("--seed", type=_int_in(0, SEED_MAX), metavar="SEED", help="random seed (default 0)")
     p.add_argument(

@@ -53,6 +53,8 @@ def _only(text: str) -> list[str]:
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``paper`` on the main parser's subparsers."""
+    from proofs_check.cli import _output  # the check every output path gets (cli imports this module)
+
     p = subparsers.add_parser(
         "paper",
         help="the paper's experiments P1-P6 in PyTorch (needs the extra 'paper')",
@@ -72,7 +74,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="the authors' sizes everywhere (P6 at 256x256, 5000 steps: hours)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the figures (created if missing)")
-    p.add_argument("--json", metavar="PATH", dest="paper_json", help="write the JSON report here")
+    p.add_argument(
+        "--json", type=_output, metavar="PATH", dest="paper_json", help="write the JSON report here"
+    )
     p.add_argument("--seeds", type=_seeds, default=3, help="seeds per training experiment, 1-100 (default 3)")
     p.add_argument(
         "--only",

@@ -279,7 +279,7 @@ def test_every_option_has_help_without_python_reprs():
                 continue
             assert action.help, f"{p.prog} {action.option_strings} has no help"
             assert "(10, " not in action.help
-    assert "--dps" in parser.format_help() and "10 to 5000" in parser.format_help()
+    assert "--dps" in parser.format_help() and "10 to 100" in parser.format_help()
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""numerics/: precise gradient norms, constants, exact flow time, Monte Carlo helpers."""
+"""numerics/: precise gradient norms, constants, Monte Carlo helpers (flow times: test_flow.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from mpmath import mp
 
-from numerics import flow, rates
+from numerics import rates
 from numerics.constants import t7_constants
 from numerics.precise import agreeing_digits, grad_norms, precision_guard
 from numerics.reference import grad_norms_time_domain, second_moment_time_domain
@@ -73,72 +72,6 @@ def test_T7_constants_two_ways_to_30_digits():
     assert abs(float(consts["delta_c"].closed) - 0.2850142622496619) < 1e-15
 
 
-def test_flow_time_matches_gd_as_eta_shrinks():
-    z = rates.complex_weights(4, 7)
-    filters, x, y = rates.scalar_network_as_filters(z, 1, 1)
-    t, _ = flow.flow_time(list(z), 1, 1, dps=20)
-    r0 = abs(1 - np.prod(z))
-    from numerics.simulate import simulate_gd
-
-    gaps = []
-    for eta in (4e-3, 1e-3, 2.5e-4):
-        res = simulate_gd(x, y, filters, eta=eta, max_iter=10**6, tol=(0.5 / r0) ** 2)
-        gaps.append(abs(eta * res.iterations[0] - float(t)) / float(t))
-    assert gaps[2] < gaps[0] and gaps[2] < 2e-3
-
-
-@pytest.mark.parametrize(
-    "z0,a,b",
-    [
-        ([0.5, 0.6], 1, 1),  # same sign: the path never turns (u_c <= 0)
-        ([0.8 + 0.3j, -0.5 + 0.9j, 1.1 - 0.4j], 1 + 0.5j, -1 + 2j),  # closest point to 0 on the path
-        ([1.3, -0.4, 0.9], 1, 1),  # through 0
-        ([1.0, 1.4 + 0.9j], 1, 1),  # closest point to 0 after the goal (u_c >= u_end)
-        ([3.0, 3.0, 1.4 + 0.9j], 1, 1),  # the same, shrinking by more than 1/sum(1/rho^2)
-    ],
-)
-def test_T6_flow_time_matches_mpmath_ode(z0, a, b):
-    with mp.workdps(25):
-        t, _ = flow.flow_time(z0, a, b, dps=25)
-        z_end = flow.gf_solution(z0, a, b)(t)
-        r_end = abs(mpmath.mpc(b) - mpmath.mpc(a) * mpmath.fprod(z_end))
-        assert agreeing_digits(r_end, abs(mpmath.mpc(b)) / 2) > 15
-
-
-def test_flow_time_lower_bound_and_large_depth():
-    z = rates.complex_weights(300, 11)
-    t, lb = flow.flow_time(list(z), 1, 1, dps=15)
-    assert 0 < lb <= t and t > mpmath.mpf("1e30")
-
-
-def test_flow_time_through_zero_is_finite_unless_moduli_tie():
-    t, _ = flow.flow_time([1, -0.5], 1, 1, dps=20)
-    assert (
-        agreeing_digits(t, "1.19122424894692423481705887331") >= 19
-    )  # confirmed by mpmath's ODE in proofs_check T9
-    assert flow.flow_time([0.5, -0.5, 2], 1, 1)[0] == mpmath.inf
-    assert flow.flow_time([0.0, 1.0], 1, 1)[0] == mpmath.inf
-    assert flow.flow_time([1.0, 1.0], 1, 1)[0] == 0
-
-
-@pytest.mark.parametrize(
-    "kwargs,match", [({"goal": 1.5}, "goal"), ({"dps": 2}, "dps"), ({"a": 0}, "a must"), ({"b": 0}, "b must")]
-)
-def test_flow_time_rejects_bad_input(kwargs, match):
-    args = {"a": 1, "b": 1, **kwargs}
-    with pytest.raises(ValueError, match=match):
-        flow.flow_time([0.5j, 1], args.pop("a"), args.pop("b"), **args)
-
-
-def test_fast_flow_time_agrees_with_exact():
-    z = rates.complex_weights(120, 5)
-    with mp.workdps(20):
-        fl = flow.ScalarFlow.from_weights(list(z), 1, 1)
-        fast = flow.exact_time(fl, mpmath.mpf(0.5), fast=True)
-    exact, _ = flow.flow_time(list(z), 1, 1, dps=20)
-    assert agreeing_digits(fast, exact) > 10
-
-
 @pytest.mark.parametrize("offset", [0.0, 1.0])  # offset 1: x̂_0 dominates, so the real m_0 = 3 matters
 def test_T8_second_moment_formula_matches_monte_carlo(offset):
     rng = np.random.default_rng(0)
@@ -183,24 +116,3 @@ def test_fourier_state_norms_are_finite_at_moderate_depth():
     x, y = np.random.default_rng(0).normal(size=(2, 100))
     g = FourierGD(random_filters(2, 40, 100, seed=1), x, y, True).grad_norms()
     assert np.all(np.isfinite(g))
-
-
-def test_T6_lower_bound_matches_independent_maximization():
-    """lower_bound against a scipy maximization of THEORY's formula delta_1/(2R|a|P(delta_1)^(1/2))."""
-    from scipy.optimize import minimize_scalar
-
-    for d, seed in ((3, 1), (12, 2), (40, 3)):
-        z = rates.complex_weights(d, seed)
-        with mp.workdps(20):
-            fl = flow.ScalarFlow.from_weights(list(z), 1, 1)
-            lb, _ = flow.lower_bound(fl, mpmath.mpf(0.5))
-        rho2, r0 = np.abs(z) ** 2, abs(1 - np.prod(z))
-        star = float(fl.solve_delta(2 * mpmath.log(mpmath.mpf(0.5))))
-
-        def neg_log_bound(t, r0=r0, rho2=rho2):
-            return -(math.log(t) - math.log(2 * r0) - 0.5 * np.sum(np.log(rho2 + t)))
-
-        best = minimize_scalar(
-            neg_log_bound, bounds=(star * 1e-12, star), method="bounded", options={"xatol": 1e-14}
-        )
-        assert abs(float(mpmath.log(lb)) + best.fun) < 0.01

@@ -194,7 +194,10 @@ def test_T3_C5_same_seed_same_result_and_time_domain_agrees(d, n, seed, normaliz
     # step size can be chaotic: measure how far 1-ulp perturbations of the start move it)
     with np.errstate(all="ignore"):
         spread = np.maximum(ulp_sensitivity(reference, start, seed), math.sqrt(50) * UNIT_ROUNDOFF)
-    assert np.all(np.abs(a.final_loss[ok] - ref[ok]) <= 30 * spread[ok] * ref[ok])
+    # plus the rounding of the residual r = y - f itself, which no perturbation of the start
+    # shows: |dL| ~ ||r|| * u * (||y|| + ||f||), the floor for a loss that has nearly converged
+    floor = UNIT_ROUNDOFF * np.sqrt(2 * ref) * 2 * (np.linalg.norm(y) + np.sqrt(2 * ref))
+    assert np.all(np.abs(a.final_loss[ok] - ref[ok]) <= 30 * (spread[ok] * ref[ok] + floor[ok]))
 
 
 @given(

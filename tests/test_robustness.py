@@ -484,6 +484,14 @@ BAD_CLI = [
     (["bench", "--seconds", "0"], "--seconds"),
     (["bench", "--eta", "nan"], "--eta"),
     (["bench", "--no-torch", "1"], "unrecognized"),
+    (["paper", "--out", "figs", "--quick", "1"], "unrecognized"),
+    (["paper", "--out", "figs", "--full", "1"], "unrecognized"),
+    (["paper", "--out", "figs", "--quick", "--full"], "--full"),
+    (["paper"], "--out"),
+    (["paper", "--out", "figs", "--json", ""], "--json"),
+    (["paper", "--out", "figs", "--seeds", "0"], "--seeds"),
+    (["paper", "--out", "figs", "--only", "P9"], "--only"),
+    (["paper", "--out", "figs", "--threads", "0"], "--threads"),
     (["nosuch"], "invalid choice"),
 ]
 

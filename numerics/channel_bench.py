@@ -1,0 +1,122 @@
+"""Seconds per GD step of ``simulate_gd_channels``: compiled loop vs NumPy, plain and CN.
+
+At each shape (n, k, d, trials) the same plain linear GD (fan-in filters, no CN, tol = 0,
+so every trial runs all steps) is timed on
+
+* ``compiled``: ``method="compiled"``, each trial alone in ``numerics.compiled_channels``;
+* ``numpy``: ``method="numpy"``, ``ChannelGD`` vectorized over trials;
+* ``CN compiled``, ``CN numpy``: the same two paths with CN after every convolution (M3);
+* ``numpy, 1 trial``: the NumPy path on the first trial only. Its arithmetic is 1/trials of
+  the batch's, so its time per step is (almost all) per-call overhead: the same ~25 NumPy
+  calls per layer and step on tiny arrays. ``overhead share`` = that time / the batch's time per step;
+  the rest is arithmetic (einsum's loops over small matrices, temporaries, FFT-free here).
+
+Every repetition times each path once, in turn (A/B interleaved in one process, so a load
+change on a shared machine hits all paths alike); the table shows medians over the
+repetitions. Steps per timing are calibrated so that one timing takes about ``--seconds``
+(at least 50 steps). A timing includes the run's setup (FFTs, padding, final filters).
+
+Run: ``python -m numerics.channel_bench`` (``--help`` for the options).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from numerics.bench import _float_in, _int_in, _load, machine
+from numerics.channel_gd import simulate_gd_channels
+from numerics.channels import random_channel_filters
+
+SHAPES = ((16, 2, 4, 16), (16, 2, 8, 64), (16, 4, 4, 16), (16, 4, 8, 64), (64, 4, 10, 256))
+
+
+def _path(x: np.ndarray, y: np.ndarray, filters: list[np.ndarray], eta: float, method: str, cn: bool = False):
+    def go(steps: int):
+        res = simulate_gd_channels(
+            x, y, filters, eta=eta, normalized=cn, max_iter=steps, tol=0, method=method
+        )
+        if res.diverged.any() or res.underflowed.any():
+            raise RuntimeError(f"channel_bench: {method} stopped early; lower eta")
+        return res
+
+    return go
+
+
+def _calibrate(go: Callable[[int], object], seconds: float, min_steps: int = 50) -> int:
+    """Steps that make one timing of ``go`` last about ``seconds`` (doubling from 2), at least
+    ``min_steps`` so that the setup (FFTs, padding) stays a small part of a timing."""
+    steps = 2
+    while True:
+        t0 = time.perf_counter()
+        go(steps)
+        elapsed = time.perf_counter() - t0
+        if elapsed > seconds / 8 or steps >= 2**22:
+            return max(min_steps, int(steps * seconds / max(elapsed, 1e-9)))
+        steps *= 2
+
+
+def measure(
+    n: int, k: int, d: int, trials: int, eta: float, repeats: int, seconds: float
+) -> dict[str, float]:
+    """Median seconds per step of each path at one shape, A/B interleaved over ``repeats``."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(2, n))
+    filters = random_channel_filters(n, d, k, trials=trials, seed=1)
+    paths = {
+        "compiled": _path(x, y, filters, eta, "compiled"),
+        "numpy": _path(x, y, filters, eta, "numpy"),
+        "numpy, 1 trial": _path(x, y, [f[:1] for f in filters], eta, "numpy"),
+        "CN compiled": _path(x, y, filters, eta, "compiled", cn=True),
+        "CN numpy": _path(x, y, filters, eta, "numpy", cn=True),
+    }
+    for go in paths.values():  # compile or load the kernel, warm every path up
+        go(2)
+    steps = {name: _calibrate(go, seconds) for name, go in paths.items()}
+    times: dict[str, list[float]] = {name: [] for name in paths}
+    for _ in range(repeats):
+        for name, go in paths.items():
+            t0 = time.perf_counter()
+            go(steps[name])
+            times[name].append((time.perf_counter() - t0) / steps[name])
+    return {name: float(np.median(v)) for name, v in times.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m numerics.channel_bench", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--repeats", type=_int_in(3, 100), default=3, help="interleaved repetitions, >= 3 (3)"
+    )
+    parser.add_argument(
+        "--seconds", type=_float_in(0.0, 60.0), default=0.3, help="target seconds per timing (0.3)"
+    )
+    parser.add_argument("--eta", type=_float_in(0.0, 1.0), default=1e-4, help="step size (1e-4)")
+    args = parser.parse_args(argv)
+    print("machine: " + ", ".join(f"{key} {v}" for key, v in machine().items()))
+    print(f"load average before: {_load()} (the machine may be shared: ratios are A/B interleaved)")
+    print(
+        f"medians of {args.repeats} interleaved repetitions, ~{args.seconds:g} s per timing, eta = {args.eta:g}"
+    )
+    print(
+        f"\n  {'n:k:d:trials':<14} {'compiled s/step':>16} {'numpy s/step':>13} {'speedup':>8}"
+        f" {'numpy 1 trial':>14} {'overhead share':>15} {'CN compiled':>12} {'CN numpy':>10} {'CN speedup':>11}"
+    )
+    for n, k, d, trials in SHAPES:
+        sec = measure(n, k, d, trials, args.eta, args.repeats, args.seconds)
+        print(
+            f"  {f'{n}:{k}:{d}:{trials}':<14} {sec['compiled']:>16.3e} {sec['numpy']:>13.3e}"
+            f" {sec['numpy'] / sec['compiled']:>7.1f}x {sec['numpy, 1 trial']:>14.3e}"
+            f" {min(1.0, sec['numpy, 1 trial'] / sec['numpy']):>14.0%}"
+            f" {sec['CN compiled']:>12.3e} {sec['CN numpy']:>10.3e} {sec['CN numpy'] / sec['CN compiled']:>10.1f}x"
+        )
+    print(f"load average after: {_load()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
