@@ -57,12 +57,14 @@ class Mutation:
     tests: tuple[str, ...]  # test files (or node IDs) for pytest
 
 
-P, N, S, T, W = (
+P, N, S, T, W, WC, FL = (
     "tests/test_properties.py",
     "tests/test_numerics.py",
     "tests/test_simulator.py",
     "tests/test_theory.py",
     "tests/test_channels.py",
+    "tests/test_channels_compiled.py",
+    "tests/test_flow.py",
 )
 
 MUTATIONS: tuple[Mutation, ...] = (
@@ -170,8 +172,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "M12",
         "grad_norms: 1/n dropped",
         "numerics/precise.py",
-        "mpmath.sqrt(mpmath.fdot(weights, others) / n)",
-        "mpmath.sqrt(mpmath.fdot(weights, others))",
+        "out[i] = (sum((p * s for p, s in zip(prefix[i], suffix)), arb(0)) / n).sqrt()",
+        "out[i] = (sum((p * s for p, s in zip(prefix[i], suffix)), arb(0))).sqrt()",
         "T2,C4,C6",
         (N,),
     ),
@@ -186,12 +188,12 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "M14",
-        "T6 integrand: factor 2 dropped",
+        "T6 integrand de/(2 R q): factor 2 dropped",
         "numerics/flow.py",
-        "return 1 / (2 * (1 - u) * r0sq * mpmath.sqrt(dd))",
-        "return 1 / ((1 - u) * r0sq * mpmath.sqrt(dd))",
+        "return ds / (2 * (c_b + side * q) * q)",
+        "return ds / ((c_b + side * q) * q)",
         "T6,T9",
-        (N,),
+        (N, FL),
     ),
     Mutation(
         "M15",
@@ -200,16 +202,16 @@ MUTATIONS: tuple[Mutation, ...] = (
         "return d1 / (2 * abs(flow.r0) * abs(flow.a)",
         "return d1 / (abs(flow.r0) * abs(flow.a)",
         "T6,T9",
-        (N,),
+        (N, FL),
     ),
     Mutation(
         "M16",
-        "T6 through zero: extra factor 1/2",
+        "T6 at the turning point: e = t^2 without its Jacobian 2t (extra factor 1/2)",
         "numerics/flow.py",
-        "return 2 * t / (2 * (1 - u) * r0sq * mpmath.sqrt(dd))",
-        "return t / (2 * (1 - u) * r0sq * mpmath.sqrt(dd))",
+        "return ds / ((c_b + side * s * q_over_t) * q_over_t)",
+        "return ds / (2 * (c_b + side * s * q_over_t) * q_over_t)",
         "T6,T9",
-        (N,),
+        (N, FL),
     ),
     Mutation(
         "M17",
@@ -558,6 +560,82 @@ MUTATIONS: tuple[Mutation, ...] = (
         "rec_grad[j, t, i] = math.sqrt(g2)",
         "C3,T8",
         (S,),
+    ),
+    # ---- new: the compiled width-k kernel (the default for linear width-k runs)
+    Mutation(
+        "M55",
+        "compiled channels: CN gain gradient sqrt(n) <e, u> without sqrt(n)",
+        "numerics/compiled_channels.py",
+        "grad_gain, grad_bias = rt * ip, er[p, a, 0]",
+        "grad_gain, grad_bias = ip, er[p, a, 0]",
+        "M1,M3",
+        (WC, W),
+    ),
+    Mutation(
+        "M56",
+        "compiled channels: e <- C^T e (conj dropped) in the sum over a >= 1",
+        "numerics/compiled_channels.py",
+        "er[q, b, w] += ar * er[p, a, w] + ai * ei[p, a, w]\n"
+        "                                    ei[q, b, w] += ar * ei[p, a, w] - ai * er[p, a, w]",
+        "er[q, b, w] += ar * er[p, a, w] - ai * ei[p, a, w]\n"
+        "                                    ei[q, b, w] += ar * ei[p, a, w] + ai * er[p, a, w]",
+        "M1,M3",
+        (WC, W),
+    ),
+    Mutation(
+        "M57",
+        "compiled channels: step sign (momentum-free update)",
+        "numerics/compiled_channels.py",
+        "cr[i, a, b, w] += -(eta * gr)\n                                        ci[i, a, b, w] += -(eta * gi)",
+        "cr[i, a, b, w] += eta * gr\n                                        ci[i, a, b, w] += eta * gi",
+        "M1,M3",
+        (WC, W),
+    ),
+    # ---- new: the branches of the exact flow time (numerics/flow.py after the flow merge)
+    Mutation(
+        "M58",
+        "flow time, start far above the target: q^2 increment (r0 - r1)(g0 - q_r), not (g0 + q_r)",
+        "numerics/flow.py",
+        "(r0 - r1) * (g0 + q_r)",
+        "(r0 - r1) * (g0 - q_r)",
+        "T6,T9",
+        (FL,),
+    ),
+    Mutation(
+        "M59",
+        "flow time through 0: a unique smallest layer taken for a stall (ties >= 1)",
+        "numerics/flow.py",
+        "if geo.ties >= 2:",
+        "if geo.ties >= 1:",
+        "T6,T9",
+        (FL,),
+    ),
+    Mutation(
+        "M60",
+        "flow time, turning point: |f|^2 = h (not h^2) off the line through 0",
+        "numerics/flow.py",
+        "turn_x = _solve_x(geo, geo.h**2)",
+        "turn_x = _solve_x(geo, geo.h)",
+        "T6,T9",
+        (FL,),
+    ),
+    Mutation(
+        "M61",
+        "flow time: sign of the start gap |r0| - c_b (which side of the turning point)",
+        "numerics/flow.py",
+        "start_gap=to_arb(-(flow.f0 * mpmath.conj(r0)).real / r_start)",
+        "start_gap=to_arb((flow.f0 * mpmath.conj(r0)).real / r_start)",
+        "T6,T9",
+        (FL,),
+    ),
+    Mutation(
+        "M62",
+        "flow time, arb quadrature: Jacobian of e = u1 expm1(w) taken as u1 expm1(w)",
+        "numerics/flow.py",
+        "ds = u1 * w.exp()",
+        "ds = u1 * w.expm1()",
+        "T6,T9",
+        (FL,),
     ),
 )
 
