@@ -33,6 +33,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -647,11 +648,23 @@ def _copy_tree(dest: Path) -> Path:
 
 def _run(cmd: list[str], cwd: Path, timeout: float) -> tuple[int, str]:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+    # its own process group: on a timeout the workers proofs_check started are killed too
+    p = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     try:
-        p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+        out, _ = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
         return -1, "timeout"
-    return p.returncode, p.stdout + p.stderr
+    return p.returncode, out
 
 
 def _check_statuses(tree: Path, claims: str, timeout: float) -> dict[str, str]:
@@ -660,9 +673,9 @@ def _check_statuses(tree: Path, claims: str, timeout: float) -> dict[str, str]:
     if out.exists():
         out.unlink()
     cmd = [sys.executable, "-m", "proofs_check", "--json", str(out)] + (["--only", claims] if claims else [])
-    _run(cmd, tree, timeout)
+    code, _ = _run(cmd, tree, timeout)
     if not out.exists():
-        return {"(proofs_check)": "no report"}
+        return {"(proofs_check)": "timeout" if code == -1 else f"exit code {code}"}
     report = json.loads(out.read_text())
     statuses = {}
     for claim in report["claims"]:
@@ -695,7 +708,7 @@ def _caught_checks(base: dict[str, str], mutated: dict[str, str]) -> list[str]:
     """Checks that pass at baseline and fail, error or vanish under the mutation (a claim
     that errors has no checks: then the claim itself is listed)."""
     if "(proofs_check)" in mutated:
-        return ["proofs_check produced no report"]
+        return [f"proofs_check produced no report ({mutated['(proofs_check)']})"]
     out = [
         f"{k} [{mutated.get(k, 'missing')}]"
         for k, v in base.items()
