@@ -180,10 +180,10 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "M13",
-        "grad_norms CN: sqrt(n) -> n",
+        "grad_norms CN: sqrt(n) -> n (arb path)",
         "numerics/precise.py",
-        "scale = -mpmath.sqrt(n) / s",
-        "scale = -n / s",
+        "scale = -arb(n).sqrt() / s",
+        "scale = -arb(n) / s",
         "C4,C6",
         (N,),
     ),
@@ -637,6 +637,15 @@ MUTATIONS: tuple[Mutation, ...] = (
         "ds = u1 * w.expm1()",
         "T6,T9",
         (FL,),
+    ),
+    Mutation(
+        "M63",
+        "CN error spectrum (mpmath, used by the T8 profile): sqrt(n) -> n",
+        "numerics/precise.py",
+        "scale = -mpmath.sqrt(n) / s",
+        "scale = -n / s",
+        "T8,C6",
+        (N,),
     ),
 )
 
