@@ -5,14 +5,16 @@ temporary copy of the work tree (the files as they are on disk, not HEAD), then 
 
 1. ``python -m proofs_check --only <claims> --json ...``: the claims the mutation concerns
    (a fast subset of the default run; ``--all-claims`` runs every claim), and
-2. ``python -m pytest -x -q <test files>`` (``--all-tests`` runs the whole suite),
+2. ``python -m pytest -q <test files>`` (``--all-tests`` runs the whole suite),
 
 and prints which check or test caught it. The tests run only when no check caught the
-mutation (``--both`` runs them always; it takes about twice as long). A check "catches" a mutation when it passes on
-the unmutated copy (the baseline run first) and fails, errors or disappears under the
-mutation; a test catches it when it fails. A mutation nothing catches is reported as
-SURVIVED, and the exit code is 1. A mutation whose text is no longer found is reported as
-STALE (exit code 1 as well): update its ``old`` text after the code moved.
+mutation (``--both`` runs them always; it takes about twice as long). A check "catches" a
+mutation when it passes on the unmutated copy (the baseline run first) and fails, errors or
+disappears under the mutation; a test catches it when it fails under the mutation and
+passes on the unmutated copy (the listed files run whole, unmutated once per set of files;
+tests failing unmutated are reported and never counted). A mutation nothing catches is
+reported as SURVIVED, and the exit code is 1. A mutation whose text is no longer found is
+reported as STALE (exit code 1 as well): update its ``old`` text after the code moved.
 
 Usage (from the repository root; the machine is shared, so nice and one job at a time)::
 
@@ -31,6 +33,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -55,11 +58,14 @@ class Mutation:
     tests: tuple[str, ...]  # test files (or node IDs) for pytest
 
 
-P, N, S, T = (
+P, N, S, T, W, WC, FL = (
     "tests/test_properties.py",
     "tests/test_numerics.py",
     "tests/test_simulator.py",
     "tests/test_theory.py",
+    "tests/test_channels.py",
+    "tests/test_channels_compiled.py",
+    "tests/test_flow.py",
 )
 
 MUTATIONS: tuple[Mutation, ...] = (
@@ -167,28 +173,28 @@ MUTATIONS: tuple[Mutation, ...] = (
         "M12",
         "grad_norms: 1/n dropped",
         "numerics/precise.py",
-        "mpmath.sqrt(mpmath.fdot(weights, others) / n)",
-        "mpmath.sqrt(mpmath.fdot(weights, others))",
+        "out[i] = (sum((p * s for p, s in zip(prefix[i], suffix)), arb(0)) / n).sqrt()",
+        "out[i] = (sum((p * s for p, s in zip(prefix[i], suffix)), arb(0))).sqrt()",
         "T2,C4,C6",
         (N,),
     ),
     Mutation(
         "M13",
-        "grad_norms CN: sqrt(n) -> n",
+        "grad_norms CN: sqrt(n) -> n (arb path)",
         "numerics/precise.py",
-        "scale = -mpmath.sqrt(n) / s",
-        "scale = -n / s",
+        "scale = -arb(n).sqrt() / s",
+        "scale = -arb(n) / s",
         "C4,C6",
         (N,),
     ),
     Mutation(
         "M14",
-        "T6 integrand: factor 2 dropped",
+        "T6 integrand de/(2 R q): factor 2 dropped",
         "numerics/flow.py",
-        "return 1 / (2 * (1 - u) * r0sq * mpmath.sqrt(dd))",
-        "return 1 / ((1 - u) * r0sq * mpmath.sqrt(dd))",
+        "return ds / (2 * (c_b + side * q) * q)",
+        "return ds / ((c_b + side * q) * q)",
         "T6,T9",
-        (N,),
+        (N, FL),
     ),
     Mutation(
         "M15",
@@ -197,16 +203,16 @@ MUTATIONS: tuple[Mutation, ...] = (
         "return d1 / (2 * abs(flow.r0) * abs(flow.a)",
         "return d1 / (abs(flow.r0) * abs(flow.a)",
         "T6,T9",
-        (N,),
+        (N, FL),
     ),
     Mutation(
         "M16",
-        "T6 through zero: extra factor 1/2",
+        "T6 at the turning point: e = t^2 without its Jacobian 2t (extra factor 1/2)",
         "numerics/flow.py",
-        "return 2 * t / (2 * (1 - u) * r0sq * mpmath.sqrt(dd))",
-        "return t / (2 * (1 - u) * r0sq * mpmath.sqrt(dd))",
+        "return ds / ((c_b + side * s * q_over_t) * q_over_t)",
+        "return ds / (2 * (c_b + side * s * q_over_t) * q_over_t)",
         "T6,T9",
-        (N,),
+        (N, FL),
     ),
     Mutation(
         "M17",
@@ -335,6 +341,312 @@ MUTATIONS: tuple[Mutation, ...] = (
         "T5",
         (N,),
     ),
+    # ---- new: width-k networks (THEORY section 4, claims M1-M5) and the compiled kernel
+    Mutation(
+        "M31",
+        "M1 backprop: delta_{i-1}[b] by convolution with c_i[a,b] (not its adjoint, correlation)",
+        "theory/channels.py",
+        "                acc = correlate(delta[0], filters[i][0][b])\n"
+        "                for a in range(1, len(delta)):\n"
+        "                    acc = _add(acc, correlate(delta[a], filters[i][a][b]))",
+        "                acc = convolve(delta[0], filters[i][0][b])\n"
+        "                for a in range(1, len(delta)):\n"
+        "                    acc = _add(acc, convolve(delta[a], filters[i][a][b]))",
+        "M1,M3",
+        (W,),
+    ),
+    Mutation(
+        "M32",
+        "M1 gradient: correlate with the pre-CN/ReLU v_{i-1} instead of the layer output z_{i-1}",
+        "theory/channels.py",
+        "z_in = fw.z[i - 1] if i > 0 else [list(x)]",
+        "z_in = fw.v[i - 1] if i > 0 else [list(x)]",
+        "M1,M3",
+        (W,),
+    ),
+    Mutation(
+        "M33",
+        "M3 CN backward: centering P of delta dropped",
+        "theory/channels.py",
+        "for pd, u in zip(center(delta), u_hat, strict=True)",
+        "for pd, u in zip(delta, u_hat, strict=True)",
+        "M1,M3",
+        (W,),
+    ),
+    Mutation(
+        "M34",
+        "M3 CN gain gradient sign (time domain)",
+        "theory/channels.py",
+        "g_gain[i] = [-inner(da, cn_output(ra, 1, 0, sqrt))",
+        "g_gain[i] = [inner(da, cn_output(ra, 1, 0, sqrt))",
+        "M1,M3",
+        (W,),
+    ),
+    Mutation(
+        "M35",
+        "channel_grad_norms: Parseval factor 1/n dropped",
+        "numerics/channels.py",
+        "mpmath.fsum(m * _sq(ew) * _sq(zw) for m, ew, zw in zip(mult, e, inputs[i])) / n",
+        "mpmath.fsum(m * _sq(ew) * _sq(zw) for m, ew, zw in zip(mult, e, inputs[i]))",
+        "M1",
+        (W,),
+    ),
+    Mutation(
+        "M36",
+        "channel_grad_norms: back-propagate with C^T, not C^H (conj dropped)",
+        "numerics/channels.py",
+        "[mpmath.conj(m[a][b]) for a in range(len(m))]",
+        "[m[a][b] for a in range(len(m))]",
+        "M1",
+        (W,),
+    ),
+    Mutation(
+        "M37",
+        "channel_grad_norms CN: s = ||P v|| includes w = 0 (centering dropped)",
+        "numerics/channels.py",
+        "s2 = mpmath.fsum(m * abs(t) ** 2 for m, t in zip(mult[1:], v[1:])) / n",
+        "s2 = mpmath.fsum(m * abs(t) ** 2 for m, t in zip(mult, v)) / n",
+        "M1",
+        (W,),
+    ),
+    Mutation(
+        "M38",
+        "width_rate: real frequency at k, not k/2",
+        "numerics/channels.py",
+        "m = mpmath.mpf(k) / 2 if real else mpmath.mpf(k)\n        value = (mpmath.digamma(m) - mpmath.log(m)) / 2",
+        "m = mpmath.mpf(k)\n        value = (mpmath.digamma(m) - mpmath.log(m)) / 2",
+        "M2",
+        (W,),
+    ),
+    Mutation(
+        "M39",
+        "width_rate: (psi(k) - log k) not halved (rate of ||grad||^2)",
+        "numerics/channels.py",
+        "value = (mpmath.digamma(m) - mpmath.log(m)) / 2",
+        "value = mpmath.digamma(m) - mpmath.log(m)",
+        "M2",
+        (W,),
+    ),
+    Mutation(
+        "M40",
+        "spread: factor 1/2 dropped (sd of log ||grad||^2)",
+        "numerics/channels.py",
+        "return 0.5 * math.sqrt(depth_factors * float(mpmath.psi(1, m)))",
+        "return math.sqrt(depth_factors * float(mpmath.psi(1, m)))",
+        "M2",
+        (W,),
+    ),
+    Mutation(
+        "M41",
+        "mean square: target |x̂_w|^2/n (Parseval confused)",
+        "numerics/channels.py",
+        "target = np.abs(x_hat) ** 2",
+        "target = np.abs(x_hat) ** 2 / n",
+        "M2",
+        (W,),
+    ),
+    Mutation(
+        "M42",
+        "nested Monte Carlo: first layer's fan-in factor sqrt(k) dropped",
+        "numerics/channels.py",
+        "col = math.sqrt(k) * W[:, :, 0]",
+        "col = W[:, :, 0]",
+        "M2",
+        (W,),
+    ),
+    Mutation(
+        "M43",
+        "channel GD: step sign",
+        "numerics/channel_gd.py",
+        "self.v_c[i] = mu * self.v_c[i] - eta * self.grad_c[i]",
+        "self.v_c[i] = mu * self.v_c[i] + eta * self.grad_c[i]",
+        "M1,M3",
+        (W,),
+    ),
+    Mutation(
+        "M44",
+        "channel GD: gain momentum reads the bias velocity",
+        "numerics/channel_gd.py",
+        "self.v_g[i] = mu * self.v_g[i] - eta * self.grad_g[i]",
+        "self.v_g[i] = mu * self.v_b[i] - eta * self.grad_g[i]",
+        "M1,M3",
+        (W,),
+    ),
+    Mutation(
+        "M45",
+        "channel GD: CN gain gradient sqrt(n) dropped",
+        "numerics/channel_gd.py",
+        "self.grad_g[i] = np.sqrt(n) * self.inner(e, u)",
+        "self.grad_g[i] = self.inner(e, u)",
+        "M1,M3",
+        (W,),
+    ),
+    Mutation(
+        "M46",
+        "channel GD: CN bias gradient ê_0/n (it is ê_0 = sum_j e_j)",
+        "numerics/channel_gd.py",
+        "self.grad_b[i] = e[..., 0].real",
+        "self.grad_b[i] = e[..., 0].real / n",
+        "M1,M3",
+        (W,),
+    ),
+    Mutation(
+        "M47",
+        "channel GD: ReLU mask dropped in the backward pass",
+        "numerics/channel_gd.py",
+        'e = np.fft.rfft(self.to_time(e) * entry["mask"], axis=-1)',
+        "e = np.fft.rfft(self.to_time(e), axis=-1)",
+        "M1,M3",
+        (W,),
+    ),
+    Mutation(
+        "M48",
+        "compiled step: g = 1 + eta conj(q)/rho2 (sign of Im)",
+        "numerics/compiled.py",
+        "gi = eta * q_i / r2\n                    if mu",
+        "gi = -eta * q_i / r2\n                    if mu",
+        "T3,C5",
+        (S,),
+    ),
+    Mutation(
+        "M49",
+        "compiled momentum: m = g - 1, not (g - 1)/g",
+        "numerics/compiled.py",
+        "mr[w, i], mi[w, i] = _divide(gr - 1.0, gi, gr, gi)",
+        "mr[w, i], mi[w, i] = gr - 1.0, gi",
+        "T3,C5",
+        (S,),
+    ),
+    Mutation(
+        "M50",
+        "compiled CN: proj = n <Pz, y>/s without the 1/n",
+        "numerics/compiled.py",
+        "proj = pr / (n * s)",
+        "proj = pr / s",
+        "C3,C5",
+        (S,),
+    ),
+    Mutation(
+        "M51",
+        "compiled T9 tracking: tau = eta |f̂| S (|f̂|^2 intended)",
+        "numerics/compiled.py",
+        "tau = max(tau, eta * fa**2 * S)",
+        "tau = max(tau, eta * fa * S)",
+        "T9",
+        (S,),
+    ),
+    Mutation(
+        "M52",
+        "compiled CN: output gain gradient sign",
+        "numerics/compiled.py",
+        "v_gain = mu * v_gain - eta * (n * gain - rt * proj)",
+        "v_gain = mu * v_gain - eta * (n * gain + rt * proj)",
+        "C5",
+        (S,),
+    ),
+    Mutation(
+        "M53",
+        "channel_grad_norms CN forward: z = sqrt(n) v/s without sqrt(n)",
+        "numerics/channels.py",
+        "[mpmath.sqrt(n) * v[w][a] / s[a] for a in range(ks[i + 1])]",
+        "[v[w][a] / s[a] for a in range(ks[i + 1])]",
+        "M1",
+        (W,),
+    ),
+    Mutation(
+        "M54",
+        "compiled record: gradient norm without Parseval's 1/n",
+        "numerics/compiled.py",
+        "rec_grad[j, t, i] = math.sqrt(g2 / n)",
+        "rec_grad[j, t, i] = math.sqrt(g2)",
+        "C3,T8",
+        (S,),
+    ),
+    # ---- new: the compiled width-k kernel (the default for linear width-k runs)
+    Mutation(
+        "M55",
+        "compiled channels: CN gain gradient sqrt(n) <e, u> without sqrt(n)",
+        "numerics/compiled_channels.py",
+        "grad_gain, grad_bias = rt * ip, er[p, a, 0]",
+        "grad_gain, grad_bias = ip, er[p, a, 0]",
+        "M1,M3",
+        (WC, W),
+    ),
+    Mutation(
+        "M56",
+        "compiled channels: e <- C^T e (conj dropped) in the sum over a >= 1",
+        "numerics/compiled_channels.py",
+        "er[q, b, w] += ar * er[p, a, w] + ai * ei[p, a, w]\n"
+        "                                    ei[q, b, w] += ar * ei[p, a, w] - ai * er[p, a, w]",
+        "er[q, b, w] += ar * er[p, a, w] - ai * ei[p, a, w]\n"
+        "                                    ei[q, b, w] += ar * ei[p, a, w] + ai * er[p, a, w]",
+        "M1,M3",
+        (WC, W),
+    ),
+    Mutation(
+        "M57",
+        "compiled channels: step sign (momentum-free update)",
+        "numerics/compiled_channels.py",
+        "cr[i, a, b, w] += -(eta * gr)\n                                        ci[i, a, b, w] += -(eta * gi)",
+        "cr[i, a, b, w] += eta * gr\n                                        ci[i, a, b, w] += eta * gi",
+        "M1,M3",
+        (WC, W),
+    ),
+    # ---- new: the branches of the exact flow time (numerics/flow.py after the flow merge)
+    Mutation(
+        "M58",
+        "flow time, start far above the target: q^2 increment (r0 - r1)(g0 - q_r), not (g0 + q_r)",
+        "numerics/flow.py",
+        "(r0 - r1) * (g0 + q_r)",
+        "(r0 - r1) * (g0 - q_r)",
+        "T6,T9",
+        (FL,),
+    ),
+    Mutation(
+        "M59",
+        "flow time through 0: a unique smallest layer taken for a stall (ties >= 1)",
+        "numerics/flow.py",
+        "if geo.ties >= 2:",
+        "if geo.ties >= 1:",
+        "T6,T9",
+        (FL,),
+    ),
+    Mutation(
+        "M60",
+        "flow time, turning point: |f|^2 = h (not h^2) off the line through 0",
+        "numerics/flow.py",
+        "turn_x = _solve_x(geo, geo.h**2)",
+        "turn_x = _solve_x(geo, geo.h)",
+        "T6,T9",
+        (FL,),
+    ),
+    Mutation(
+        "M61",
+        "flow time: sign of the start gap |r0| - c_b (which side of the turning point)",
+        "numerics/flow.py",
+        "start_gap=to_arb(-(flow.f0 * mpmath.conj(r0)).real / r_start)",
+        "start_gap=to_arb((flow.f0 * mpmath.conj(r0)).real / r_start)",
+        "T6,T9",
+        (FL,),
+    ),
+    Mutation(
+        "M62",
+        "flow time, arb quadrature: Jacobian of e = u1 expm1(w) taken as u1 expm1(w)",
+        "numerics/flow.py",
+        "ds = u1 * w.exp()",
+        "ds = u1 * w.expm1()",
+        "T6,T9",
+        (FL,),
+    ),
+    Mutation(
+        "M63",
+        "CN error spectrum (mpmath, used by the T8 profile): sqrt(n) -> n",
+        "numerics/precise.py",
+        "scale = -mpmath.sqrt(n) / s",
+        "scale = -n / s",
+        "T8,C6",
+        (N,),
+    ),
 )
 
 
@@ -345,11 +657,23 @@ def _copy_tree(dest: Path) -> Path:
 
 def _run(cmd: list[str], cwd: Path, timeout: float) -> tuple[int, str]:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+    # its own process group: on a timeout the workers proofs_check started are killed too
+    p = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     try:
-        p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+        out, _ = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
         return -1, "timeout"
-    return p.returncode, p.stdout + p.stderr
+    return p.returncode, out
 
 
 def _check_statuses(tree: Path, claims: str, timeout: float) -> dict[str, str]:
@@ -358,9 +682,9 @@ def _check_statuses(tree: Path, claims: str, timeout: float) -> dict[str, str]:
     if out.exists():
         out.unlink()
     cmd = [sys.executable, "-m", "proofs_check", "--json", str(out)] + (["--only", claims] if claims else [])
-    _run(cmd, tree, timeout)
+    code, _ = _run(cmd, tree, timeout)
     if not out.exists():
-        return {"(proofs_check)": "no report"}
+        return {"(proofs_check)": "timeout" if code == -1 else f"exit code {code}"}
     report = json.loads(out.read_text())
     statuses = {}
     for claim in report["claims"]:
@@ -372,24 +696,28 @@ def _check_statuses(tree: Path, claims: str, timeout: float) -> dict[str, str]:
     return statuses
 
 
-def _first_failing_test(tree: Path, tests: tuple[str, ...], timeout: float) -> str | None:
+def _failing_tests(tree: Path, tests: tuple[str, ...], timeout: float) -> list[str]:
+    """Node IDs of the failing tests (the whole files run, no ``-x``); a pytest run that
+    reports no failing test yet exits nonzero (collection error, timeout) is one entry."""
     if not tests:
-        return None
-    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+        return []
+    cmd = [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", *tests]
     code, text = _run(cmd, tree, timeout)
-    if code == 0:
-        return None
-    for line in text.splitlines():
-        if line.startswith(("FAILED ", "ERROR ")):
-            return line.split(" ", 1)[1].split(" - ")[0]
-    return f"pytest exit code {code}"
+    failing = [
+        line.split(" ", 1)[1].split(" - ")[0]
+        for line in text.splitlines()
+        if line.startswith(("FAILED ", "ERROR "))
+    ]
+    if code not in (0, 1) or (code == 1 and not failing):
+        failing.append(f"pytest exit code {code}")
+    return failing
 
 
 def _caught_checks(base: dict[str, str], mutated: dict[str, str]) -> list[str]:
     """Checks that pass at baseline and fail, error or vanish under the mutation (a claim
     that errors has no checks: then the claim itself is listed)."""
     if "(proofs_check)" in mutated:
-        return ["proofs_check produced no report"]
+        return [f"proofs_check produced no report ({mutated['(proofs_check)']})"]
     out = [
         f"{k} [{mutated.get(k, 'missing')}]"
         for k, v in base.items()
@@ -436,6 +764,7 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         rows, bad = [], 0
+        base_tests: dict[tuple[str, ...], set[str]] = {}
         for m in chosen:
             t0 = time.time()
             target = tree / m.path
@@ -453,14 +782,28 @@ def main(argv: list[str] | None = None) -> int:
                     {k: v for k, v in base.items() if args.all_claims or k.split(":")[0] in mine}, mutated
                 )
                 tests = ("tests",) if args.all_tests else m.tests
-                test = _first_failing_test(tree, tests, args.timeout) if args.both or not caught else None
+                test = None
+                if tests and (args.both or not caught):
+                    if tests not in base_tests:  # a test counts only if it passes unmutated
+                        target.write_text(original)
+                        base_tests[tests] = set(_failing_tests(tree, tests, args.timeout))
+                        target.write_text(original.replace(m.old, m.new))
+                    new_fail = [
+                        t for t in _failing_tests(tree, tests, args.timeout) if t not in base_tests[tests]
+                    ]
+                    test = "; ".join(new_fail[:2]) + (
+                        f" (+{len(new_fail) - 2} more)" if len(new_fail) > 2 else ""
+                    )
+                    if base_tests[tests]:
+                        test += f" [{len(base_tests[tests])} failing unmutated, not counted]"
+                    test = test if new_fail else None
             finally:
                 target.write_text(original)
             verdict = "caught" if caught or test else "SURVIVED"
             bad += verdict == "SURVIVED"
             by = "; ".join(caught[:3]) + (f" (+{len(caught) - 3} more)" if len(caught) > 3 else "")
             ran = args.both or not caught
-            detail = f"checks: {by or 'none'} | first failing test: {(test or 'none') if ran else 'not run'}"
+            detail = f"checks: {by or 'none'} | tests that failed: {(test or 'none') if ran else 'not run'}"
             rows.append((m, verdict, detail))
             print(f"{m.id} {verdict} ({time.time() - t0:.0f} s) {m.what}: {detail}", flush=True)
         caught_n = sum(r[1] == "caught" for r in rows)
