@@ -24,7 +24,13 @@ from theory.checks import Check
 
 
 def _ode_residual(z0, a, b, t, dps: int):
-    """|b - a prod z(t)| by mpmath's Taylor ODE solver (shares no code with exact_time)."""
+    """|b - a prod z(t)| by mpmath's Taylor ODE solver (shares no code with exact_time).
+
+    A time that is not finite has no residual to integrate to: it is returned as inf (so the
+    comparison fails) instead of running the solver forever.
+    """
+    if not mpmath.isfinite(t):
+        return mpmath.inf
     with mp.workdps(dps):
         z = flow.gf_solution(z0, a, b)(t)
         return abs(mpmath.mpc(b) - mpmath.mpc(a) * mpmath.fprod(z))
@@ -32,8 +38,9 @@ def _ode_residual(z0, a, b, t, dps: int):
 
 def _digits(a, b, dps: int) -> float:
     """Agreeing digits, reported as dps + 5 (the working precision's guard) when a == b exactly,
-    so the JSON report stays finite."""
-    return min(agreeing_digits(a, b), float(dps + 5))
+    so the JSON report stays finite; 0 when they cannot be compared (an infinite residual)."""
+    digits = agreeing_digits(a, b)
+    return 0.0 if math.isnan(digits) else min(digits, float(dps + 5))
 
 
 def _half(b, dps: int):
