@@ -199,6 +199,17 @@ class ChannelClosedForm:
     loss: sympy.Expr
     gradients: tuple[tuple[tuple[tuple[sympy.Expr, ...], ...], ...], ...]
 
+    def __repr__(self) -> str:
+        """The sizes and the number of symbols, never the expressions.
+
+        >>> channel_closed_form(2, 2, 2)
+        ChannelClosedForm(n=2, d=2, k=2, normalized=False, taps=8, symbols=12)
+        """
+        return (
+            f"ChannelClosedForm(n={self.n}, d={self.d}, k={self.k}, normalized={self.normalized}, "
+            f"taps={len(self.taps)}, symbols={len(self.symbols)})"
+        )
+
     @property
     def taps(self) -> tuple[sympy.Symbol, ...]:
         """Every filter tap, layer by layer, row by row."""
