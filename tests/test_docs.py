@@ -9,7 +9,14 @@ import re
 
 import pytest
 
-MODULES = ["theory.networks", "theory.channels", "numerics", "numerics.precise", "numerics.constants", "numerics.flow"]
+MODULES = [
+    "theory.networks",
+    "theory.channels",
+    "numerics",
+    "numerics.precise",
+    "numerics.constants",
+    "numerics.flow",
+]
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 
 
