@@ -342,8 +342,8 @@ def test_channel_figures_render():
     small = {
         "rate_vs_width": {"ks": (1, 2), "draws": 8, "max_depth": 40},
         "typical_vs_mean_square": {"depths": (1, 2, 4), "draws": 50},
-        "init_histograms": {"ks": (1, 2), "depth": 3, "trials": 20},
-        "iterations_vs_depth": {"depths": (2,), "etas": (0.01, 0.1), "trials": 2, "max_iter": 50},
+        "width_init_histograms": {"ks": (1, 2), "depth": 3, "trials": 20},
+        "width_iterations_vs_depth": {"depths": (2,), "etas": (0.01, 0.1), "trials": 2, "max_iter": 50},
     }
     assert [f[0] for f in cfig.FIGURES] == list(small)
     for name, data_fn, plot_fn, _, _ in cfig.FIGURES:
@@ -359,3 +359,11 @@ def test_docstring_examples(name):
 
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_channel_figures_do_not_overwrite_the_one_channel_figures():
+    """`proofs_check figures` writes both registries into one folder: names must differ."""
+    from numerics import channel_figures, figures
+
+    names = [f[0] for f in figures.FIGURES + channel_figures.FIGURES]
+    assert len(names) == len(set(names))
