@@ -159,27 +159,27 @@ def _paths(x, y, filters, eta: float, torch: bool) -> dict[str, Callable[[int], 
     return paths
 
 
-def _calibrate(go: Callable[[int], object], seconds: float) -> int:
-    """Steps that make one timing of ``go`` last about ``seconds`` (doubling from 2)."""
+def calibrate(go: Callable[[int], object], seconds: float, min_steps: int = 2) -> int:
+    """Steps that make one timing of ``go`` last about ``seconds`` (doubling from 2), at least
+    ``min_steps`` (so that a path's setup stays a small part of a timing)."""
     steps = 2
     while True:
         t0 = time.perf_counter()
         go(steps)
         elapsed = time.perf_counter() - t0
         if elapsed > seconds / 8 or steps >= 2**24:
-            return max(2, int(steps * seconds / max(elapsed, 1e-9)))
+            return max(min_steps, int(steps * seconds / max(elapsed, 1e-9)))
         steps *= 2
 
 
-def measure(
-    n: int, depth: int, trials: int, eta: float, repeats: int, seconds: float, torch: bool = True
+def interleaved_medians(
+    paths: dict[str, Callable[[int], object]], repeats: int, seconds: float, min_steps: int = 2
 ) -> dict[str, float]:
-    """Median seconds per step of every path at one shape, A/B interleaved over ``repeats``."""
-    x, y, filters = problem(n, depth, trials)
-    paths = _paths(x, y, filters, eta, torch)
+    """Median seconds per step of every path, warmed up, calibrated, then A/B interleaved
+    over ``repeats`` rounds (so a load that changes during the run hits every path alike)."""
     for go in paths.values():  # compile or load the kernels, warm every path up
         go(2)
-    steps = {name: _calibrate(go, seconds) for name, go in paths.items()}
+    steps = {name: calibrate(go, seconds, min_steps) for name, go in paths.items()}
     times: dict[str, list[float]] = {name: [] for name in paths}
     for _ in range(repeats):
         for name, go in paths.items():
@@ -187,6 +187,14 @@ def measure(
             go(steps[name])
             times[name].append((time.perf_counter() - t0) / steps[name])
     return {name: float(np.median(v)) for name, v in times.items()}
+
+
+def measure(
+    n: int, depth: int, trials: int, eta: float, repeats: int, seconds: float, torch: bool = True
+) -> dict[str, float]:
+    """Median seconds per step of every path at one shape, A/B interleaved over ``repeats``."""
+    x, y, filters = problem(n, depth, trials)
+    return interleaved_medians(_paths(x, y, filters, eta, torch), repeats, seconds)
 
 
 def parse_shapes(text: str) -> list[tuple[int, int, int]]:

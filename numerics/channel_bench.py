@@ -22,12 +22,10 @@ Run: ``python -m numerics.channel_bench`` (``--help`` for the options).
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 
 import numpy as np
 
-from numerics.bench import _float_in, _int_in, _load, machine
+from numerics.bench import _float_in, _int_in, _load, interleaved_medians, machine
 from numerics.channel_gd import simulate_gd_channels
 from numerics.channels import random_channel_filters
 
@@ -46,19 +44,6 @@ def _path(x: np.ndarray, y: np.ndarray, filters: list[np.ndarray], eta: float, m
     return go
 
 
-def _calibrate(go: Callable[[int], object], seconds: float, min_steps: int = 50) -> int:
-    """Steps that make one timing of ``go`` last about ``seconds`` (doubling from 2), at least
-    ``min_steps`` so that the setup (FFTs, padding) stays a small part of a timing."""
-    steps = 2
-    while True:
-        t0 = time.perf_counter()
-        go(steps)
-        elapsed = time.perf_counter() - t0
-        if elapsed > seconds / 8 or steps >= 2**22:
-            return max(min_steps, int(steps * seconds / max(elapsed, 1e-9)))
-        steps *= 2
-
-
 def measure(
     n: int, k: int, d: int, trials: int, eta: float, repeats: int, seconds: float
 ) -> dict[str, float]:
@@ -73,16 +58,7 @@ def measure(
         "CN compiled": _path(x, y, filters, eta, "compiled", cn=True),
         "CN numpy": _path(x, y, filters, eta, "numpy", cn=True),
     }
-    for go in paths.values():  # compile or load the kernel, warm every path up
-        go(2)
-    steps = {name: _calibrate(go, seconds) for name, go in paths.items()}
-    times: dict[str, list[float]] = {name: [] for name in paths}
-    for _ in range(repeats):
-        for name, go in paths.items():
-            t0 = time.perf_counter()
-            go(steps[name])
-            times[name].append((time.perf_counter() - t0) / steps[name])
-    return {name: float(np.median(v)) for name, v in times.items()}
+    return interleaved_medians(paths, repeats, seconds, min_steps=50)
 
 
 def main(argv: list[str] | None = None) -> int:

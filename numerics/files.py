@@ -23,7 +23,8 @@ TMP_PREFIX = ".tmp-"
 STALE_SECONDS = 60.0
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs (one we may not signal counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -52,7 +53,7 @@ def remove_stale_temporaries(folder: str) -> list[str]:
             continue
         owner = name[len(TMP_PREFIX) :].split("-", 1)[0]
         if owner.isdigit():
-            stale = not _pid_alive(int(owner)) and now - st.st_mtime > STALE_SECONDS
+            stale = not pid_alive(int(owner)) and now - st.st_mtime > STALE_SECONDS
         else:
             stale = now - st.st_mtime > 3600
         if stale:

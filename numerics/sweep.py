@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from numerics.files import pid_alive
 from numerics.simulate import random_filters, simulate_gd
 
 NORMALIZATIONS = ("none", "channel")
@@ -96,16 +97,6 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 
 class StoreError(ValueError):
     """The file is not a usable sweep store (the CLI reports it against ``--db``)."""
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def check_result(result: object) -> str | None:
@@ -238,7 +229,7 @@ class Store:
             done = self.done()
             held, claimed = {}, set()
             for key, owner, h, pid in self.db.execute("SELECT key, owner, host, pid FROM claims").fetchall():
-                if h == host and owner != self.owner and not _pid_alive(pid):
+                if h == host and owner != self.owner and not pid_alive(pid):
                     self.db.execute("DELETE FROM claims WHERE key = ?", (key,))
                     continue
                 claimed.add(key)
