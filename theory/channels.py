@@ -38,6 +38,7 @@ from sympy import QQ
 from sympy.polys.rings import ring
 
 from theory.checks import Check
+from theory.identities import reduce_root_of_unity
 from theory.networks import check_size, cn_output, network_output
 from theory.signals import center, convolve, correlate, inner
 
@@ -313,16 +314,6 @@ def _channel_ring(n: int, d: int, k: int, extra: Sequence[str] = ()):
     return R, filters, x, y, list(it)
 
 
-def _reduce_root_of_unity(p: Any, index: int, n: int) -> Any:
-    R = p.ring
-    out = R.zero
-    for monom, coeff in p.terms():
-        m = list(monom)
-        m[index] %= n
-        out += R({tuple(m): coeff})
-    return out
-
-
 def _dft(a: Vector, omega: Any, n: int, sign: int = 1) -> list[Any]:
     return [sum((a[j] * omega ** ((sign * j * w) % n) for j in range(n)), a[0] * 0) for w in range(n)]
 
@@ -342,7 +333,7 @@ def m1_block_factorization(sizes: Sequence[tuple[int, int, int]] = RING_SIZES) -
                 c_hat = [[_dft(c, omega, n) for c in row] for row in layer]
                 zh = [
                     [
-                        _reduce_root_of_unity(
+                        reduce_root_of_unity(
                             sum((row[b][w] * zh[b][w] for b in range(len(row))), R.zero), idx, n
                         )
                         for w in range(n)
@@ -351,7 +342,7 @@ def m1_block_factorization(sizes: Sequence[tuple[int, int, int]] = RING_SIZES) -
                 ]
                 for a, va in enumerate(fw.v[i]):
                     direct = _dft(va, omega, n)
-                    if any(_reduce_root_of_unity(direct[w] - zh[a][w], idx, n) != 0 for w in range(n)):
+                    if any(reduce_root_of_unity(direct[w] - zh[a][w], idx, n) != 0 for w in range(n)):
                         return False, f"fails at n={n}, d={d}, k={k}, layer {i + 1}, channel {a}"
         return True, "proved for (n, d, k) in " + " ".join(f"{n}x{d}x{k}" for n, d, k in sizes)
 

@@ -60,7 +60,7 @@ def _network_ring(n: int, d: int, extra: Sequence[str] = ()):
     return R, filters, x, y, gens[d * n + 2 * n :]
 
 
-def _reduce_root_of_unity(p: Any, index: int, n: int) -> Any:
+def reduce_root_of_unity(p: Any, index: int, n: int) -> Any:
     """Reduce a ring element using omega^n = 1 (omega the generator at ``index``)."""
     R = p.ring
     out = R.zero
@@ -244,8 +244,8 @@ def t2_convolution_theorem(sizes: Sizes = PLAIN_SIZES) -> Check:
             for w in range(n):
                 prod = x_hat[w]
                 for ch in c_hats:
-                    prod = _reduce_root_of_unity(prod * ch[w], idx, n)
-                if _reduce_root_of_unity(f_hat[w] - prod, idx, n) != 0:
+                    prod = reduce_root_of_unity(prod * ch[w], idx, n)
+                if reduce_root_of_unity(f_hat[w] - prod, idx, n) != 0:
                     return False, f"fails at n={n}, d={d}, w={w}"
         return True, "proved for every n <= 6, d <= 4 (omega^n = 1 reduction)"
 
@@ -280,7 +280,7 @@ def t2_gradient_dft(lengths: Iterable[int] = range(2, 7)) -> Check:
             lhs = _dft(correlate(r, u), omega, n)
             rh, ub = _dft(r, omega, n), _dft(u, omega, n, sign=-1)
             for w in range(n):
-                if _reduce_root_of_unity(lhs[w] - rh[w] * ub[w], idx, n) != 0:
+                if reduce_root_of_unity(lhs[w] - rh[w] * ub[w], idx, n) != 0:
                     return False, f"fails at n={n}, w={w}"
         return True, "proved for n = 2..6"
 
