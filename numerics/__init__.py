@@ -1,5 +1,5 @@
 """Numerics for the theory: exact (mpmath) gradient norms and gradient-flow times, the
-vectorized GD simulator, Monte Carlo rates, sweeps and (in ``numerics.figures``, not
+vectorized GD simulator, Monte Carlo rates, sweeps and (in ``numerics.figures.one_channel``, not
 imported here so that importing ``numerics`` does not load matplotlib) the figures.
 
 The names below are the public API; each is documented in its module.
@@ -10,19 +10,12 @@ The names below are the public API; each is documented in its module.
 (2, 3, 8)
 """
 
-from numerics.channel_gd import init_grad_norms, simulate_gd_channels
-from numerics.channels import channel_grad_norms, random_channel_filters, width_rate, width_rate_quadrature
-from numerics.constants import Constant, t7_constants
-from numerics.experiments import (
-    GDBoundReport,
-    c4_bound,
-    cn_limit_law,
-    gradient_norms_at_init,
-    norm_growth_two_paths,
-    t9_gd_bound_edge,
-    t9_gd_bounds,
-)
-from numerics.flow import (
+from numerics.gd.channel_gd import init_grad_norms, simulate_gd_channels
+from numerics.gd.reference import gd_reference, grad_norms_time_domain
+from numerics.gd.simulate import GDResult, random_filters, simulate_gd
+from numerics.hp.channels import channel_grad_norms, random_channel_filters, width_rate, width_rate_quadrature
+from numerics.hp.constants import Constant, t7_constants
+from numerics.hp.flow import (
     ScalarFlow,
     balanced_time,
     exact_time,
@@ -34,8 +27,17 @@ from numerics.flow import (
     time_by_s_integral,
     typical_rate,
 )
-from numerics.precise import agreeing_digits, grad_norms, precision_guard
-from numerics.rates import (
+from numerics.hp.precise import agreeing_digits, grad_norms, precision_guard
+from numerics.mc.experiments import (
+    GDBoundReport,
+    c4_bound,
+    cn_limit_law,
+    gradient_norms_at_init,
+    norm_growth_two_paths,
+    t9_gd_bound_edge,
+    t9_gd_bounds,
+)
+from numerics.mc.rates import (
     SlopeFit,
     complex_weights,
     crossing_time_law,
@@ -47,9 +49,7 @@ from numerics.rates import (
     t9_fixed_delta_slope,
     t9_growth,
 )
-from numerics.reference import gd_reference, grad_norms_time_domain
-from numerics.simulate import GDResult, random_filters, simulate_gd
-from numerics.sweep import SweepConfig, best_step_sizes, run_sweep, summarize
+from numerics.store.sweep import SweepConfig, best_step_sizes, run_sweep, summarize
 from theory import __version__
 
 __all__ = [

@@ -7,12 +7,12 @@
   Their CN with eps = 0 is THEORY's CN with gain sqrt((n-1)/n) (unbiased variance), and by
   C1 the intermediate CN layers and biases drop out: only the last bias is the output bias.
 * P1: the normalized gradient of their Fig. 4b is C4's with gain 1/sqrt(n) (output Xw/||Xw||);
-  the gradient norms also against ``numerics.precise.grad_norms`` (mpmath, 30 digits).
+  the gradient norms also against ``numerics.hp.precise.grad_norms`` (mpmath, 30 digits).
 * M1: the multi-channel linear network (widths 1 -> k -> ... -> k -> 1) against a NumPy
   implementation of THEORY M1's backward recursion
   delta_d = r,  delta_{i-1}[b] = sum_a delta_i[a] ⋆ c_i[a,b],  grad c_i[a,b] = -(delta_i[a] ⋆ z_{i-1}[b]),
   and against its Fourier norm ||grad_{C_i} L||^2 = (1/n) sum_w |r̂_w|^2 ||R_i(w)||^2 ||Q_i(w)||^2.
-  (numerics/channels.py, another helper's implementation of M1, was not on this branch.)
+  (numerics/hp/channels.py, another helper's implementation of M1, was not on this branch.)
 * M3: in their ReLU CN network every normalized row c_i[a, :] satisfies <grad, c_i[a,:]> = 0
   exactly when eps = 0. With their eps, scaling the row by alpha maps the CN output
   N(v) = (v - m)/sqrt(s2 + eps) (s2 the unbiased variance) to alpha (v - m)/sqrt(alpha^2 s2 + eps), so
@@ -27,7 +27,7 @@ import math
 import numpy as np
 import torch
 
-from numerics import precise
+from numerics.hp import precise
 from paper import nets
 from theory import networks
 

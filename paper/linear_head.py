@@ -6,7 +6,7 @@ target: first half 1; MSE; SGD lr 0.1, momentum 0.9. "cn" is their "BN" (CN + le
 beta), "bias" their "only+bias". Iterations as in their notebook: with CN 2000, 2000, 3000
 for d = 5, 10, 30; without CN 1000, 1000, 5000. PyTorch default init, float64.
 
-Beside it, the toolkit's own theory-setting figure (``numerics.figures.training_curves``)
+Beside it, the toolkit's own theory-setting figure (``numerics.figures.one_channel.training_curves``)
 is drawn into the same folder. It differs: loss 1/2||y - o||^2 (plotted as MSE), no sigmoid
 and no output 1x1 conv, CN once at the output with gain and bias (the same as every layer,
 by C1) and eps = 0, input N(0, 1), filters N(0, 1/15) on the first 15 taps, and its step
@@ -46,7 +46,7 @@ def fit(mode: str, depth: int, seeds: list[int], iters: int) -> nets.Fit:
 
 def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
     """Every depth and variant for ``seeds`` seeds, their figure and the toolkit's; the JSON entry."""
-    from numerics.figures import FIGURES, draw_all
+    from numerics.figures.one_channel import FIGURES, draw_all
 
     t0 = time.time()
     fits = {

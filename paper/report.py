@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from numerics.files import atomic_path  # noqa: E402
+from numerics.store.files import atomic_path  # noqa: E402
 
 COLUMN = 3.4  # inches, the toolkit's (and a two-column paper's) column width
 STYLE = {

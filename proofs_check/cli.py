@@ -17,10 +17,10 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from numerics.files import STDOUT, output_problem, write_text
-from numerics.validation import CLI_DPS_RANGE, check_memory, memory_needed
+from numerics.store.files import STDOUT, output_problem, write_text
 from proofs_check import paper as paper_cmd
 from theory import __version__
+from theory.validation import CLI_DPS_RANGE, check_memory, memory_needed
 
 EXAMPLES = {
     "main": "example: proofs_check --only T1,C4 --json report.json --markdown report.md",
@@ -273,7 +273,7 @@ def build_parser() -> Parser:
     b = sub.add_parser(
         "bench", help="throughput of the simulator against references", epilog=EXAMPLES["bench"]
     )
-    from numerics.bench import add_arguments
+    from numerics.bench.simulator import add_arguments
 
     add_arguments(b)
     paper_cmd.add_parser(sub)
@@ -340,8 +340,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
-    from numerics.channel_figures import FIGURES as WIDTH_FIGURES
-    from numerics.figures import FIGURES, draw_all
+    from numerics.figures.one_channel import FIGURES, draw_all
+    from numerics.figures.width import FIGURES as WIDTH_FIGURES
 
     problem = None
     if os.path.exists(args.out) and not os.path.isdir(args.out):
@@ -386,7 +386,7 @@ def _csv(rows: Sequence[dict]) -> str:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from numerics.sweep import (
+    from numerics.store.sweep import (
         Store,
         StoreError,
         SweepConfig,
@@ -484,7 +484,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from numerics.bench import run
+    from numerics.bench.simulator import run
 
     need = memory_needed(args.trials, args.depth, args.n) + 24 * args.trials * args.n * args.n
     try:

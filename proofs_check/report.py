@@ -19,7 +19,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from numerics.files import write_text
+from numerics.store.files import write_text
 from proofs_check.claims import Claim, Context
 from theory import __version__
 from theory.checks import finite_or_none

@@ -47,7 +47,7 @@ def nets(draw, min_n: int = 2, max_n: int = 9, max_d: int = 5, near_zero: bool =
 
 def cn_nets(**kw):
     """Networks whose output is not constant (P z != 0), so the CN loss is defined."""
-    from numerics.simulate import FourierGD
+    from numerics.gd.simulate import FourierGD
 
     return nets(**kw).filter(
         lambda net: np.abs(FourierGD(net.filters[None], net.x, net.y, False).f_hat[0, 1:]).max() > 1e-8

@@ -1,4 +1,4 @@
-"""numerics.bench: the yardsticks compute the same GD as the simulator; the report has its parts.
+"""numerics.bench.simulator: the yardsticks compute the same GD as the simulator; the report has its parts.
 
 No timings are asserted (speed is measured by ``proofs_check bench``, never by tests).
 """
@@ -10,8 +10,8 @@ import argparse
 import numpy as np
 import pytest
 
-from numerics import bench
-from numerics.simulate import FourierGD, random_filters, simulate_gd
+from numerics.bench import simulator as bench
+from numerics.gd.simulate import FourierGD, random_filters, simulate_gd
 
 
 def _problem(n=12, d=4, trials=5):

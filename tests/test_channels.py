@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numerics.channel_gd import init_grad_norms, simulate_gd_channels
-from numerics.channels import (
+from numerics.gd.channel_gd import init_grad_norms, simulate_gd_channels
+from numerics.gd.reference import circulant, to_mpf
+from numerics.hp.channels import (
     channel_grad_norms,
     nested_log_grad_norms,
     random_channel_filters,
@@ -20,8 +21,7 @@ from numerics.channels import (
     width_rate,
     width_rate_quadrature,
 )
-from numerics.precise import agreeing_digits, grad_norms
-from numerics.reference import circulant, to_mpf
+from numerics.hp.precise import agreeing_digits, grad_norms
 from theory.channels import channel_closed_form, channel_gradients
 
 
@@ -238,7 +238,7 @@ def test_M2_nested_log_norms_exact_against_mpmath():
     k, D = 3, 60
     vals = nested_log_grad_norms(k, [D], 1, seed=9)
     # rebuild the network that draw 0 used, in the time domain
-    from numerics.channels import single_frequency_problem
+    from numerics.hp.channels import single_frequency_problem
 
     n, w, x, y = single_frequency_problem(False)
     rng = np.random.default_rng(9)
@@ -337,7 +337,7 @@ def test_M3_exact_facts_and_c1_counterexample():
 def test_channel_figures_render():
     from matplotlib.figure import Figure
 
-    from numerics import channel_figures as cfig
+    from numerics.figures import width as cfig
 
     small = {
         "rate_vs_width": {"ks": (1, 2), "draws": 8, "max_depth": 40},
@@ -352,7 +352,7 @@ def test_channel_figures_render():
         assert isinstance(plot_fn(data), Figure)
 
 
-@pytest.mark.parametrize("name", ["theory.channels", "numerics.channels"])
+@pytest.mark.parametrize("name", ["theory.channels", "numerics.hp.channels"])
 def test_docstring_examples(name):
     import doctest
     import importlib
@@ -363,7 +363,8 @@ def test_docstring_examples(name):
 
 def test_channel_figures_do_not_overwrite_the_one_channel_figures():
     """`proofs_check figures` writes both registries into one folder: names must differ."""
-    from numerics import channel_figures, figures
+    from numerics.figures import one_channel as figures
+    from numerics.figures import width as channel_figures
 
     names = [f[0] for f in figures.FIGURES + channel_figures.FIGURES]
     assert len(names) == len(set(names))

@@ -1,4 +1,4 @@
-"""The compiled GD of width-k linear CNNs, plain and with CN (numerics.compiled_channels,
+"""The compiled GD of width-k linear CNNs, plain and with CN (numerics.gd.compiled_channels,
 THEORY M1, M3) against the NumPy path (ChannelGD) and against the independent time-domain GD
 of test_channels."""
 
@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_channels import _problem, time_domain_gd
 
-from numerics.channel_gd import simulate_gd_channels
-from numerics.channels import random_channel_filters
+from numerics.gd.channel_gd import simulate_gd_channels
+from numerics.hp.channels import random_channel_filters
 
 
 def _both(x, y, filt, **kw):

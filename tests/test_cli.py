@@ -14,7 +14,7 @@ import sys
 import numpy as np
 import pytest
 
-from numerics import sweep
+from numerics.store import sweep
 from proofs_check import __version__
 from proofs_check.cli import build_parser, main
 

@@ -13,9 +13,9 @@ MODULES = [
     "theory.networks",
     "theory.channels",
     "numerics",
-    "numerics.precise",
-    "numerics.constants",
-    "numerics.flow",
+    "numerics.hp.precise",
+    "numerics.hp.constants",
+    "numerics.hp.flow",
 ]
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 

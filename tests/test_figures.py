@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from numerics import figures
+from numerics.figures import one_channel as figures
 
 TINY = {
     "grad_norm_vs_depth": {"n": 4, "depths": (1, 5, 20), "draws": 2},
@@ -25,7 +25,7 @@ TINY = {
 def test_import_leaves_the_backend_and_pyplot_alone():
     code = (
         "import matplotlib; before = matplotlib.rcParams['backend']; import sys; "
-        "import numerics.figures; "
+        "import numerics.figures.one_channel; "
         "assert matplotlib.rcParams['backend'] == before; "
         "assert 'matplotlib.pyplot' not in sys.modules; print('ok')"
     )

@@ -1,4 +1,4 @@
-"""numerics.flow: exact gradient-flow times (T6), their lower bound, and T9's crossing and stall.
+"""numerics.hp.flow: exact gradient-flow times (T6), their lower bound, and T9's crossing and stall.
 
 Every exact time is compared with something that shares no code with ``flow.exact_time``:
 the closed form of balanced starts, THEORY T6's integral in s (plain mpmath, a root per
@@ -16,9 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mpmath import mp
 
-from numerics import flow, rates
-from numerics.precise import agreeing_digits
-from numerics.simulate import simulate_gd
+from numerics.gd.simulate import simulate_gd
+from numerics.hp import flow
+from numerics.hp.precise import agreeing_digits
+from numerics.mc import rates
 
 
 def ode_residual(z0, a, b, t, dps=30):

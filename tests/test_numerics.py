@@ -8,11 +8,11 @@ import mpmath
 import numpy as np
 import pytest
 
-from numerics import rates
-from numerics.constants import t7_constants
-from numerics.precise import agreeing_digits, grad_norms, precision_guard
-from numerics.reference import grad_norms_time_domain, second_moment_time_domain
-from numerics.simulate import FourierGD, random_filters
+from numerics.gd.reference import grad_norms_time_domain, second_moment_time_domain
+from numerics.gd.simulate import FourierGD, random_filters
+from numerics.hp.constants import t7_constants
+from numerics.hp.precise import agreeing_digits, grad_norms, precision_guard
+from numerics.mc import rates
 
 
 @pytest.mark.parametrize("normalized", [False, True])

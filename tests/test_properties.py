@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from mpmath import mp
 from strategies import Net, alphas, cn_nets, etas, nets
 
-from numerics import flow
-from numerics.experiments import c4_bound
-from numerics.precise import agreeing_digits, grad_norms
-from numerics.reference import central_difference_gap, gd_reference, to_mpf
-from numerics.simulate import FourierGD, half_weights, random_filters, simulate_gd
+from numerics.gd.reference import central_difference_gap, gd_reference, to_mpf
+from numerics.gd.simulate import FourierGD, half_weights, random_filters, simulate_gd
+from numerics.hp import flow
+from numerics.hp.precise import agreeing_digits, grad_norms
+from numerics.mc.experiments import c4_bound
 from proofs_check.claims.base import UNIT_ROUNDOFF, ulp_sensitivity
 from theory.identities import layerwise_cn_output
 from theory.networks import cn_gradient, cn_output, network_output, plain_gradient, plain_loss

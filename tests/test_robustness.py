@@ -27,10 +27,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from numerics import files, sweep
-from numerics.flow import flow_time
-from numerics.precise import grad_norms
-from numerics.simulate import random_filters, simulate_gd
+from numerics.gd.simulate import random_filters, simulate_gd
+from numerics.hp.flow import flow_time
+from numerics.hp.precise import grad_norms
+from numerics.store import files, sweep
 from proofs_check.cli import build_parser, main
 from theory import closed_form_gradients
 

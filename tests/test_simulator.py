@@ -1,13 +1,13 @@
-"""numerics.simulate: exactness against the time-domain reference, stopping rules, inputs."""
+"""numerics.gd.simulate: exactness against the time-domain reference, stopping rules, inputs."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from numerics.experiments import t9_gd_bounds
-from numerics.reference import gd_reference
-from numerics.simulate import log_steps, random_filters, simulate_gd
+from numerics.gd.reference import gd_reference
+from numerics.gd.simulate import log_steps, random_filters, simulate_gd
+from numerics.mc.experiments import t9_gd_bounds
 
 
 def _problem(n=10, seed=0):

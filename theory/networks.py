@@ -174,7 +174,7 @@ def closed_form_gradients(n: int, d: int, normalized: bool = False) -> ClosedFor
     >>> cf.gradients[0].T
     Matrix([[-x_0*(-c1_0*x_0 - c1_1*x_1 + y_0) - x_1*(-c1_0*x_1 - c1_1*x_0 + y_1), -x_0*(-c1_0*x_1 - c1_1*x_0 + y_1) - x_1*(-c1_0*x_0 - c1_1*x_1 + y_0)]])
     """
-    from numerics.validation import closed_form_arguments
+    from theory.validation import closed_form_arguments
 
     n, d = closed_form_arguments(**locals())
     check_size(n, d)

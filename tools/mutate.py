@@ -118,7 +118,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M06",
         "T3: step sign",
-        "numerics/simulate.py",
+        "numerics/gd/simulate.py",
         "g = 1.0 + (eta * self.q)[:, None, :] / self.rho2",
         "g = 1.0 - (eta * self.q)[:, None, :] / self.rho2",
         "T3,C5",
@@ -127,7 +127,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M07",
         "T4: modulus update drops Im g",
-        "numerics/simulate.py",
+        "numerics/gd/simulate.py",
         "self.rho2 = self.rho2 * (g.real**2 + g.imag**2)",
         "self.rho2 = self.rho2 * g.real**2",
         "T3,C3,C5",
@@ -136,7 +136,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M08",
         "C5: drop sqrt(n) in h-hat",
-        "numerics/simulate.py",
+        "numerics/gd/simulate.py",
         "e[:, 1:] = -(head.gain * rt / s)[:, None]",
         "e[:, 1:] = -(head.gain / s)[:, None]",
         "C3,C5,C6",
@@ -145,7 +145,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M09",
         "plain loss factor 1/2 dropped",
-        "numerics/simulate.py",
+        "numerics/gd/simulate.py",
         "loss = (weights * abs2(r)).sum(-1) / (2 * n)",
         "loss = (weights * abs2(r)).sum(-1) / n",
         "T3",
@@ -154,7 +154,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M10",
         "half-spectrum weight of w=0",
-        "numerics/simulate.py",
+        "numerics/gd/simulate.py",
         "    w[0] = 1.0\n    if n % 2 == 0:",
         "    w[0] = 2.0\n    if n % 2 == 0:",
         "T2,T3,T8",
@@ -163,7 +163,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M11",
         "CN gain gradient sign (Fourier path)",
-        "numerics/simulate.py",
+        "numerics/gd/simulate.py",
         "return loss, e, n * head.gain - rt * proj,",
         "return loss, e, n * head.gain + rt * proj,",
         "C5,C7",
@@ -172,7 +172,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M12",
         "grad_norms: 1/n dropped",
-        "numerics/precise.py",
+        "numerics/hp/precise.py",
         "out[i] = (sum((p * s for p, s in zip(prefix[i], suffix)), arb(0)) / n).sqrt()",
         "out[i] = (sum((p * s for p, s in zip(prefix[i], suffix)), arb(0))).sqrt()",
         "T2,C4,C6",
@@ -181,7 +181,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M13",
         "grad_norms CN: sqrt(n) -> n (arb path)",
-        "numerics/precise.py",
+        "numerics/hp/precise.py",
         "scale = -arb(n).sqrt() / s",
         "scale = -arb(n) / s",
         "C4,C6",
@@ -190,7 +190,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M14",
         "T6 integrand de/(2 R q): factor 2 dropped",
-        "numerics/flow.py",
+        "numerics/hp/flow.py",
         "return ds / (2 * (c_b + side * q) * q)",
         "return ds / ((c_b + side * q) * q)",
         "T6,T9",
@@ -199,7 +199,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M15",
         "T6 bound: factor 2 dropped",
-        "numerics/flow.py",
+        "numerics/hp/flow.py",
         "return d1 / (2 * abs(flow.r0) * abs(flow.a)",
         "return d1 / (abs(flow.r0) * abs(flow.a)",
         "T6,T9",
@@ -208,7 +208,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M16",
         "T6 at the turning point: e = t^2 without its Jacobian 2t (extra factor 1/2)",
-        "numerics/flow.py",
+        "numerics/hp/flow.py",
         "return ds / ((c_b + side * s * q_over_t) * q_over_t)",
         "return ds / (2 * (c_b + side * s * q_over_t) * q_over_t)",
         "T6,T9",
@@ -217,7 +217,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M17",
         "T9 GD bound doubled",
-        "numerics/experiments.py",
+        "numerics/mc/experiments.py",
         "gd_bound = 2 / (2 + theta) * bound / eta",
         "gd_bound = 4 / (2 + theta) * bound / eta",
         "T9",
@@ -226,7 +226,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M18",
         "T8 second moment: real m_w = 2",
-        "numerics/rates.py",
+        "numerics/mc/rates.py",
         "m[0] = 3.0",
         "m[0] = 2.0",
         "T8",
@@ -235,7 +235,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M19",
         "T7 delta_c: e^delta dropped",
-        "numerics/constants.py",
+        "numerics/hp/constants.py",
         "mpmath.log(t) + mpmath.exp(t) * mpmath.e1(t), mpmath.mpf",
         "mpmath.log(t) + mpmath.e1(t), mpmath.mpf",
         "T7",
@@ -244,7 +244,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M20",
         "T7 complex log moment factor 1/2",
-        "numerics/constants.py",
+        "numerics/hp/constants.py",
         "return -mp.euler / 2",
         "return -mp.euler",
         "T7",
@@ -254,7 +254,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M21",
         "time-domain reference: CN backward sign",
-        "numerics/reference.py",
+        "numerics/gd/reference.py",
         "e = -(gain[:, None] * np.sqrt(n) / s) * ((y - y.mean()) - proj * u_hat)",
         "e = -(gain[:, None] * np.sqrt(n) / s) * ((y - y.mean()) + proj * u_hat)",
         "C3,C5",
@@ -263,7 +263,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M22",
         "time-domain second moment: 1/n of the c_1 expectation dropped",
-        "numerics/reference.py",
+        "numerics/gd/reference.py",
         "np.sum(gram**2, (-2, -1)) / n)",
         "np.sum(gram**2, (-2, -1)))",
         "T8",
@@ -272,7 +272,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M23",
         "T8 second moment: complex m_w = 2 -> 2.2",
-        "numerics/rates.py",
+        "numerics/mc/rates.py",
         "m = np.full(n, 2.0)",
         "m = np.full(n, 2.2)",
         "T8",
@@ -281,7 +281,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M24",
         "T8 profile: log ||grad||^2 reported as log ||grad||",
-        "numerics/rates.py",
+        "numerics/mc/rates.py",
         "out[D] = float(mpmath.log(sq) / 2)",
         "out[D] = float(mpmath.log(sq))",
         "T8",
@@ -290,7 +290,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M25",
         "Fourier-state gradient norms: 1/n dropped",
-        "numerics/simulate.py",
+        "numerics/gd/simulate.py",
         "/ self.rho2).sum(-1) / self.n)",
         "/ self.rho2).sum(-1))",
         "T2,T8,C3,C6",
@@ -299,7 +299,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M26",
         "C3 experiment: eta^2 -> eta",
-        "numerics/experiments.py",
+        "numerics/mc/experiments.py",
         "predicted = eta**2 * res.record",
         "predicted = eta * res.record",
         "C3",
@@ -308,7 +308,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M27",
         "C6 limit law: sqrt(n) dropped",
-        "numerics/experiments.py",
+        "numerics/mc/experiments.py",
         "return math.sqrt(n) * np.abs(y_hat[w])",
         "return np.abs(y_hat[w])",
         "C6",
@@ -326,7 +326,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M29",
         "CN bias in the Fourier state: DFT of the constant bias 1 is n, not 1",
-        "numerics/simulate.py",
+        "numerics/gd/simulate.py",
         "o[:, 0] = n * head.bias",
         "o[:, 0] = head.bias",
         "C5,C7",
@@ -335,7 +335,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M30",
         "T5: GF rhs conj dropped",
-        "numerics/flow.py",
+        "numerics/hp/flow.py",
         "return [r * mpmath.conj(a * mpmath.fprod(z[:i] + z[i + 1 :])) for i in range(len(z))]",
         "return [r * (a * mpmath.fprod(z[:i] + z[i + 1 :])) for i in range(len(z))]",
         "T5",
@@ -385,7 +385,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M35",
         "channel_grad_norms: Parseval factor 1/n dropped",
-        "numerics/channels.py",
+        "numerics/hp/channels.py",
         "mpmath.fsum(m * _sq(ew) * _sq(zw) for m, ew, zw in zip(mult, e, inputs[i])) / n",
         "mpmath.fsum(m * _sq(ew) * _sq(zw) for m, ew, zw in zip(mult, e, inputs[i]))",
         "M1",
@@ -394,7 +394,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M36",
         "channel_grad_norms: back-propagate with C^T, not C^H (conj dropped)",
-        "numerics/channels.py",
+        "numerics/hp/channels.py",
         "[mpmath.conj(m[a][b]) for a in range(len(m))]",
         "[m[a][b] for a in range(len(m))]",
         "M1",
@@ -403,7 +403,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M37",
         "channel_grad_norms CN: s = ||P v|| includes w = 0 (centering dropped)",
-        "numerics/channels.py",
+        "numerics/hp/channels.py",
         "s2 = mpmath.fsum(m * abs(t) ** 2 for m, t in zip(mult[1:], v[1:])) / n",
         "s2 = mpmath.fsum(m * abs(t) ** 2 for m, t in zip(mult, v)) / n",
         "M1",
@@ -412,7 +412,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M38",
         "width_rate: real frequency at k, not k/2",
-        "numerics/channels.py",
+        "numerics/hp/channels.py",
         "m = mpmath.mpf(k) / 2 if real else mpmath.mpf(k)\n        value = (mpmath.digamma(m) - mpmath.log(m)) / 2",
         "m = mpmath.mpf(k)\n        value = (mpmath.digamma(m) - mpmath.log(m)) / 2",
         "M2",
@@ -421,7 +421,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M39",
         "width_rate: (psi(k) - log k) not halved (rate of ||grad||^2)",
-        "numerics/channels.py",
+        "numerics/hp/channels.py",
         "value = (mpmath.digamma(m) - mpmath.log(m)) / 2",
         "value = mpmath.digamma(m) - mpmath.log(m)",
         "M2",
@@ -430,7 +430,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M40",
         "spread: factor 1/2 dropped (sd of log ||grad||^2)",
-        "numerics/channels.py",
+        "numerics/hp/channels.py",
         "return 0.5 * math.sqrt(depth_factors * float(mpmath.psi(1, m)))",
         "return math.sqrt(depth_factors * float(mpmath.psi(1, m)))",
         "M2",
@@ -439,7 +439,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M41",
         "mean square: target |x̂_w|^2/n (Parseval confused)",
-        "numerics/channels.py",
+        "numerics/hp/channels.py",
         "target = np.abs(x_hat) ** 2",
         "target = np.abs(x_hat) ** 2 / n",
         "M2",
@@ -448,7 +448,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M42",
         "nested Monte Carlo: first layer's fan-in factor sqrt(k) dropped",
-        "numerics/channels.py",
+        "numerics/hp/channels.py",
         "col = math.sqrt(k) * W[:, :, 0]",
         "col = W[:, :, 0]",
         "M2",
@@ -457,7 +457,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M43",
         "channel GD: step sign",
-        "numerics/channel_gd.py",
+        "numerics/gd/channel_gd.py",
         "self.v_c[i] = mu * self.v_c[i] - eta * self.grad_c[i]",
         "self.v_c[i] = mu * self.v_c[i] + eta * self.grad_c[i]",
         "M1,M3",
@@ -466,7 +466,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M44",
         "channel GD: gain momentum reads the bias velocity",
-        "numerics/channel_gd.py",
+        "numerics/gd/channel_gd.py",
         "self.v_g[i] = mu * self.v_g[i] - eta * self.grad_g[i]",
         "self.v_g[i] = mu * self.v_b[i] - eta * self.grad_g[i]",
         "M1,M3",
@@ -475,7 +475,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M45",
         "channel GD: CN gain gradient sqrt(n) dropped",
-        "numerics/channel_gd.py",
+        "numerics/gd/channel_gd.py",
         "self.grad_g[i] = np.sqrt(n) * self.inner(e, u)",
         "self.grad_g[i] = self.inner(e, u)",
         "M1,M3",
@@ -484,7 +484,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M46",
         "channel GD: CN bias gradient ê_0/n (it is ê_0 = sum_j e_j)",
-        "numerics/channel_gd.py",
+        "numerics/gd/channel_gd.py",
         "self.grad_b[i] = e[..., 0].real",
         "self.grad_b[i] = e[..., 0].real / n",
         "M1,M3",
@@ -493,7 +493,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M47",
         "channel GD: ReLU mask dropped in the backward pass",
-        "numerics/channel_gd.py",
+        "numerics/gd/channel_gd.py",
         'e = np.fft.rfft(self.to_time(e) * entry["mask"], axis=-1)',
         "e = np.fft.rfft(self.to_time(e), axis=-1)",
         "M1,M3",
@@ -502,7 +502,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M48",
         "compiled step: g = 1 + eta conj(q)/rho2 (sign of Im)",
-        "numerics/compiled.py",
+        "numerics/gd/compiled.py",
         "gi = eta * q_i / r2\n                    if mu",
         "gi = -eta * q_i / r2\n                    if mu",
         "T3,C5",
@@ -511,7 +511,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M49",
         "compiled momentum: m = g - 1, not (g - 1)/g",
-        "numerics/compiled.py",
+        "numerics/gd/compiled.py",
         "mr[w, i], mi[w, i] = _divide(gr - 1.0, gi, gr, gi)",
         "mr[w, i], mi[w, i] = gr - 1.0, gi",
         "T3,C5",
@@ -520,7 +520,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M50",
         "compiled CN: proj = n <Pz, y>/s without the 1/n",
-        "numerics/compiled.py",
+        "numerics/gd/compiled.py",
         "proj = pr / (n * s)",
         "proj = pr / s",
         "C3,C5",
@@ -529,7 +529,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M51",
         "compiled T9 tracking: tau = eta |f̂| S (|f̂|^2 intended)",
-        "numerics/compiled.py",
+        "numerics/gd/compiled.py",
         "tau = max(tau, eta * fa**2 * S)",
         "tau = max(tau, eta * fa * S)",
         "T9",
@@ -538,7 +538,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M52",
         "compiled CN: output gain gradient sign",
-        "numerics/compiled.py",
+        "numerics/gd/compiled.py",
         "v_gain = mu * v_gain - eta * (n * gain - rt * proj)",
         "v_gain = mu * v_gain - eta * (n * gain + rt * proj)",
         "C5",
@@ -547,7 +547,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M53",
         "channel_grad_norms CN forward: z = sqrt(n) v/s without sqrt(n)",
-        "numerics/channels.py",
+        "numerics/hp/channels.py",
         "[mpmath.sqrt(n) * v[w][a] / s[a] for a in range(ks[i + 1])]",
         "[v[w][a] / s[a] for a in range(ks[i + 1])]",
         "M1",
@@ -556,7 +556,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M54",
         "compiled record: gradient norm without Parseval's 1/n",
-        "numerics/compiled.py",
+        "numerics/gd/compiled.py",
         "rec_grad[j, t, i] = math.sqrt(g2 / n)",
         "rec_grad[j, t, i] = math.sqrt(g2)",
         "C3,T8",
@@ -566,7 +566,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M55",
         "compiled channels: CN gain gradient sqrt(n) <e, u> without sqrt(n)",
-        "numerics/compiled_channels.py",
+        "numerics/gd/compiled_channels.py",
         "grad_gain, grad_bias = rt * ip, er[p, a, 0]",
         "grad_gain, grad_bias = ip, er[p, a, 0]",
         "M1,M3",
@@ -575,7 +575,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M56",
         "compiled channels: e <- C^T e (conj dropped) in the sum over a >= 1",
-        "numerics/compiled_channels.py",
+        "numerics/gd/compiled_channels.py",
         "er[q, b, w] += ar * er[p, a, w] + ai * ei[p, a, w]\n"
         "                                    ei[q, b, w] += ar * ei[p, a, w] - ai * er[p, a, w]",
         "er[q, b, w] += ar * er[p, a, w] - ai * ei[p, a, w]\n"
@@ -586,17 +586,17 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M57",
         "compiled channels: step sign (momentum-free update)",
-        "numerics/compiled_channels.py",
+        "numerics/gd/compiled_channels.py",
         "cr[i, a, b, w] += -(eta * gr)\n                                        ci[i, a, b, w] += -(eta * gi)",
         "cr[i, a, b, w] += eta * gr\n                                        ci[i, a, b, w] += eta * gi",
         "M1,M3",
         (WC, W),
     ),
-    # ---- new: the branches of the exact flow time (numerics/flow.py after the flow merge)
+    # ---- new: the branches of the exact flow time (numerics/hp/flow.py after the flow merge)
     Mutation(
         "M58",
         "flow time, start far above the target: q^2 increment (r0 - r1)(g0 - q_r), not (g0 + q_r)",
-        "numerics/flow.py",
+        "numerics/hp/flow.py",
         "(r0 - r1) * (g0 + q_r)",
         "(r0 - r1) * (g0 - q_r)",
         "T6,T9",
@@ -605,7 +605,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M59",
         "flow time through 0: a unique smallest layer taken for a stall (ties >= 1)",
-        "numerics/flow.py",
+        "numerics/hp/flow.py",
         "if geo.ties >= 2:",
         "if geo.ties >= 1:",
         "T6,T9",
@@ -614,7 +614,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M60",
         "flow time, turning point: |f|^2 = h (not h^2) off the line through 0",
-        "numerics/flow.py",
+        "numerics/hp/flow.py",
         "turn_x = _solve_x(geo, geo.h**2)",
         "turn_x = _solve_x(geo, geo.h)",
         "T6,T9",
@@ -623,7 +623,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M61",
         "flow time: sign of the start gap |r0| - c_b (which side of the turning point)",
-        "numerics/flow.py",
+        "numerics/hp/flow.py",
         "start_gap=to_arb(-(flow.f0 * mpmath.conj(r0)).real / r_start)",
         "start_gap=to_arb((flow.f0 * mpmath.conj(r0)).real / r_start)",
         "T6,T9",
@@ -632,7 +632,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M62",
         "flow time, arb quadrature: Jacobian of e = u1 expm1(w) taken as u1 expm1(w)",
-        "numerics/flow.py",
+        "numerics/hp/flow.py",
         "ds = u1 * w.exp()",
         "ds = u1 * w.expm1()",
         "T6,T9",
@@ -641,7 +641,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "M63",
         "CN error spectrum (mpmath, used by the T8 profile): sqrt(n) -> n",
-        "numerics/precise.py",
+        "numerics/hp/precise.py",
         "scale = -mpmath.sqrt(n) / s",
         "scale = -n / s",
         "T8,C6",

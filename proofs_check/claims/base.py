@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
-from numerics.reference import central_difference_gap, gd_reference
-from numerics.simulate import random_filters, simulate_gd
+from numerics.gd.reference import central_difference_gap, gd_reference
+from numerics.gd.simulate import random_filters, simulate_gd
 from theory.checks import Check
 
 

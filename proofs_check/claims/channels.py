@@ -10,8 +10,10 @@ import numpy as np
 import sympy
 from mpmath import mp
 
-from numerics.channel_gd import ChannelGD, init_grad_norms, m4_table, m5_table, simulate_gd_channels
-from numerics.channels import (
+from numerics.gd.channel_gd import ChannelGD, init_grad_norms, m4_table, m5_table, simulate_gd_channels
+from numerics.gd.reference import to_mpf
+from numerics.gd.simulate import simulate_gd
+from numerics.hp.channels import (
     channel_grad_norms,
     mean_square_output,
     random_channel_filters,
@@ -20,9 +22,7 @@ from numerics.channels import (
     width_rate,
     width_rate_quadrature,
 )
-from numerics.precise import agreeing_digits, grad_norms, precision_guard
-from numerics.reference import to_mpf
-from numerics.simulate import simulate_gd
+from numerics.hp.precise import agreeing_digits, grad_norms, precision_guard
 from proofs_check.claims.base import Claim, Context, digits_check, measured, measurement
 from theory import channels as tc
 from theory.checks import Check
@@ -192,7 +192,7 @@ def run_m1(ctx: Context) -> list[Check]:
     )
     checks.append(
         digits_check(
-            "k = 1 reproduces numerics.precise.grad_norms (plain and CN)",
+            "k = 1 reproduces numerics.hp.precise.grad_norms (plain and CN)",
             "high-precision",
             dig1,
             ctx.dps - 1,

@@ -1,10 +1,10 @@
 """Claims T6 and T9: exact gradient-flow times and the exponential iteration count.
 
-Independent paths: ``numerics.flow.exact_time`` (arb polynomials in x = min |z|^2, Gauss-
+Independent paths: ``numerics.hp.flow.exact_time`` (arb polynomials in x = min |z|^2, Gauss-
 Legendre in log variables) is checked against mpmath's Taylor ODE solver
 (``flow.gf_solution``), THEORY T6's integral in s with a root per node
 (``flow.time_by_s_integral``, plain mpmath), the closed form of balanced starts
-(``flow.balanced_time``, a series) and GD (``numerics.simulate``); the stall of tied
+(``flow.balanced_time``, a series) and GD (``numerics.gd.simulate``); the stall of tied
 starts is checked on the ODE's exponential approach to 0.
 """
 
@@ -16,9 +16,10 @@ import mpmath
 import numpy as np
 from mpmath import mp
 
-from numerics import experiments, flow, rates
-from numerics.precise import agreeing_digits, precision_guard
-from numerics.simulate import simulate_gd
+from numerics.gd.simulate import simulate_gd
+from numerics.hp import flow
+from numerics.hp.precise import agreeing_digits, precision_guard
+from numerics.mc import experiments, rates
 from proofs_check.claims.base import Claim, Context, digits_check, measured, measurement
 from theory.checks import Check
 

@@ -8,11 +8,11 @@ import mpmath
 import numpy as np
 from mpmath import mp
 
-from numerics import experiments
-from numerics.precise import grad_norms, spectrum, twiddles
-from numerics.reference import to_mpf
-from numerics.simulate import FourierGD, random_filters, simulate_gd
-from numerics.sweep import Store, SweepConfig, best_step_sizes, make_cells, run_sweep, summarize
+from numerics.gd.reference import to_mpf
+from numerics.gd.simulate import FourierGD, random_filters, simulate_gd
+from numerics.hp.precise import grad_norms, spectrum, twiddles
+from numerics.mc import experiments
+from numerics.store.sweep import Store, SweepConfig, best_step_sizes, make_cells, run_sweep, summarize
 from proofs_check.claims.base import (
     UNIT_ROUNDOFF,
     Claim,
@@ -355,7 +355,7 @@ def run_c7(ctx: Context) -> list[Check]:
             "simulation",
             mismatch,
             0,
-            "independent path: GD on the taps through FFTs (numerics.simulate's time-domain path) vs the "
+            "independent path: GD on the taps through FFTs (numerics.gd.simulate's time-domain path) vs the "
             "phase-free state; 4 trials, n=16, d=4, eta=0.1; counts trials that did not converge on both "
             "paths or whose step counts differ by more than 1 (a rounding-level difference can move the "
             "crossing of the tolerance by one step)",

@@ -8,11 +8,12 @@ import mpmath
 import numpy as np
 from mpmath import mp
 
-from numerics import constants, flow, rates
-from numerics.constants import t7_constants
-from numerics.precise import agreeing_digits, grad_norms, precision_guard
-from numerics.reference import gd_reference, grad_norms_time_domain, second_moment_time_domain
-from numerics.simulate import FourierGD, random_filters
+from numerics.gd.reference import gd_reference, grad_norms_time_domain, second_moment_time_domain
+from numerics.gd.simulate import FourierGD, random_filters
+from numerics.hp import constants, flow
+from numerics.hp.constants import t7_constants
+from numerics.hp.precise import agreeing_digits, grad_norms, precision_guard
+from numerics.mc import rates
 from proofs_check.claims.base import (
     Claim,
     Context,

@@ -3,7 +3,7 @@
 At each shape (n, k, d, trials) the same plain linear GD (fan-in filters, no CN, tol = 0,
 so every trial runs all steps) is timed on
 
-* ``compiled``: ``method="compiled"``, each trial alone in ``numerics.compiled_channels``;
+* ``compiled``: ``method="compiled"``, each trial alone in ``numerics.gd.compiled_channels``;
 * ``numpy``: ``method="numpy"``, ``ChannelGD`` vectorized over trials;
 * ``CN compiled``, ``CN numpy``: the same two paths with CN after every convolution (M3);
 * ``numpy, 1 trial``: the NumPy path on the first trial only. Its arithmetic is 1/trials of
@@ -16,7 +16,7 @@ change on a shared machine hits all paths alike); the table shows medians over t
 repetitions. Steps per timing are calibrated so that one timing takes about ``--seconds``
 (at least 50 steps). A timing includes the run's setup (FFTs, padding, final filters).
 
-Run: ``python -m numerics.channel_bench`` (``--help`` for the options).
+Run: ``python -m numerics.bench.channels`` (``--help`` for the options).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ import argparse
 
 import numpy as np
 
-from numerics.bench import _float_in, _int_in, _load, interleaved_medians, machine
-from numerics.channel_gd import simulate_gd_channels
-from numerics.channels import random_channel_filters
+from numerics.bench.simulator import _float_in, _int_in, _load, interleaved_medians, machine
+from numerics.gd.channel_gd import simulate_gd_channels
+from numerics.hp.channels import random_channel_filters
 
 SHAPES = ((16, 2, 4, 16), (16, 2, 8, 64), (16, 4, 4, 16), (16, 4, 8, 64), (64, 4, 10, 256))
 
@@ -63,7 +63,7 @@ def measure(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m numerics.channel_bench", description=__doc__.split("\n")[0]
+        prog="python -m numerics.bench.channels", description=__doc__.split("\n")[0]
     )
     parser.add_argument(
         "--repeats", type=_int_in(3, 100), default=3, help="interleaved repetitions, >= 3 (3)"

@@ -7,7 +7,7 @@
 The closed forms use mpmath's Euler constant and exponential integral; the references
 are direct quadratures of the defining expectations (tanh-sinh on [0, 1, inf]).
 
->>> from numerics.constants import t7_constants
+>>> from numerics.hp.constants import t7_constants
 >>> round(float(t7_constants(30)["delta_c"].closed), 16)
 0.2850142622496619
 """
@@ -20,8 +20,8 @@ from typing import Any
 import mpmath
 from mpmath import mp
 
-from numerics.precise import agreeing_digits
-from numerics.validation import check_dps
+from numerics.hp.precise import agreeing_digits
+from theory.validation import check_dps
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Speed of the high-precision paths, against an older implementation read from git.
 
-    python -m numerics.bench_flow               # new implementation only (median of 3)
-    python -m numerics.bench_flow --old 55647a5  # also that commit's flow.py and precise.py
+    python -m numerics.bench.flow               # new implementation only (median of 3)
+    python -m numerics.bench.flow --old 55647a5  # also that commit's flow.py and precise.py
 
 Cases (issue 14): ``flow_time`` at d = 1000, random complex weights, dps = 30; ``grad_norms``
 at d = 10^4, n = 16, dps = 30 (plain and CN). With ``--old`` each old call runs once,
@@ -21,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from numerics import flow, precise, rates
-from numerics.precise import agreeing_digits
-from numerics.simulate import random_filters
+from numerics.gd.simulate import random_filters
+from numerics.hp import flow, precise
+from numerics.hp.precise import agreeing_digits
+from numerics.mc import rates
 
 
 def _load_old(ref: str, name: str):
@@ -48,7 +49,7 @@ def _timed(fn):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--old", help="git ref whose numerics/flow.py and precise.py to compare with")
+    parser.add_argument("--old", help="git ref whose numerics/hp/flow.py and precise.py to compare with")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     z = list(rates.complex_weights(1000, 1))

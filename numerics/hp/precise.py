@@ -12,12 +12,12 @@ up to sqrt(2) per factor), and the products "all but i" from prefix and suffix p
 division, exact when a factor is 0). The exponent is unbounded, so nothing underflows: at
 d = 3000 the norms are near 1e-345. Every returned value is the midpoint of a ball whose
 radius is below 10^-dps relative (the precision doubles until it is): the digits are
-certified. d = 10^4, n = 16, 30 digits: about 4 s (was 9.6 s; ``python -m numerics.bench_flow``).
+certified. d = 10^4, n = 16, 30 digits: about 4 s (was 9.6 s; ``python -m numerics.bench.flow``).
 
 The mpmath helpers below (``spectrum``, ``output_error_spectrum``) serve the Monte Carlo of
-``numerics.rates``; ``precision_guard`` recomputes at 2 dps and counts the digits that agree.
+``numerics.mc.rates``; ``precision_guard`` recomputes at 2 dps and counts the digits that agree.
 
->>> from numerics.precise import grad_norms
+>>> from numerics.hp.precise import grad_norms
 >>> grad_norms([[1, 2], [0.5, -1]], [1, 0], [0, 1], dps=20)[0]  # sqrt(0.25^2 + 1^2)
 mpf('1.0307764064044151')
 """
@@ -33,8 +33,8 @@ import numpy as np
 from flint import acb, arb, arb_mat
 from mpmath import mp
 
-from numerics.flow import arb_precision, to_arb, to_mpf
-from numerics.validation import as_filters, as_signal, check_dps
+from numerics.hp.flow import arb_precision, to_arb, to_mpf
+from theory.validation import as_filters, as_signal, check_dps
 
 
 def guard_digits(d: int, n: int) -> int:
@@ -162,7 +162,7 @@ def grad_norms(filters: Any, x: Any, y: Any, *, normalized: bool = False, dps: i
     value is the midpoint of a ball whose radius is below 10^-dps relative (the precision is
     doubled until it is), so the digits are certified, not estimated.
     """
-    from numerics.validation import grad_norms_arguments
+    from theory.validation import grad_norms_arguments
 
     filters, x, y = grad_norms_arguments(**locals())
     rows = as_filters(filters)

@@ -1,7 +1,7 @@
 """GD on width-k linear CNNs (THEORY section 4, M1), plain or with layerwise CN (M3), as one
 compiled (numba) loop per trial.
 
-``numerics.channel_gd.ChannelGD`` states the step in NumPy, vectorized over trials; this
+``numerics.gd.channel_gd.ChannelGD`` states the step in NumPy, vectorized over trials; this
 module runs the same step for a linear network (no ReLU), without or with CN after every
 convolution, with the same stopping rules, for one trial at a time until that trial stops.
 Per trial, layer i and frequency w = 0..n/2 the state is the k_i x k_{i-1} complex matrix
@@ -28,7 +28,7 @@ Layers are stored padded to K = max k_i, frequency last: the start has shape
 Why compiled: at the small shapes that sweeps run (n = 16, k <= 4, a few dozen trials) the
 NumPy step is ~25 calls per layer on arrays of a few hundred numbers, and per-call overhead
 (60-75 % at n = 16, d = 4, 16 trials) and einsum's small-matrix loops dominate;
-``python -m numerics.channel_bench`` measures both paths.
+``python -m numerics.bench.channels`` measures both paths.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ import math
 import numpy as np
 from numba import njit
 
-# status codes of a finished trial, as in numerics.compiled
+# status codes of a finished trial, as in numerics.gd.compiled
 RUNNING, CONVERGED, DIVERGED, UNDERFLOWED = 0, 1, 2, 3
 
 

@@ -10,10 +10,10 @@ import mpmath
 import numpy as np
 from mpmath import mp
 
-from numerics.flow import THETA_MAX, ScalarFlow, exact_time, lower_bound
-from numerics.rates import complex_weights, fit, real_scalar_network_as_filters, scalar_network_as_filters
-from numerics.reference import gd_reference_path
-from numerics.simulate import FourierGD, simulate_gd
+from numerics.gd.reference import gd_reference_path
+from numerics.gd.simulate import FourierGD, simulate_gd
+from numerics.hp.flow import THETA_MAX, ScalarFlow, exact_time, lower_bound
+from numerics.mc.rates import complex_weights, fit, real_scalar_network_as_filters, scalar_network_as_filters
 
 
 @dataclass
@@ -223,7 +223,7 @@ def cn_time_path(
     x: np.ndarray, y: np.ndarray, filters: np.ndarray, eta: float, steps: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """(||c(k)||^2 for k = 0..steps, eta^2 ||grad(k)||^2 for k < steps) of CN GD on the taps
-    (``numerics.reference``: circulant matrices, no FFT), each of shape (k, trials, d)."""
+    (``numerics.gd.reference``: circulant matrices, no FFT), each of shape (k, trials, d)."""
     path = list(gd_reference_path(x, y, filters, eta=eta, steps=steps, normalized=True))
     c2 = np.array([np.sum(s.filters**2, -1) for s in path])
     return c2, eta**2 * np.array([np.sum(s.grads**2, -1) for s in path[:-1]])
@@ -236,7 +236,7 @@ def norm_growth_two_paths(
 
     Returns (growth, predicted, norms2), each of shape (steps, trials, d):
     growth = ||c(k+1)||^2 - ||c(k)||^2 from time-domain GD on the taps (``cn_time_path``);
-    predicted = eta^2 ||grad(k)||^2 from the phase-free Fourier state (``numerics.simulate``);
+    predicted = eta^2 ||grad(k)||^2 from the phase-free Fourier state (``numerics.gd.simulate``);
     norms2 = ||c(k+1)||^2 (time domain).
     """
     x, y, g = c3_problem(n, d, trials, seed)

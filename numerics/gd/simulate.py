@@ -11,7 +11,7 @@ Two exact implementations of the same GD on the filters c_i in R^n:
 
   with q = r̂ conj(f̂) (plain) or q = -ĥ conj(f̂) (CN, C5). Filter phases never enter.
   ``FourierGD`` states it in NumPy (``method="fourier-numpy"``); ``simulate_gd`` runs it
-  by default in the compiled loop of ``numerics.compiled`` (the same step, to rounding).
+  by default in the compiled loop of ``numerics.gd.compiled`` (the same step, to rounding).
 * ``time`` (any filter length k <= n, the taps k..n-1 held at 0): GD on the time-domain
   taps, gradients from T1/C4 evaluated with FFTs and projected onto the support.
 
@@ -68,7 +68,7 @@ def random_filters(
 
     Taps at index >= ``length`` are 0 (a filter of length k < n). Same seed, same filters.
     """
-    from numerics.validation import random_filters_arguments
+    from theory.validation import random_filters_arguments
 
     random_filters_arguments(**locals())
     sigma2 = 1.0 / n if sigma2 is None else sigma2
@@ -300,7 +300,7 @@ class TimeGD:
 
 # ----------------------------------------------------------------------------- driver
 def _validate(x, y, filters, eta, max_iter, tol, momentum, filter_length, method):
-    from numerics.validation import check_positive
+    from theory.validation import check_positive
 
     f = np.asarray(filters, dtype=float)
     if f.ndim == 2:
@@ -362,13 +362,13 @@ def simulate_gd(
     largest tau and sigma of the GD version of T9 over each trial's run.
 
     ``method``: "fourier" is the phase-free state run by the compiled loop of
-    ``numerics.compiled`` (the default for full-length filters), "fourier-numpy" the same
+    ``numerics.gd.compiled`` (the default for full-length filters), "fourier-numpy" the same
     state in NumPy (``FourierGD``, the readable statement of the step), "time" GD on the
     time-domain taps (the default for filters shorter than n). A start whose loss is not
     finite (the output or the target overflows float64) raises ValueError; a CN start whose
     ||Pz||^2 underflows is reported ``underflowed``.
     """
-    from numerics.validation import simulate_gd_arguments
+    from theory.validation import simulate_gd_arguments
 
     eta, max_iter, tol, momentum, filter_length = simulate_gd_arguments(**locals())
     f, x, y, tol = _validate(x, y, filters, eta, max_iter, tol, momentum, filter_length, method)
@@ -501,8 +501,8 @@ def _run_numpy(
 def _run_compiled(
     state: FourierGD, tol, l0, eta, momentum, max_iter, diverge_factor, rec_steps, track_conditions, progress
 ):
-    """Each trial runs alone in ``numerics.compiled.phase_free_gd`` until it stops."""
-    from numerics import compiled
+    """Each trial runs alone in ``numerics.gd.compiled.phase_free_gd`` until it stops."""
+    from numerics.gd import compiled
 
     trials, d = len(l0), state.d
     live = np.abs(state.x_hat) > 0

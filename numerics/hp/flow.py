@@ -58,7 +58,7 @@ from flint import arb, arb_poly
 from mpmath import mp
 from scipy.optimize import brentq
 
-from numerics.validation import as_complex_vector, check_dps
+from theory.validation import as_complex_vector, check_dps
 
 #: sigma <= THETA_MAX makes the residual non-increasing under GD (docs/derivations.md).
 THETA_MAX = 0.85
@@ -615,7 +615,7 @@ def flow_time(z0: Sequence[Any], a: Any, b: Any, *, goal: float = 0.5, dps: int 
     >>> mpmath.nstr(t, 8), bool(lb <= t)
     ('13797.251', True)
     """
-    from numerics.validation import flow_time_arguments
+    from theory.validation import flow_time_arguments
 
     z0, a, b, goal, dps = flow_time_arguments(**locals())
     dps = check_dps(dps)
@@ -634,7 +634,7 @@ def gd_steps_lower_bound(
     """Steps of GD needed to reach |r| <= goal|b|: 2/(2 + theta) * lower_bound / eta.
 
     Valid for every run along which tau_k <= 1 and sigma_k <= theta (see module docstring);
-    ``numerics.simulate`` records both so the condition is checked, not assumed.
+    ``numerics.gd.simulate`` records both so the condition is checked, not assumed.
     """
     if not 0 < theta <= THETA_MAX:
         raise ValueError(f"theta must be in (0, {THETA_MAX}], got {theta!r}")

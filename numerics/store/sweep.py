@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from numerics.files import pid_alive
-from numerics.simulate import random_filters, simulate_gd
+from numerics.gd.simulate import random_filters, simulate_gd
+from numerics.store.files import pid_alive
 
 NORMALIZATIONS = ("none", "channel")
 

@@ -8,7 +8,7 @@ For every figure ``<name>`` there are three functions:
   (3.4 in), without pyplot and without touching the backend;
 * ``<name>(**sizes) -> Figure`` does both, for a notebook::
 
-      from numerics import figures
+      from numerics.figures import one_channel as figures
       fig = figures.training_curves(depths=(2, 16), draws=4, steps=2000)
       fig  # shown inline by Jupyter; fig.savefig("curves.pdf") in a script
 
@@ -48,9 +48,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from mpmath import mp
 
-from numerics import experiments, flow, rates
-from numerics.files import atomic_path
-from numerics.simulate import FourierGD, random_filters, simulate_gd
+from numerics.gd.simulate import FourierGD, random_filters, simulate_gd
+from numerics.hp import flow
+from numerics.mc import experiments, rates
+from numerics.store.files import atomic_path
 
 Data = dict[str, np.ndarray]
 DataFn = Callable[..., Data]

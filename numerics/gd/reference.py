@@ -4,7 +4,7 @@ Everything is done with circulant matrices in the time domain, exactly as THEORY
 the model: u_i = (c_d * ... * c_{i+1}) * (c_{i-1} * ... * c_1 * x) from prefix and suffix
 products (3d circular convolutions per step), the gradient by T1 (-(r ⋆ u_i)) or C4
 (h ⋆ u_i), no Fourier transforms anywhere. Batched over trials with NumPy, O(d n^2) per
-step and trial: the baseline ``numerics.simulate`` is measured against.
+step and trial: the baseline ``numerics.gd.simulate`` is measured against.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def gd_reference_path(
     filter_length: int | None = None,
 ) -> Iterator[ReferenceStep]:
     """Yield the state at k = 0, ..., steps of (momentum) GD; the last one's ``grads`` are
-    computed too. Gains and biases (CN) are trained as in ``numerics.simulate``."""
+    computed too. Gains and biases (CN) are trained as in ``numerics.gd.simulate``."""
     c = np.array(filters, dtype=float)
     trials, d, n = c.shape
     mask = np.zeros(n)

@@ -21,7 +21,7 @@ networks, |f̂_w| < 1e-290 at a frequency where x̂_w != 0): float64 cannot foll
 it is never counted as converged.
 
 ``simulate_gd_channels`` runs linear networks (with or without CN) by default in the compiled
-loop of ``numerics.compiled_channels`` (the same step, to rounding), ReLU networks here.
+loop of ``numerics.gd.compiled_channels`` (the same step, to rounding), ReLU networks here.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from numerics.channels import check_channel_filters, random_channel_filters
-from numerics.simulate import UNDERFLOW, GDResult, abs2, half_weights, log_steps
-from numerics.validation import check_positive
+from numerics.gd.simulate import UNDERFLOW, GDResult, abs2, half_weights, log_steps
+from numerics.hp.channels import check_channel_filters, random_channel_filters
+from theory.validation import check_positive
 
 
 class ChannelGD:
@@ -208,7 +208,7 @@ def simulate_gd_channels(
     Returns ``GDResult`` (``iterations`` = first step with loss <= tol * loss_0, -1 if none);
     ``extra`` holds each trial's final ``filters`` (and ``gains``, ``biases`` with CN) as
     they were when it stopped. ``method``: "compiled" runs each trial alone in the numba
-    loop of ``numerics.compiled_channels`` (linear networks, with or without CN; no ReLU), "numpy" the
+    loop of ``numerics.gd.compiled_channels`` (linear networks, with or without CN; no ReLU), "numpy" the
     trial-vectorized ``ChannelGD``; "auto" (the default) takes "compiled" where it applies.
     Both give the same numbers to rounding (``tests/test_channels_compiled.py``).
     """
@@ -306,8 +306,8 @@ def _new_record(rec_steps: np.ndarray, trials: int, d: int) -> dict | None:
 def _run_compiled(
     layers, x, y, normalized, eta, momentum, max_iter, tol, rec_steps, diverge_factor
 ) -> GDResult:
-    """Each trial runs alone in ``numerics.compiled_channels.channel_gd`` until it stops."""
-    from numerics import compiled_channels as cc
+    """Each trial runs alone in ``numerics.gd.compiled_channels.channel_gd`` until it stops."""
+    from numerics.gd import compiled_channels as cc
 
     trials, d, n = layers[0].shape[0], len(layers), x.shape[0]
     c_hat, ks = cc.pad_layers([np.fft.rfft(f, axis=-1) for f in layers])

@@ -3,9 +3,9 @@
 An *update* is one (trial, layer, frequency) pair per GD step, w = 0..n-1: trials·d·n per
 step. ``run`` times, at each shape, the same plain GD (and CN for the simulator's paths):
 
-* ``fourier``: ``simulate_gd`` on the compiled phase-free path (``numerics.compiled``),
+* ``fourier``: ``simulate_gd`` on the compiled phase-free path (``numerics.gd.compiled``),
   with its stopping rules and bookkeeping;
-* ``fused``: ``numerics.compiled.fused_plain_steps``, the plain phase-free step as one compiled loop over
+* ``fused``: ``numerics.gd.compiled.fused_plain_steps``, the plain phase-free step as one compiled loop over
   step, trial, frequency and layer and nothing else: the machine's limit for this step;
 * ``fourier-numpy`` and ``time``: ``simulate_gd``'s NumPy paths (phase-free state, and
   time-domain taps via FFT);
@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from numerics.simulate import FourierGD, random_filters, simulate_gd
+from numerics.gd.simulate import FourierGD, random_filters, simulate_gd
 
 
 def fused_run(x: np.ndarray, y: np.ndarray, filters: np.ndarray, eta: float, steps: int) -> np.ndarray:
@@ -38,7 +38,7 @@ def fused_run(x: np.ndarray, y: np.ndarray, filters: np.ndarray, eta: float, ste
     rho2 = np.ascontiguousarray(state.rho2.transpose(0, 2, 1))
     f_re, f_im = np.ascontiguousarray(state.f_hat.real), np.ascontiguousarray(state.f_hat.imag)
     y_re, y_im = np.ascontiguousarray(state.y_hat.real), np.ascontiguousarray(state.y_hat.imag)
-    from numerics.compiled import fused_plain_steps
+    from numerics.gd.compiled import fused_plain_steps
 
     fused_plain_steps(rho2, f_re, f_im, y_re, y_im, float(eta), int(steps))
     return f_re + 1j * f_im

@@ -1,6 +1,6 @@
 """The phase-free GD of THEORY T3/C5 as one compiled (numba) loop per trial.
 
-``numerics.simulate.FourierGD`` states the step in NumPy; this module runs the same step,
+``numerics.gd.simulate.FourierGD`` states the step in NumPy; this module runs the same step,
 with the same stopping rules, for one trial at a time until that trial stops. Per trial,
 layer i and frequency w = 0..n/2 the state is rho2 = |ĉ_{i,w}|^2, the output spectrum
 f̂_w, for momentum the ratio m = (ĉ(k) - ĉ(k-1))/ĉ(k), and for CN the output gain and bias
@@ -18,7 +18,7 @@ arrays so that the loop over frequencies vectorizes.
 
 Why compiled: the runs researchers sweep are small batches for many steps (n = 16, a few
 dozen trials, 1e4 - 1e6 steps), where NumPy spends its time on per-call overhead, not on
-arithmetic (see ``numerics.bench``). ``cache=True`` keeps numba's compile (a few seconds)
+arithmetic (see ``numerics.bench.simulator``). ``cache=True`` keeps numba's compile (a few seconds)
 to the first run on a machine; ``nogil=True`` lets threads run trials on several cores.
 """
 
@@ -218,7 +218,7 @@ def phase_free_gd(
 def fused_plain_steps(rho2, f_re, f_im, y_re, y_im, eta, steps):
     """``steps`` plain phase-free GD steps (T3) in place; rho2 (trials, F, d), f (trials, F).
 
-    The benchmark's yardstick for ``phase_free_gd`` (``numerics.bench``), one loop over
+    The benchmark's yardstick for ``phase_free_gd`` (``numerics.bench.simulator``), one loop over
     step, trial, frequency and layer and nothing else: q_w = r̂_w conj(f̂_w), g_{i,w} = 1 + eta q_w/rho2_{i,w}, rho2 <- rho2|g|^2, f̂_w <- f̂_w Π_i g_{i,w}:
     no loss, no stopping rule, no momentum.
     """

@@ -24,8 +24,8 @@ import mpmath
 import numpy as np
 from matplotlib.figure import Figure
 
-from numerics.channel_gd import init_grad_norms, m5_table
-from numerics.channels import random_channel_filters, rate_run, width_rate
+from numerics.gd.channel_gd import init_grad_norms, m5_table
+from numerics.hp.channels import random_channel_filters, rate_run, width_rate
 
 WIDTH = 3.4
 STYLE = {

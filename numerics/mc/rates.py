@@ -7,7 +7,7 @@ slope; the draws are iid, so their mean has an honest standard error. At n = 3 t
 single complex frequency pair and E log||grad|| is linear in D up to exponentially small
 terms; larger n adds the slowly vanishing sqrt(D log n)/D correction of THEORY T8.
 
-T9: exact GF times (``numerics.flow``) of scalar networks with iid complex N(0, 1)
+T9: exact GF times (``numerics.hp.flow``) of scalar networks with iid complex N(0, 1)
 weights at nested depths, and the fitted growth rate of log T against gamma_E/2.
 """
 
@@ -22,9 +22,9 @@ import mpmath
 import numpy as np
 from mpmath import mp
 
-from numerics.flow import ScalarFlow, exact_time, lower_bound
-from numerics.precise import guard_digits, output_error_spectrum, spectrum, twiddles
-from numerics.simulate import FourierGD, random_filters
+from numerics.gd.simulate import FourierGD, random_filters
+from numerics.hp.flow import ScalarFlow, exact_time, lower_bound
+from numerics.hp.precise import guard_digits, output_error_spectrum, spectrum, twiddles
 
 GAMMA_HALF = 0.5 * 0.57721566490153286061  # gamma_E / 2
 

@@ -17,7 +17,7 @@ independent Gamma(k_out, 1)/k_in (chi^2_{k_out}/k_in for real frequencies), when
 
     (1/d) log ||grad|| -> lambda_k = (psi(k) - log k)/2   (psi(k/2) - log(k/2) over 2, real).
 
->>> from numerics.channels import width_rate
+>>> from numerics.hp.channels import width_rate
 >>> float(width_rate(1))  # -gamma_E/2
 -0.28860783245076643
 """
@@ -33,9 +33,9 @@ import mpmath
 import numpy as np
 from mpmath import mp
 
-from numerics.precise import guard_digits
-from numerics.rates import SlopeFit, fit
-from numerics.validation import check_dps
+from numerics.hp.precise import guard_digits
+from numerics.mc.rates import SlopeFit, fit
+from theory.validation import check_dps
 
 
 # ------------------------------------------------------------------------- the rate
@@ -157,7 +157,7 @@ def channel_grad_norms(filters: Any, x: Any, y: Any, *, normalized: bool = False
     ``normalized``: CN (gain 1, bias 0) after every convolution, the output included.
     Frequencies w = 0..n/2 (conjugate pairs counted twice), mpmath at dps + guard digits;
     mpmath exponents are unbounded, so the products of d matrices never underflow.
-    k = 1 gives ``numerics.precise.grad_norms``.
+    k = 1 gives ``numerics.hp.precise.grad_norms``.
     """
     layers, ks, n = check_channel_filters(filters)
     d = len(layers)

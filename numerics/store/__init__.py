@@ -1,0 +1,1 @@
+"""Storage: atomic files and the resumable sweep store (SQLite)."""
