@@ -59,13 +59,13 @@ class Mutation:
 
 
 P, N, S, T, W, WC, FL = (
-    "tests/test_properties.py",
-    "tests/test_numerics.py",
-    "tests/test_simulator.py",
-    "tests/test_theory.py",
-    "tests/test_channels.py",
-    "tests/test_channels_compiled.py",
-    "tests/test_flow.py",
+    "tests/claims/test_properties.py",
+    "tests/numerics/hp/test_precise.py",
+    "tests/numerics/gd/test_simulator.py",
+    "tests/theory/test_theory.py",
+    "tests/numerics/hp/test_channels.py",
+    "tests/numerics/gd/test_channels_compiled.py",
+    "tests/numerics/hp/test_flow.py",
 )
 
 MUTATIONS: tuple[Mutation, ...] = (

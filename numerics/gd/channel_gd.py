@@ -210,7 +210,7 @@ def simulate_gd_channels(
     they were when it stopped. ``method``: "compiled" runs each trial alone in the numba
     loop of ``numerics.gd.compiled_channels`` (linear networks, with or without CN; no ReLU), "numpy" the
     trial-vectorized ``ChannelGD``; "auto" (the default) takes "compiled" where it applies.
-    Both give the same numbers to rounding (``tests/test_channels_compiled.py``).
+    Both give the same numbers to rounding (``tests/numerics/gd/test_channels_compiled.py``).
     """
     layers, x, y, tol = _validate(x, y, filters, eta, max_iter, tol, momentum)
     check_positive(record_points, "record_points", integer=True)

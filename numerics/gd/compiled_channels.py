@@ -20,7 +20,7 @@ k), the stopping rule, then, unless the trial stops, the backward pass with the 
 a trial that stops at step k returns Ĉ(k), as the NumPy path does. Frequency is the
 innermost loop. The sums run in a fixed order, so the same input gives the same bits on
 every run; it is not NumPy's einsum order, so the numbers agree with ``ChannelGD`` to
-rounding, not bit for bit (``tests/test_channels_compiled.py``).
+rounding, not bit for bit (``tests/numerics/gd/test_channels_compiled.py``).
 
 Layers are stored padded to K = max k_i, frequency last: the start has shape
 (trials, d, K, K, F), and only the block [:k_i, :k_{i-1}] of layer i is read or written.

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from channel_reference import _problem, time_domain_gd
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_channels import _problem, time_domain_gd
 
 from numerics.gd.channel_gd import simulate_gd_channels
 from numerics.hp.channels import random_channel_filters
