@@ -56,7 +56,9 @@ def problem(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def draw_filters(n: int, d: int, k: int, seed: int, draw: int) -> list[np.ndarray]:
     """Fan-in filters of one draw (trials axis of length 1); independent across (d, draw)."""
-    return random_channel_filters(n, d, k, trials=1, seed=int(np.random.SeedSequence([seed, n, k, d, draw]).generate_state(1)[0]))
+    return random_channel_filters(
+        n, d, k, trials=1, seed=int(np.random.SeedSequence([seed, n, k, d, draw]).generate_state(1)[0])
+    )
 
 
 def log_first_layer_norms(
@@ -77,7 +79,9 @@ def log_first_layer_norms(
         else:
             out[t] = math.log(time_domain_grad_norms([layer[0] for layer in f], x, y, relu=relu)[0])
     if not np.all(np.isfinite(out)):
-        raise FloatingPointError(f"a gradient norm is 0 or not finite (n={n}, k={k}, d={d}): float64 cannot follow")
+        raise FloatingPointError(
+            f"a gradient norm is 0 or not finite (n={n}, k={k}, d={d}): float64 cannot follow"
+        )
     return out
 
 
@@ -119,7 +123,9 @@ def _circulant_index(n: int) -> np.ndarray:
     return (j[:, None] - j[None, :]) % n  # idx[j, m] = (j - m) mod n
 
 
-def time_domain_grad_norms(filters: Sequence[np.ndarray], x: Any, y: Any, *, relu: bool = True) -> list[float]:
+def time_domain_grad_norms(
+    filters: Sequence[np.ndarray], x: Any, y: Any, *, relu: bool = True
+) -> list[float]:
     """||grad_{C_i} L||, i = 1..d, by backpropagation in the time domain (plain NumPy, no FFT).
 
     ``filters``: d arrays, layer i of shape (k_i, k_{i-1}, n). Forward, per layer:
