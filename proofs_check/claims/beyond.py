@@ -288,6 +288,23 @@ def _x3b(ctx: Context) -> list[Check]:
             },
         )
     )
+    unstable = {}
+    for d in (2, 32):
+        big = 3.0 / abs(yh) ** 2  # eta0 |ŷ|^2 = 3 > 2
+        res = simulate_gd(x, y, allpass_filters(n, d, delta=True), eta=big / d, max_iter=20000, tol=1e-8)
+        factor = 1 - 3.0 * (abs(xh) / abs(yh)) ** (2 / d)
+        unstable[d] = (int(res.converged[0]), factor)
+    out.append(
+        measurement(
+            "X3(b) stability: eta0 max|ŷ|^2 = 3 > 2",
+            "numerics.simulate_gd at eta = eta0/d to 1e-8 of the starting loss; the error multiplier near ŷ is 1 - eta0 |ŷ|^2 (|x̂|/|ŷ|)^(2/d): "
+            + "; ".join(f"d={d}: multiplier {f:.3f}, converged {bool(c)}" for d, (c, f) in unstable.items()),
+            {
+                **{f"d{d}_converged": c for d, (c, f) in unstable.items()},
+                **{f"d{d}_multiplier": f for d, (c, f) in unstable.items()},
+            },
+        )
+    )
     lim = float(limit) / eta0
     gaps = {d: abs(steps[d] - lim) / lim for d in sorted(steps)}
     out.append(
