@@ -4,7 +4,7 @@ M3's network with a ReLU after every hidden convolution and CN (gain 1, bias 0) 
 the output included, full-length circular filters at fan-in initialization, widths
 1, k, ..., k, 1. The prediction (docs/derivations.md, "X1"): as n -> infinity, for every k,
 
-    (1/d) log ||grad_{C_1} L||  ->  (1/2) ln(pi/(pi - 1)) = 0.19157...   per layer.
+    (1/d) log ||grad_{C_1} L||  ->  (1/2) ln(pi/(pi - 1)) = 0.19159...   per layer.
 
 Backward, one hidden layer multiplies E||delta||^2 by 1 (the transposed fan-in convolution),
 1/2 (the ReLU mask) and n/s^2 (the CN Jacobian (sqrt(n)/s)(P - û ûᵀ)), with
@@ -100,7 +100,7 @@ def relu_cn_rate(
     ``draws`` independent networks per depth (x, y ~ N(0, I_n) fixed by ``seed``); draw j of
     every depth forms one row, whose least-squares slope over ``depths`` is one sample: the
     estimate is their mean, ``stderr`` its standard error (rows are iid). ``relu=False`` gives
-    the linear CN network (flat, M4). Prediction as n -> infinity: ``X1_RATE`` = 0.19157...
+    the linear CN network (flat, M4). Prediction as n -> infinity: ``X1_RATE`` = 0.19159...
     Cost: n = 1024, k = 1: 0.1 s for the defaults; k = 32, n = 128: 3 s.
     """
     n = _check_int(n, "n", 4)

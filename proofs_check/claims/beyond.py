@@ -122,7 +122,7 @@ def run_x1(ctx: Context) -> list[Check]:
             out.append(
                 measurement(
                     f"finite-n excess, k={k_}: no power law (the excess changes sign)",
-                    f"rate - 0.19157 at n={ns}: " + ", ".join(f"{e:+.4f}" for e in excesses),
+                    f"rate - 0.19159 at n={ns}: " + ", ".join(f"{e:+.4f}" for e in excesses),
                     {"k": k_, **{f"n{n_}_excess": e for n_, e in zip(ns, excesses)}},
                 )
             )
@@ -136,7 +136,7 @@ def run_x1(ctx: Context) -> list[Check]:
             continue
         out.append(
             measurement(
-                f"finite-n excess fit, k={k_}: rate(n) - 0.19157 = A n^-p",
+                f"finite-n excess fit, k={k_}: rate(n) - 0.19159 = A n^-p",
                 f"weighted least squares over n={ns}: A={law['A']:.3g} +- {law['A_stderr']:.2g}, "
                 f"p={law['p']:.3g} +- {law['p_stderr']:.2g}, chi2/dof={law['chi2_per_dof']:.2g}",
                 {"k": k_, **law},
@@ -656,7 +656,7 @@ CLAIMS: tuple[Claim, ...] = (
         "X1",
         "ReLU + CN explodes at the mean-field rate (1/2) ln(pi/(pi-1))",
         "float64, simulation",
-        "(1/d) log||grad_(C_1) L|| -> (1/2) ln(pi/(pi-1)) = 0.19157 per layer as n -> inf, every k",
+        "(1/d) log||grad_(C_1) L|| -> (1/2) ln(pi/(pi-1)) = 0.19159 per layer as n -> inf, every k",
         "ReLU after every hidden convolution, CN (gain 1, bias 0) after every convolution; full-length "
         "filters, fan-in init; x, y ~ N(0, I)",
         run_x1,
