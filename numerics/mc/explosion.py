@@ -192,3 +192,24 @@ def excess_power_law(ns: Sequence[int], rates: Sequence[float], stderrs: Sequenc
         "p_stderr": float(math.sqrt(cov[1, 1])),
         "chi2_per_dof": chi2 / dof,
     }
+
+
+def extrapolate_rate(ns: Sequence[int], rates: Sequence[float], stderrs: Sequence[float]) -> dict[str, float]:
+    """Weighted least squares of rate(n) = r_inf + A/n (the O(1/n) correction of
+    docs/derivations.md, X1): r_inf, A, their standard errors, and chi^2/dof (NaN for 2 points)."""
+    n_a, r, se = np.asarray(ns, float), np.asarray(rates, float), np.asarray(stderrs, float)
+    if len(n_a) < 2:
+        raise ValueError(f"need >= 2 sizes n to extrapolate, got {len(n_a)}")
+    X = np.stack([np.ones_like(n_a), 1.0 / n_a], 1)
+    W = 1.0 / se**2
+    cov = np.linalg.inv(X.T @ (X * W[:, None]))
+    beta = cov @ (X.T @ (W * r))
+    dof = len(n_a) - 2
+    chi2 = float(np.sum(W * (r - X @ beta) ** 2) / dof) if dof > 0 else math.nan
+    return {
+        "r_inf": float(beta[0]),
+        "r_inf_stderr": float(math.sqrt(cov[0, 0])),
+        "A": float(beta[1]),
+        "A_stderr": float(math.sqrt(cov[1, 1])),
+        "chi2_per_dof": chi2,
+    }
