@@ -42,6 +42,10 @@ X1_RATE = 0.5 * math.log(math.pi / (math.pi - 1.0))
 MAX_TAPS = 2**28
 
 
+#: The largest k^2 n^2 (floats per layer of the circulant gathers) the time-domain path accepts.
+MAX_TIME_DOMAIN = 2**24
+
+
 def _check_int(value: Any, name: str, low: int) -> int:
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
@@ -106,6 +110,8 @@ def relu_cn_rate(
     n = _check_int(n, "n", 4)
     k = check_k(k)
     draws = _check_int(draws, "draws", 2)
+    if isinstance(depths, np.ndarray):
+        depths = depths.tolist()
     if isinstance(depths, (str, bytes)) or not isinstance(depths, Sequence) or len(depths) < 2:
         raise ValueError(f"depths must be a sequence of >= 2 distinct integers >= 2, got {depths!r}")
     ds = [_check_int(D, "depths[i]", 2) for D in depths]
@@ -113,6 +119,10 @@ def relu_cn_rate(
         raise ValueError(f"depths must be distinct, got {depths!r}")
     if n * k * k * max(ds) > MAX_TAPS:
         raise ValueError(f"n k^2 max(depths) must be <= {MAX_TAPS} taps, got {n * k * k * max(ds)}")
+    if path == "time" and n * n * k * k > MAX_TIME_DOMAIN:
+        raise ValueError(
+            f"path 'time' holds k^2 n^2 floats per layer: must be <= {MAX_TIME_DOMAIN}, got {n * n * k * k}"
+        )
     values = np.stack([log_first_layer_norms(n, k, D, draws, seed=seed, relu=relu, path=path) for D in ds], 1)
     return fit(ds, values)
 
@@ -138,6 +148,11 @@ def time_domain_grad_norms(
     """
     x = np.asarray(x, float)
     n = len(x)
+    k_max = max(max(c.shape[0], c.shape[1]) for c in filters)
+    if n * n * k_max * k_max > MAX_TIME_DOMAIN:
+        raise ValueError(
+            f"time_domain_grad_norms: k^2 n^2 must be <= {MAX_TIME_DOMAIN}, got {n * n * k_max * k_max}"
+        )
     idx = _circulant_index(n)
     z = x[None, :]
     cache = []

@@ -79,6 +79,7 @@ def test_X1_excess_power_law_recovers_a_known_law():
         ({"n": 64, "k": 1, "depths": (8, 8)}, "distinct"),
         ({"n": 2**20, "k": 64}, "taps"),
         ({"n": 64, "k": 1, "path": "gpu"}, "path"),
+        ({"n": 1024, "k": 32, "path": "time"}, "k\\^2 n\\^2"),
     ],
 )
 def test_X1_bad_arguments(kwargs, word):
