@@ -408,6 +408,16 @@ def _x3c(ctx: Context) -> list[Check]:
             eta = 0.5 / (d * float(np.max(np.abs(np.fft.fft(y)) ** 2)))
             # run until the predicted excess ~ 2 / ((d-2) |ŷ_0|^2 t) is below 3e-5 of the floor
             t = 2.0 / (max(d - 2, 1) * n * n * 3e-5) if d > 2 else 20.0 / (n * abs(np.fft.fft(x)[0]))
+            # ... and past 1.5x the balanced GF time of every complex frequency to 1e-3 of its residual
+            # (a segment that passes near 0, ŷ_w nearly antiparallel to f̂_w(0), is slow at large d)
+            fh0 = np.fft.fft(x) * np.prod(np.fft.fft(c[0], axis=-1), axis=0)
+            yh = np.fft.fft(y)
+            with mp.workdps(20):
+                t_complex = max(
+                    float(balanced_time_complex(np.fft.fft(x)[w], yh[w], fh0[w], d, 1e-3))
+                    for w in range(1, (n + 1) // 2)
+                )
+            t = max(t, 1.5 * t_complex)
             steps = int(min(max(t / eta, 1000), 3e6))
             flips = layers_flip(x, y, c, eta)
             res = simulate_gd(x, y, c, eta=eta, max_iter=steps, tol=0)
