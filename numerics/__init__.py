@@ -13,6 +13,7 @@ The names below are the public API; each is documented in its module.
 from numerics.gd.channel_gd import init_grad_norms, simulate_gd_channels
 from numerics.gd.reference import gd_reference, grad_norms_time_domain
 from numerics.gd.simulate import GDResult, random_filters, simulate_gd
+from numerics.hp.allpass import allpass_filters, balanced_time_complex, stall_floor
 from numerics.hp.channels import channel_grad_norms, random_channel_filters, width_rate, width_rate_quadrature
 from numerics.hp.constants import Constant, t7_constants
 from numerics.hp.flow import (
@@ -37,6 +38,7 @@ from numerics.mc.experiments import (
     t9_gd_bound_edge,
     t9_gd_bounds,
 )
+from numerics.mc.explosion import relu_cn_rate
 from numerics.mc.rates import (
     SlopeFit,
     complex_weights,
@@ -55,6 +57,8 @@ from theory import __version__
 __all__ = [
     "__version__",
     "agreeing_digits",
+    "allpass_filters",
+    "balanced_time_complex",
     "balanced_time",
     "best_step_sizes",
     "c4_bound",
@@ -81,6 +85,7 @@ __all__ = [
     "precision_guard",
     "random_channel_filters",
     "random_filters",
+    "relu_cn_rate",
     "run_sweep",
     "ScalarFlow",
     "second_moment_exact",
@@ -88,6 +93,7 @@ __all__ = [
     "sign_mismatch",
     "simulate_gd",
     "simulate_gd_channels",
+    "stall_floor",
     "SlopeFit",
     "summarize",
     "SweepConfig",

@@ -38,6 +38,11 @@ class SlopeFit:
     draws: int
     depths: tuple[int, ...]
 
+    @property
+    def estimate(self) -> float:
+        """The slope, under the name every rate estimate shares (``estimate``, ``stderr``)."""
+        return self.slope
+
     def z_score(self, target: float) -> float:
         return (self.slope - target) / self.stderr if self.stderr > 0 else math.inf
 

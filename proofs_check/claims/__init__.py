@@ -6,11 +6,11 @@ claim family (one channel, iteration counts, channel normalization).
 
 from __future__ import annotations
 
-from proofs_check.claims import channels, iteration_count, normalization, one_channel
+from proofs_check.claims import beyond, channels, iteration_count, normalization, one_channel
 from proofs_check.claims.base import Claim, Context
 
-FAMILIES = (one_channel, iteration_count, normalization, channels)
-_FAMILY_ORDER = "TCMP"
+FAMILIES = (one_channel, iteration_count, normalization, channels, beyond)
+_FAMILY_ORDER = "TCMPX"
 
 
 def _order(claim: Claim) -> tuple[int, int]:

@@ -1,0 +1,200 @@
+"""All-pass (orthogonal, delta) initialization of the one-channel network (THEORY section 6, X3).
+
+Every |ĉ_{i,w}| = 1: random phases at the complex frequencies (conjugate symmetric, so the
+filters are real), random signs at the real frequencies w = 0 and n/2; the delta filter
+c_i = e_0 (ĉ = 1) is the deterministic member. Then (docs/derivations.md, "X3"):
+
+(a) |f̂_w| = |x̂_w| at every depth and ||grad_{c_i} L||^2 = (1/n) sum_w |r̂_w|^2 |x̂_w|^2;
+(b) the moduli stay equal (T4, balanced) and f̂_w runs along T5's line with speed
+    d |x̂_w|^(2/d) |f̂_w|^(2 - 2/d) |ŷ_w - f̂_w|: with f̂ = ŷ + s (f̂_0 - ŷ),
+
+        T = int_{s_end}^1 ds / (s d |x̂_w|^(2/d) |f̂(s)|^(2 - 2/d)),  s_end = goal |ŷ_w| / |f̂_0 - ŷ_w|
+
+    (``balanced_time_complex``; it falls like 1/d, d T -> int ds/(s |f̂(s)|^2));
+(c) at a real frequency whose sign is wrong the tied layers shrink together and never
+    cross 0: the loss keeps the floor ``stall_floor``.
+
+>>> f = allpass_filters(8, 3, trials=2, seed=0)
+>>> f.shape, bool(np.allclose(np.abs(np.fft.fft(f, axis=-1)), 1.0))
+((2, 3, 8), True)
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import mpmath
+import numpy as np
+
+#: relative spread of the real-frequency moduli |ĉ_{i,w}| below which they count as tied
+#: (an FFT-built all-pass filter is tied to ~1e-16; a Gaussian start is off by O(1)).
+TIE_RTOL = 1e-9
+
+
+def _check_int(value: Any, name: str, low: int) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def allpass_filters(
+    n: int, d: int, *, trials: int = 1, seed: int | None = None, delta: bool = False
+) -> np.ndarray:
+    """Real filters of shape (trials, d, n) with every |ĉ_{i,w}| = 1 (to rounding).
+
+    Phases iid uniform at 0 < w < n/2 (the conjugate w' = n - w gets the conjugate phase),
+    signs iid +-1 at w = 0 and w = n/2 (n even); ``delta=True`` gives c_i = e_0 exactly.
+    Same seed, same filters. Refuses more than 2^26 taps before allocating.
+    """
+    n = _check_int(n, "n", 2)
+    d = _check_int(d, "d", 1)
+    trials = _check_int(trials, "trials", 1)
+    if not isinstance(delta, bool):
+        raise TypeError(f"delta must be a bool, got {delta!r}")
+    if seed is not None and (not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0):
+        raise ValueError(f"seed must be None or an integer >= 0, got {seed!r}")
+    if trials * d * n > 2**26:
+        raise ValueError(f"trials * d * n must be <= {2**26}, got {trials * d * n}")
+    if delta:
+        out = np.zeros((trials, d, n))
+        out[..., 0] = 1.0
+        return out
+    rng = np.random.default_rng(seed)
+    F = n // 2 + 1
+    spec = np.exp(2j * np.pi * rng.random((trials, d, F)))
+    spec[..., 0] = rng.choice([-1.0, 1.0], size=(trials, d))
+    if n % 2 == 0:
+        spec[..., -1] = rng.choice([-1.0, 1.0], size=(trials, d))
+    return np.fft.irfft(spec, n=n, axis=-1)
+
+
+# ------------------------------------------------------------------------ the floor
+def _exact_real_dfts(v: np.ndarray) -> tuple[Fraction, Fraction | None]:
+    """(sum_t v_t, sum_t (-1)^t v_t) exactly (rationals from the floats); None if n is odd."""
+    vals = [Fraction(float(t)) for t in v]
+    s0 = sum(vals, Fraction(0))
+    if len(vals) % 2:
+        return s0, None
+    return s0, sum((t if j % 2 == 0 else -t for j, t in enumerate(vals)), Fraction(0))
+
+
+def stall_floor(x: Any, y: Any, filters: Any) -> Any:
+    """The loss floor of X3(c): (1/(2n)) sum of |ŷ_w|^2 over the real frequencies w in {0, n/2}
+    where the tied layers cannot reach ŷ_w, i.e. x̂_w prod_i ĉ_{i,w} and ŷ_w have opposite
+    signs, or the product is 0 (d >= 2), or x̂_w = 0 (then f̂_w stays 0 at any depth).
+
+    ``filters``: (d, n) or (1, d, n). The real-frequency moduli |ĉ_{i,w}| must be tied across
+    the layers (relative spread <= TIE_RTOL; otherwise GF crosses 0 and there is no floor:
+    ValueError). Every DFT value at w = 0, n/2 and the sum are exact rationals from the
+    float64 inputs; the result is that rational rounded once to an mpf at the current
+    mp.dps. Complex frequencies are assumed to converge (their segment misses 0).
+
+    >>> x = np.array([1.0, 0.0, 0.0, 0.0]); y = np.array([-1.0, -1.0, -1.0, -1.0])
+    >>> stall_floor(x, y, allpass_filters(4, 3, delta=True))  # ŷ_0 = -4, x̂_0 = 1: 16/8
+    mpf('2.0')
+    """
+    c = np.asarray(filters, dtype=float)
+    if c.ndim == 3 and c.shape[0] == 1:
+        c = c[0]
+    if c.ndim != 2:
+        raise ValueError(f"filters must have shape (d, n) or (1, d, n), got {np.shape(filters)}")
+    d, n = c.shape
+    if n < 2 or d < 1:
+        raise ValueError(f"filters must have n >= 2 and d >= 1, got shape {c.shape}")
+    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    for name, v in (("x", xs), ("y", ys)):
+        if v.shape != (n,) or not np.all(np.isfinite(v)):
+            raise ValueError(f"{name} must be a finite real vector of length n = {n}, got shape {v.shape}")
+    if not np.all(np.isfinite(c)):
+        raise ValueError("filters must be finite")
+    layer_dfts = [_exact_real_dfts(row) for row in c]
+    x_dft, y_dft = _exact_real_dfts(xs), _exact_real_dfts(ys)
+    total = Fraction(0)
+    for w in (0, 1):
+        yw = y_dft[w]
+        if yw is None:
+            continue
+        moduli = [abs(float(ld[w])) for ld in layer_dfts]
+        top = max(moduli)
+        if d >= 2 and top > 0 and (top - min(moduli)) > TIE_RTOL * top:
+            where = "w = 0" if w == 0 else "w = n/2"
+            raise ValueError(
+                f"filters: the moduli |ĉ_i,w| at {where} are not tied across layers "
+                f"(min {min(moduli):.6g}, max {top:.6g}): GF crosses 0 there and there is no stall floor"
+            )
+        product = x_dft[w]
+        for ld in layer_dfts:
+            product *= ld[w]
+        stuck = x_dft[w] == 0 or (d >= 2 and product == 0)
+        if stuck or product * yw < 0:
+            total += yw * yw
+    return mpmath.mpf(total.numerator) / (2 * n * total.denominator) if total else mpmath.mpf(0)
+
+
+# --------------------------------------------------------------- the balanced time
+def balanced_time_complex(x_hat: Any, y_hat: Any, f0: Any, d: int, goal: Any = 0.5) -> Any:
+    """GF time of one frequency from a balanced start (all |ĉ_{i,w}| equal) until
+    |ŷ - f̂| <= goal |ŷ| (X3(b)): the closed-form speed integrated along T5's segment,
+
+        T = int_{s_end}^1 ds / (s d |x̂|^(2/d) Q(s)^(1 - 1/d)),  Q(s) = |ŷ + s (f̂_0 - ŷ)|^2,
+
+    by tanh-sinh quadrature at the current mp.dps, split where Q is smallest (the point of the
+    segment nearest 0). The segment must miss 0 (ValueError otherwise: the flow stalls there).
+    No root finding and no layer moduli: an independent route to ``numerics.flow_time``.
+    """
+    d = _check_int(d, "d", 1)
+    a, b, f0 = mpmath.mpc(x_hat), mpmath.mpc(y_hat), mpmath.mpc(f0)
+    goal = mpmath.mpf(goal)
+    if not 0 < goal < 1:
+        raise ValueError(f"goal must be in (0, 1), got {goal}")
+    if a == 0 or b == 0:
+        raise ValueError("x_hat and y_hat must be nonzero")
+    D = f0 - b
+    if abs(D) <= goal * abs(b):
+        return mpmath.mpf(0)
+    cross = mpmath.im(mpmath.conj(b) * D)
+    if cross == 0 and mpmath.re(mpmath.conj(b) * D) < 0 and abs(D) >= abs(b):
+        raise ValueError("the segment from f̂_0 to ŷ passes through 0: the balanced flow stalls (X3(c))")
+    s_end = goal * abs(b) / abs(D)
+    A = abs(D) ** 2
+    alpha = 1 - mpmath.mpf(1) / d
+    scale = d * abs(a) ** (mpmath.mpf(2) / d)
+
+    def integrand(s: Any) -> Any:
+        return 1 / (s * scale * abs(b + s * D) ** (2 * alpha))
+
+    s_star = -mpmath.re(mpmath.conj(b) * D) / A  # where |f̂(s)| is smallest
+    points = [s_end, s_star, 1] if s_end < s_star < 1 else [s_end, 1]
+    return mpmath.quad(integrand, points)
+
+
+def depth_free_limit(x_hat: Any, y_hat: Any, f0: Any, goal: Any = 0.5) -> Any:
+    """lim_{d -> inf} d T_d = int_{s_end}^1 ds / (s Q(s)) for a fixed start f̂_0 (e.g. delta)."""
+    b, f0, goal = mpmath.mpc(y_hat), mpmath.mpc(f0), mpmath.mpf(goal)
+    D = f0 - b
+    s_end = goal * abs(b) / abs(D)
+    A = abs(D) ** 2
+    s_star = -mpmath.re(mpmath.conj(b) * D) / A
+    points = [s_end, s_star, 1] if s_end < s_star < 1 else [s_end, 1]
+    return mpmath.quad(lambda s: 1 / (s * abs(b + s * D) ** 2), points)
+
+
+def stability_limit(y: Any) -> float:
+    """2 / max_w |ŷ_w|^2: X3(b)'s bound on eta0 for GD with eta = eta0/d at large d."""
+    return 2.0 / float(np.max(np.abs(np.fft.fft(np.asarray(y, float))) ** 2))
+
+
+def layers_flip(x: Any, y: Any, filters: Any, eta: float) -> bool:
+    """True if one GD step at ``eta`` flips the sign of the tied layers at a wrong-signed real
+    frequency: 1 + eta q_w / rho^2 < 0 with q_w = r̂_w f̂_w (T3). Along the stall rho shrinks and
+    |q_w|/rho^2 = |r̂_w| |x̂_w| rho^(d-2) with |r̂_w| falling, so the first step is the worst (d >= 2)."""
+    c = np.fft.fft(np.asarray(filters, float).reshape(-1, len(x)), axis=-1)
+    xh, yh = np.fft.fft(np.asarray(x, float)), np.fft.fft(np.asarray(y, float))
+    n = len(xh)
+    for w in [0] + ([n // 2] if n % 2 == 0 else []):
+        f = xh[w] * np.prod(c[:, w])
+        q = ((yh[w] - f) * np.conj(f)).real
+        if np.any(1 + eta * q / np.abs(c[:, w]) ** 2 < 0):
+            return True
+    return False
