@@ -6,10 +6,10 @@ claim family (one channel, iteration counts, channel normalization).
 
 from __future__ import annotations
 
-from proofs_check.claims import beyond, channels, iteration_count, normalization, one_channel
+from proofs_check.claims import allpass, channels, explosion, iteration_count, normalization, one_channel
 from proofs_check.claims.base import Claim, Context
 
-FAMILIES = (one_channel, iteration_count, normalization, channels, beyond)
+FAMILIES = (one_channel, iteration_count, normalization, channels, explosion, allpass)
 _FAMILY_ORDER = "TCMPX"
 
 

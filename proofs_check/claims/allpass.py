@@ -1,10 +1,9 @@
-"""Claims X1 and X3 (THEORY section 6): ReLU + CN explodes at a mean-field rate; all-pass
-initialization is isometric at the start, balanced, and stalls at a wrong-signed real frequency."""
+"""Claim X3 (THEORY section 6): all-pass initialization is isometric at the start, its flow is
+balanced, and it stalls at a wrong-signed real frequency."""
 
 from __future__ import annotations
 
 import math
-import time
 
 import mpmath
 import numpy as np
@@ -22,155 +21,10 @@ from numerics.hp.allpass import (
 )
 from numerics.hp.flow import flow_time
 from numerics.hp.precise import agreeing_digits, grad_norms
-from numerics.mc import explosion as ex
 from proofs_check.claims.base import Claim, Context, digits_check, measured, measurement
 from theory.checks import Check
 
 
-# ------------------------------------------------------------------------------- X1
-def _rate_row(n: int, k: int, draws: int, seed: int, relu: bool = True) -> tuple[Check, float, float]:
-    t0 = time.time()
-    f = ex.relu_cn_rate(n, k, draws=draws, seed=seed, relu=relu)
-    pred = ex.X1_RATE if relu else 0.0
-    label = "ReLU + CN" if relu else "linear CN"
-    row = measurement(
-        f"{label} rate, n={n}, k={k}",
-        f"slope of mean log||grad_(C_1) L|| between d=8 and 32, {draws} draws per depth, GD-core backprop "
-        f"(numerics.gd.channel_gd.init_grad_norms); {f.estimate:.5f} +- {f.stderr:.5f} against "
-        f"{pred:.5f}; {time.time() - t0:.1f} s",
-        {
-            "n": n,
-            "k": k,
-            "rate.estimate": f.estimate,
-            "rate.stderr": f.stderr,
-            "prediction": pred,
-            "draws": draws,
-            "z_score": (f.estimate - pred) / f.stderr,
-        },
-    )
-    return row, f.estimate, f.stderr
-
-
-def run_x1(ctx: Context) -> list[Check]:
-    out: list[Check] = []
-    # two paths, same draws: GD core (Fourier matrices) vs plain NumPy time domain (no FFT)
-    n, k, d = 32, 3, 6
-    x, y = ex.problem(n, ctx.seed)
-    f = ex.draw_filters(n, d, k, ctx.seed, 0)
-    from numerics.gd.channel_gd import init_grad_norms
-
-    core = init_grad_norms(x, y, f, normalized=True, relu=True)[0]
-    direct = np.array(ex.time_domain_grad_norms([layer[0] for layer in f], x, y, relu=True))
-    rel = float(np.max(np.abs(core - direct) / direct))
-    out.append(
-        measured(
-            "per-layer ||grad_(C_i) L||: GD core vs time-domain backprop",
-            "float64",
-            rel,
-            1e-12,
-            f"side 1: numerics.gd.channel_gd.init_grad_norms (per-frequency matrices, ReLU through inverse "
-            f"FFTs); side 2: numerics.mc.explosion.time_domain_grad_norms (circulant gathers, no FFT); "
-            f"n={n}, k={k}, d={d}, ReLU + CN; tolerance 1e-12 relative (float64 over d layers)",
-            values={"gd_core_layer1": float(core[0]), "time_domain_layer1": float(direct[0]), "max_rel": rel},
-        )
-    )
-    fa = ex.relu_cn_rate(64, 4, draws=12, seed=ctx.seed)
-    fb = ex.relu_cn_rate(64, 4, draws=12, seed=ctx.seed, path="time")
-    gap = abs(fa.estimate - fb.estimate)
-    out.append(
-        measured(
-            "rate estimate n=64, k=4: GD core vs time-domain path (same draws)",
-            "float64",
-            gap,
-            1e-10,
-            "side 1: relu_cn_rate(path='fourier') (numerics.gd.channel_gd); side 2: relu_cn_rate(path='time') "
-            "(numerics.mc.explosion.time_domain_grad_norms); 12 draws at d=8 and 32; tolerance 1e-10 absolute",
-            values={"fourier": fa.estimate, "time": fb.estimate, "stderr": fa.stderr},
-        )
-    )
-    # the rate against n and k
-    grid = (
-        [(n_, k_) for k_ in (1, 2, 4, 8, 16, 32) for n_ in (64, 128, 256, 512, 1024)]
-        if ctx.full
-        else [(64, 1), (256, 1), (1024, 1), (64, 8), (128, 8), (256, 8), (512, 8)]
-    )
-    draws_for = {1: 400, 2: 200, 4: 100, 8: 40, 16: 20, 32: 20}
-    table: dict[tuple[int, int], tuple[float, float]] = {}
-    for n_, k_ in grid:
-        row, est, se = _rate_row(n_, k_, draws_for[k_], ctx.seed)
-        table[(n_, k_)] = (est, se)
-        out.append(row)
-    big = max(n_ for n_, k_ in table if k_ == 1)
-    est, se = table[(big, 1)]
-    out.append(
-        measured(
-            f"largest-n rate vs (1/2) ln(pi/(pi-1)), n={big}, k=1",
-            "simulation",
-            abs(est - ex.X1_RATE) / se,
-            2.0,
-            f"side 1: Monte Carlo slope {est:.5f} +- {se:.5f} (GD-core backprop, {draws_for[1]} draws per depth); "
-            f"side 2: the mean-field constant {ex.X1_RATE:.5f} (closed form); passes within 2 standard errors",
-            values={"rate.estimate": est, "rate.stderr": se, "prediction": ex.X1_RATE, "n": big, "k": 1},
-        )
-    )
-    for k_ in sorted({k_ for _, k_ in table}):
-        ns = sorted(n_ for n_, kk in table if kk == k_)
-        if len(ns) < 3:
-            continue
-        excesses = [table[(n_, k_)][0] - ex.X1_RATE for n_ in ns]
-        if min(excesses) <= 0:
-            out.append(
-                measurement(
-                    f"finite-n excess, k={k_}: no power law (the excess changes sign)",
-                    f"rate - 0.19159 at n={ns}: " + ", ".join(f"{e:+.4f}" for e in excesses),
-                    {"k": k_, **{f"n{n_}_excess": e for n_, e in zip(ns, excesses)}},
-                )
-            )
-            continue
-        try:
-            law = ex.excess_power_law(
-                ns, [table[(n_, k_)][0] for n_ in ns], [table[(n_, k_)][1] for n_ in ns]
-            )
-        except (RuntimeError, ValueError) as err:  # no power law fits (e.g. the excess changes sign)
-            out.append(measurement(f"finite-n excess fit, k={k_}", f"no fit: {err}", {"k": k_}))
-            continue
-        out.append(
-            measurement(
-                f"finite-n excess fit, k={k_}: rate(n) - 0.19159 = A n^-p",
-                f"weighted least squares over n={ns}: A={law['A']:.3g} +- {law['A_stderr']:.2g}, "
-                f"p={law['p']:.3g} +- {law['p_stderr']:.2g}, chi2/dof={law['chi2_per_dof']:.2g}",
-                {"k": k_, **law},
-            )
-        )
-    for k_ in sorted({k_ for _, k_ in table}):
-        ns = sorted(
-            n_
-            for n_, kk in table
-            if kk == k_ and (n_ >= 256 if k_ == 1 else n_ >= 64 if not ctx.full else n_ >= 128)
-        )
-        if len(ns) < 2:
-            continue
-        fit_ = ex.extrapolate_rate(ns, [table[(n_, k_)][0] for n_ in ns], [table[(n_, k_)][1] for n_ in ns])
-        out.append(
-            measured(
-                f"n -> infinity extrapolation vs (1/2) ln(pi/(pi-1)), k={k_}",
-                "simulation",
-                abs(fit_["r_inf"] - ex.X1_RATE) / fit_["r_inf_stderr"],
-                3.0,
-                f"side 1: r_inf of the weighted fit rate(n) = r_inf + A/n over n={ns} "
-                "(numerics.mc.explosion.extrapolate_rate of the GD-core rates above; k=1 uses n >= 256, where "
-                f"the excess has stopped changing sign); side 2: the constant {ex.X1_RATE:.5f}; r_inf = "
-                f"{fit_['r_inf']:.5f} +- {fit_['r_inf_stderr']:.5f}, A = {fit_['A']:.3g} +- {fit_['A_stderr']:.2g}; "
-                "passes within 3 standard errors",
-                values={"k": k_, "prediction": ex.X1_RATE, **fit_},
-            )
-        )
-    lin, lest, lse = _rate_row(1024 if ctx.full else 256, 1, 100, ctx.seed, relu=False)
-    out.append(lin)
-    return out
-
-
-# ------------------------------------------------------------------------------- X3
 def _problem(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return tuple(np.random.default_rng([seed, n, 3]).normal(size=(2, n)))  # type: ignore[return-value]
 
@@ -691,15 +545,6 @@ def run_x3(ctx: Context) -> list[Check]:
 
 
 CLAIMS: tuple[Claim, ...] = (
-    Claim(
-        "X1",
-        "ReLU + CN explodes at the mean-field rate (1/2) ln(pi/(pi-1))",
-        "float64, simulation",
-        "(1/d) log||grad_(C_1) L|| -> (1/2) ln(pi/(pi-1)) = 0.19159 per layer as n -> inf, every k",
-        "ReLU after every hidden convolution, CN (gain 1, bias 0) after every convolution; full-length "
-        "filters, fan-in init; x, y ~ N(0, I)",
-        run_x1,
-    ),
     Claim(
         "X3",
         "all-pass initialization: isometric start, balanced flow, stall at a wrong-signed real frequency",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from proofs_check.claims import CLAIMS, beyond
+from proofs_check.claims import CLAIMS, allpass
 from proofs_check.claims.base import Context
 
 
@@ -13,13 +13,13 @@ def test_X1_X3_registered_after_M():
 
 
 def test_X3a_and_b_checks_pass():
-    checks = beyond._x3a(Context()) + beyond._x3b(Context())
+    checks = allpass._x3a(Context()) + allpass._x3b(Context())
     assert all(c.passed for c in checks), [c.name for c in checks if not c.passed]
     assert any("balanced_time" in c.values and "flow_time" in c.values for c in checks)
 
 
 def test_X3_crossing_law_rows_state_both_laws():
-    rows = beyond._x3c_crossing(Context())
+    rows = allpass._x3c_crossing(Context())
     by_name = {c.name: c for c in rows}
     assert by_name["X3(c) crossing time after breaking the tie by g, d=2: T linear in log(1/g)"].passed
     assert by_name["X3(c) crossing time after breaking the tie by g, d=3: T ~ g^(-(d-2)/2)"].passed
