@@ -26,7 +26,7 @@ import rst_escape  # noqa: E402
 
 import theory  # noqa: E402
 
-gen.generate()
+GALLERY_ORDER = gen.generate()
 
 project = "cn-vanishing"
 author = "cn-vanishing contributors"
@@ -66,6 +66,7 @@ sphinx_gallery_conf = {
     "write_computation_times": False,
     "line_numbers": False,
     "within_subsection_order": "FileNameSortKey",
+    "subsection_order": GALLERY_ORDER,  # the figure registry's order, then the paper
 }
 
 html_theme = "pydata_sphinx_theme"

@@ -43,6 +43,12 @@ PAPER_FIGURES = (
     ("P6", "deep_decoder", "p6_deep_decoder"),
 )
 API_PACKAGES = ("theory", "numerics", "paper")
+GALLERY_TITLES = {  # a gallery section per figure module; without a line, its module name
+    "one_channel": "One channel per layer",
+    "width": "Width k: k channels per layer",
+    "beyond": "Beyond the theory",
+    "cn_depth": "Channel normalization and depth",
+}
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#$])")
 
 
@@ -157,7 +163,7 @@ def figure_script(module: str, name: str, data_fn, quick: dict) -> str:
 
     summary = escape_text(_first_paragraph(data_fn))
     sizes = ", ".join(f"{k}={v!r}" for k, v in quick.items())
-    title = name.replace("_", " ")
+    title = name
     return f'''"""
 {title}
 {"=" * len(title)}
@@ -210,9 +216,10 @@ def _has_torch() -> bool:
     return importlib.util.find_spec("torch") is not None
 
 
-def gallery_sources(out: pathlib.Path) -> None:
+def gallery_sources(out: pathlib.Path) -> list[str]:
     """One script per registered figure (``plot_*.py``, run at build time from the shipped
-    data) and per paper figure (``paper_*.py``, shown, not run)."""
+    data) and per paper figure (``paper_*.py``, shown, not run); return the sections in
+    order (registry order, then the paper), as ``gallery_src/<folder>`` paths."""
     from numerics.figures import registry
 
     _fresh(out)
@@ -231,7 +238,8 @@ def gallery_sources(out: pathlib.Path) -> None:
         from rst_escape import escape_text
 
         heading = escape_text((inspect.getdoc(mod) or module).split("\n\n", 1)[0].replace("\n", " "))
-        title = f"``{module}``"
+        short = module.rsplit(".", 1)[1]
+        title = f"{GALLERY_TITLES[short]} (``{module}``)" if short in GALLERY_TITLES else f"``{module}``"
         _write(folder / "README.txt", f"{title}\n{'-' * len(title)}\n\n{heading}\n")
         for name, data_fn, _plot, quick, _full in entries:
             if not (FIGURE_DATA / f"{name}.npz").exists():
@@ -250,6 +258,7 @@ def gallery_sources(out: pathlib.Path) -> None:
     for claim, module, figure in PAPER_FIGURES:
         if (FIGURE_DATA / "paper" / f"{figure}.png").exists():
             _write(folder / f"paper_{figure}.py", paper_script(claim, module, figure))
+    return [f"{out.name}/{m.rsplit('.', 1)[1]}" for m in by_module] + [f"{out.name}/paper"]
 
 
 # ---------------------------------------------------------------------------- API
@@ -326,7 +335,9 @@ def api_pages(out: pathlib.Path) -> None:
     _write(out / "index.md", "\n".join(index))
 
 
-def generate() -> None:
+def generate() -> list[str]:
+    """Write every generated page; return the gallery's section order (for conf.py)."""
     claim_pages(DOCS / "families")
-    gallery_sources(DOCS / "gallery_src")
+    order = gallery_sources(DOCS / "gallery_src")
     api_pages(DOCS / "api")
+    return order
