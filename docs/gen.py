@@ -9,7 +9,8 @@ Run by ``docs/conf.py`` before every build (the outputs are not committed):
 * ``gallery_sources``: ``gallery_src/<module>/plot_<name>.py``, one short script per figure of
   ``numerics.figures.registry.entries()`` (a new figure module appears with its one line in
   ``FIGURE_MODULES``), redrawing the shipped ``docs/figures/<name>.npz`` through
-  ``plot_<name>``; and ``gallery_src/paper/`` for the paper's experiments (``PAPER_FIGURES``);
+  ``plot_<name>`` (or, until a new figure's data is shipped, computing it at its quick sizes
+  during the build); and ``gallery_src/paper/`` for the paper's experiments (``PAPER_FIGURES``);
 * ``api_pages``: ``api/<package>.md``, every module of ``theory``, ``numerics`` and ``paper``
   through autodoc, with a table of the flat ``numerics`` and ``theory`` names.
 """
@@ -158,11 +159,28 @@ def _first_paragraph(fn) -> str:
     return doc.split("\n\n", 1)[0].strip()
 
 
-def figure_script(module: str, name: str, data_fn, quick: dict) -> str:
+def figure_script(module: str, name: str, data_fn, quick: dict, shipped: bool) -> str:
+    """The gallery script of one figure: redraw the shipped data, or (no data shipped yet)
+    compute it at the quick sizes of ``proofs_check figures --quick``."""
     from rst_escape import escape_text
 
     summary = escape_text(_first_paragraph(data_fn))
     sizes = ", ".join(f"{k}={v!r}" for k, v in quick.items())
+    if shipped:
+        how = (
+            f"Redrawn here from the shipped data ``docs/figures/{name}.npz`` (full sizes, seed 0). To\n"
+            f"recompute it: ``data = {name}_data({sizes})`` (the quick sizes of ``proofs_check figures\n"
+            f"--quick``), or ``{name}()`` for data and drawing at once."
+        )
+        code = f'data = dict(np.load("../../figures/{name}.npz"))'
+        imports = f"import numpy as np\n\nfrom {module} import plot_{name}"
+    else:
+        how = (
+            "Computed here at the quick sizes of ``proofs_check figures --quick`` (seed 0); the\n"
+            "full sizes: ``proofs_check figures --out DIR``."
+        )
+        code = f"data = {name}_data({sizes + ', ' if sizes else ''}seed=0)"
+        imports = f"from {module} import {name}_data, plot_{name}"
     title = name
     return f'''"""
 {title}
@@ -170,16 +188,12 @@ def figure_script(module: str, name: str, data_fn, quick: dict) -> str:
 
 {summary}
 
-Redrawn here from the shipped data ``docs/figures/{name}.npz`` (full sizes, seed 0). To
-recompute it: ``data = {name}_data({sizes})`` (the quick sizes of ``proofs_check figures
---quick``), or ``{name}()`` for data and drawing at once.
+{how}
 """
 
-import numpy as np
+{imports}
 
-from {module} import plot_{name}
-
-data = dict(np.load("../../figures/{name}.npz"))
+{code}
 fig = plot_{name}(data)
 '''
 
@@ -242,12 +256,8 @@ def gallery_sources(out: pathlib.Path) -> list[str]:
         title = f"{GALLERY_TITLES[short]} (``{module}``)" if short in GALLERY_TITLES else f"``{module}``"
         _write(folder / "README.txt", f"{title}\n{'-' * len(title)}\n\n{heading}\n")
         for name, data_fn, _plot, quick, _full in entries:
-            if not (FIGURE_DATA / f"{name}.npz").exists():
-                raise FileNotFoundError(
-                    f"docs/figures/{name}.npz is missing: run proofs_check figures --out docs/figures "
-                    "(or draw_all('docs/figures', figures=...)) for the new figure and commit its .npz"
-                )
-            _write(folder / f"plot_{name}.py", figure_script(module, name, data_fn, dict(quick)))
+            shipped = (FIGURE_DATA / f"{name}.npz").exists()  # else computed at build time (slower)
+            _write(folder / f"plot_{name}.py", figure_script(module, name, data_fn, dict(quick), shipped))
     folder = out / "paper"
     folder.mkdir()
     _write(
