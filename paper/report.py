@@ -20,22 +20,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+# one style for every figure of the project; COLUMN is the column width in inches
+from numerics.figures.style import CN, PLAIN, STYLE, THEIRS  # noqa: E402, F401
+from numerics.figures.style import DPI as _DPI  # noqa: E402
+from numerics.figures.style import WIDTH as COLUMN  # noqa: E402, F401
 from numerics.store.files import atomic_path  # noqa: E402
 
-COLUMN = 3.4  # inches, the toolkit's (and a two-column paper's) column width
-STYLE = {
-    "font.size": 7,
-    "axes.titlesize": 7,
-    "axes.labelsize": 7,
-    "legend.fontsize": 6,
-    "xtick.labelsize": 6,
-    "ytick.labelsize": 6,
-    "lines.linewidth": 0.9,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "savefig.bbox": "tight",
-}
-PLAIN, CN, THEIRS = "#c0392b", "#1f5fa8", "#7f7f7f"
 plt.rcParams.update(STYLE)
 
 
@@ -45,7 +35,7 @@ def save_figure(fig, out: str, name: str) -> str:
     for ext in ("png", "pdf"):
         path = os.path.join(out, f"{name}.{ext}")
         with atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=200, format=ext)
+            fig.savefig(tmp, dpi=_DPI, format=ext, bbox_inches="tight")
         paths.append(path)
     plt.close(fig)
     return paths[0]

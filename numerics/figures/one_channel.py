@@ -34,63 +34,25 @@ The figures and the claims they show (``docs/claims.md``):
 
 from __future__ import annotations
 
-import functools
 import math
-import os
-import sys
 import warnings
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-import matplotlib
 import mpmath
 import numpy as np
 from matplotlib.figure import Figure
 from mpmath import mp
 
+from numerics.figures.registry import Data, Entry, draw_all, save
+from numerics.figures.style import CN, DEPTH_COLORS, PLAIN, WIDTH
+from numerics.figures.style import styled as _styled
 from numerics.gd.simulate import FourierGD, random_filters, simulate_gd
 from numerics.hp import flow
 from numerics.mc import experiments, rates
-from numerics.store.files import atomic_path
 
-Data = dict[str, np.ndarray]
-DataFn = Callable[..., Data]
-PlotFn = Callable[[Data], Figure]
-Entry = tuple[str, DataFn, PlotFn, Mapping[str, Any], Mapping[str, Any]]
-
-WIDTH = 3.4  # inches: one column of a two-column paper
-STYLE = {
-    "font.size": 7.5,
-    "axes.titlesize": 7.5,
-    "axes.labelsize": 7.5,
-    "legend.fontsize": 6.5,
-    "xtick.labelsize": 6.5,
-    "ytick.labelsize": 6.5,
-    "lines.linewidth": 1.1,
-    "axes.linewidth": 0.6,
-    "xtick.major.width": 0.6,
-    "ytick.major.width": 0.6,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "legend.frameon": False,
-    "pdf.fonttype": 42,
-}
-PLAIN, CN = "#c0392b", "#1f5fa8"
-DEPTH_COLORS = ("#222222", "#1b9e77", "#d95f02", "#7570b3", "#e7298a")
 LOG10E = math.log10(math.e)
 GAMMA_HALF = rates.GAMMA_HALF  # gamma_E / 2
 ETA_GRID = (0.1, 0.03, 0.01, 3e-3, 1e-3, 3e-4)
-
-
-def _styled(plot: PlotFn) -> PlotFn:
-    """Draw inside the house style (rcParams are read when artists are created)."""
-
-    @functools.wraps(plot)
-    def wrapper(data: Data) -> Figure:
-        with matplotlib.rc_context(STYLE):
-            return plot(data)
-
-    return wrapper
 
 
 def _quartiles(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -555,36 +517,10 @@ FIGURES: tuple[Entry, ...] = (
     ("cn_gradient_bound", cn_gradient_bound_data, plot_cn_gradient_bound, {"draws": 300}, {}),
 )
 
-
-def save(fig: Figure, data: Data, out: str, name: str) -> list[str]:
-    """Write ``<name>.png`` (200 dpi), ``<name>.pdf`` and ``<name>.npz`` into ``out``, each
-    whole or not at all; the Agg canvas is attached here, never at import."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    paths = []
-    for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})):
-        path = os.path.join(out, f"{name}.{ext}")
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=200, format=ext, bbox_inches="tight", pad_inches=0.02, metadata=meta)
-        paths.append(path)
-    path = os.path.join(out, f"{name}.npz")
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.savez_compressed(fh, **data)
-    paths.append(path)
-    return paths
-
-
-def draw_all(out: str, quick: bool = False, seed: int = 0, figures: Sequence[Entry] = FIGURES) -> list[str]:
-    """Compute and save every figure of ``figures`` (quick or full sizes) into ``out``.
-
-    Returns the written paths: PNG, PDF and NPZ per figure. ``np.load(path)`` gives back
-    the data, and ``plot_fn(dict(np.load(path)))`` redraws it.
-    """
-    os.makedirs(out, exist_ok=True)
-    paths = []
-    for k, (name, data_fn, plot_fn, quick_kwargs, full_kwargs) in enumerate(figures, 1):
-        print(f"[{k}/{len(figures)}] {name} ...", file=sys.stderr, flush=True)
-        data = data_fn(**(quick_kwargs if quick else full_kwargs), seed=seed)
-        paths += save(plot_fn(data), data, out, name)
-    return paths
+__all__ = [name for name, *_ in FIGURES] + [
+    *(f"{name}_data" for name, *_ in FIGURES),
+    *(f"plot_{name}" for name, *_ in FIGURES),
+    "FIGURES",
+    "draw_all",
+    "save",
+]

@@ -1,17 +1,19 @@
-"""Figures for width-k CNNs (THEORY section 4, M2, M4, M5), one data/plot pair each.
+"""Figures for width-k CNNs (THEORY section 4, M2, M4, M5): each a ``<name>_data`` /
+``plot_<name>`` / ``<name>`` triple, like :mod:`numerics.figures.one_channel`.
 
 ``<name>_data(**sizes) -> dict[str, np.ndarray]`` computes the numbers (deterministic in
 ``seed``); ``plot_<name>(data) -> matplotlib.figure.Figure`` draws them at paper column
-width (3.4 in) without touching pyplot's global state. ``FIGURES`` lists
-(name, data_fn, plot_fn, quick_kwargs, full_kwargs) for the CLI.
+width (3.4 in, :mod:`numerics.figures.style`) without touching pyplot's global state;
+``<name>(**sizes)`` does both. ``FIGURES`` lists (name, data_fn, plot_fn, quick_kwargs,
+full_kwargs) for :func:`numerics.figures.registry.draw_all`.
 
 * ``rate_vs_width``: lambda_k against k, nested-draw Monte Carlo slopes with 2-SE bars,
   and -1/(4k) (M2).
 * ``typical_vs_mean_square``: at width k, log E|f̂_w|^2 (= log |x̂_w|^2, flat) against
   E log|f̂_w|^2 (falls like 2 d lambda_k), complex frequency (M2).
-* ``init_histograms``: log10 ||grad_{C_1} L|| at fan-in initialization, k in {1, 2, 4, 8},
-  with and without layerwise CN (M4).
-* ``iterations_vs_depth``: GD steps to 1e-3 of the starting loss, step size tuned per
+* ``width_init_histograms``: log10 ||grad_{C_1} L|| at fan-in initialization, k in
+  {1, 2, 4, 8}, with and without layerwise CN (M4).
+* ``width_iterations_vs_depth``: GD steps to 1e-3 of the starting loss, step size tuned per
   method and depth, plain vs layerwise CN at width k (M5).
 """
 
@@ -19,33 +21,26 @@ from __future__ import annotations
 
 import math
 
-import matplotlib
 import mpmath
 import numpy as np
 from matplotlib.figure import Figure
 
+from numerics.figures.registry import Entry
+from numerics.figures.style import CN, PLAIN, WIDTH, styled
 from numerics.gd.channel_gd import init_grad_norms, m5_table
 from numerics.hp.channels import random_channel_filters, rate_run, width_rate
 
-WIDTH = 3.4
-STYLE = {
-    "font.size": 8,
-    "axes.titlesize": 8,
-    "axes.labelsize": 8,
-    "legend.fontsize": 6.5,
-    "xtick.labelsize": 7,
-    "ytick.labelsize": 7,
-    "lines.linewidth": 1.1,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-}
-PLAIN, CN = "#c0392b", "#1f5fa8"
+Data = dict[str, np.ndarray]
 
 
 # ------------------------------------------------------------------------ rate vs width
-def rate_vs_width_data(
-    ks=(1, 2, 4, 8), draws: int = 60, max_depth: int = 200, seed: int = 0
-) -> dict[str, np.ndarray]:
+def rate_vs_width_data(ks=(1, 2, 4, 8), draws: int = 60, max_depth: int = 200, seed: int = 0) -> Data:
+    """Nested-draw Monte Carlo slopes of (1/d) log ||grad_{C_1} L|| at each width k, with
+    lambda_k = (psi(k) - log k)/2 on a grid of k (M2).
+
+    Keys: ``k``, ``estimate``, ``stderr`` (per width), ``k_grid``, ``lambda_grid``, ``draws``,
+    ``depths`` (the fitted depths, ``max_depth // 8`` apart).
+    """
     depths = tuple(range(max_depth // 8, max_depth + 1, max_depth // 8))
     grid = np.linspace(1, 2 * max(ks), 200)
     est, se = [], []
@@ -64,32 +59,31 @@ def rate_vs_width_data(
     }
 
 
-def plot_rate_vs_width(data: dict[str, np.ndarray]) -> Figure:
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(WIDTH, 2.3), layout="constrained")
-        ax = fig.subplots()
-        g = data["k_grid"]
-        ax.plot(g, data["lambda_grid"], color="k", label=r"$\lambda_k = \frac{1}{2}(\psi(k) - \log k)$")
-        ax.plot(g, -1 / (4 * g), color="0.5", ls="--", label=r"$-1/(4k)$")
-        ax.errorbar(
-            data["k"], data["estimate"], yerr=2 * data["stderr"], fmt="o", ms=3, color=PLAIN, capsize=2,
-            label="Monte Carlo slope ±2 SE",
-        )  # fmt: skip
-        ax.set_title(
-            f"{int(data['draws'])} nested draws per width, d ≤ {int(data['depths'][-1])}", fontsize=7
-        )
-        ax.set_xscale("log", base=2)
-        ax.set_xlabel("hidden width k")
-        ax.set_ylabel(r"$\frac{1}{d}\log\|\nabla_{C_1}L\|$")
-        ax.axhline(0, color="0.8", lw=0.6)
-        ax.legend(frameon=False, loc="lower right")
-        return fig
+@styled
+def plot_rate_vs_width(data: Data) -> Figure:
+    """Draw ``rate_vs_width_data(...)`` (or ``dict(np.load("rate_vs_width.npz"))``)."""
+    fig = Figure(figsize=(WIDTH, 2.3), layout="constrained")
+    ax = fig.subplots()
+    g = data["k_grid"]
+    ax.plot(g, data["lambda_grid"], color="k", label=r"$\lambda_k = \frac{1}{2}(\psi(k) - \log k)$")
+    ax.plot(g, -1 / (4 * g), color="0.5", ls="--", label=r"$-1/(4k)$")
+    ax.errorbar(
+        data["k"], data["estimate"], yerr=2 * data["stderr"], fmt="o", ms=3, color=PLAIN, capsize=2,
+        label="Monte Carlo slope ±2 SE",
+    )  # fmt: skip
+    ax.set_title(f"{int(data['draws'])} nested draws per width, d ≤ {int(data['depths'][-1])}", fontsize=7)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("hidden width k")
+    ax.set_ylabel(r"$\frac{1}{d}\log\|\nabla_{C_1}L\|$")
+    ax.axhline(0, color="0.8", lw=0.6)
+    ax.legend(loc="lower right")
+    return fig
 
 
 # -------------------------------------------------------------- typical vs mean square
 def typical_vs_mean_square_data(
     k: int = 4, depths=(1, 2, 4, 8, 16, 32, 64), draws: int = 2000, seed: int = 0
-) -> dict[str, np.ndarray]:
+) -> Data:
     """Complex frequency w = 1 of n = 3 with x̂_1 = 1: per depth the Monte Carlo mean of
     log|f̂|^2 and log of the mean of |f̂|^2, with their predictions 2 d lambda-like sums and 0."""
     n = 3
@@ -122,52 +116,58 @@ def typical_vs_mean_square_data(
     }
 
 
-def plot_typical_vs_mean_square(data: dict[str, np.ndarray]) -> Figure:
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(WIDTH, 2.3), layout="constrained")
-        ax = fig.subplots()
-        d = data["depths"]
-        k = int(data["k"])
-        ax.axhline(0, color=CN, lw=1.0, label=r"$\log E|\hat f_w|^2 = \log|\hat x_w|^2$ (exact)")
-        ax.plot(
-            d,
-            data["log_mean"],
-            "s",
-            ms=3,
-            mfc="none",
-            color=CN,
-            label=r"$\log$ of the sample mean of $|\hat f_w|^2$",
-        )
-        ax.plot(
-            d,
-            data["typical_theory"],
-            color=PLAIN,
-            label=r"$E\log|\hat f_w|^2 = \sum_j(\psi(k_j) - \log k_{j-1})$",
-        )
-        ax.errorbar(
-            d,
-            data["mean_log"],
-            yerr=2 * data["stderr_log"],
-            fmt="o",
-            ms=3,
-            color=PLAIN,
-            capsize=2,
-            label=r"sample mean of $\log|\hat f_w|^2$ (±2 SE)",
-        )
-        ax.set_xlabel("depth d")
-        ax.set_ylabel(r"$\log|\hat f_w|^2$ (complex $w$, $|\hat x_w| = 1$)")
-        ax.set_title(
-            f"width k = {k}, $\\lambda_k$ = {float(data['lambda_k']):.4f}, {int(data['draws'])} draws per depth",
-            fontsize=7,
-        )
-        ax.legend(frameon=False, loc="lower left")
-        return fig
+@styled
+def plot_typical_vs_mean_square(data: Data) -> Figure:
+    """Draw ``typical_vs_mean_square_data(...)`` (or ``dict(np.load("typical_vs_mean_square.npz"))``)."""
+    fig = Figure(figsize=(WIDTH, 2.3), layout="constrained")
+    ax = fig.subplots()
+    d = data["depths"]
+    k = int(data["k"])
+    ax.axhline(0, color=CN, lw=1.0, label=r"$\log E|\hat f_w|^2 = \log|\hat x_w|^2$ (exact)")
+    ax.plot(
+        d,
+        data["log_mean"],
+        "s",
+        ms=3,
+        mfc="none",
+        color=CN,
+        label=r"$\log$ of the sample mean of $|\hat f_w|^2$",
+    )
+    ax.plot(
+        d,
+        data["typical_theory"],
+        color=PLAIN,
+        label=r"$E\log|\hat f_w|^2 = \sum_j(\psi(k_j) - \log k_{j-1})$",
+    )
+    ax.errorbar(
+        d,
+        data["mean_log"],
+        yerr=2 * data["stderr_log"],
+        fmt="o",
+        ms=3,
+        color=PLAIN,
+        capsize=2,
+        label=r"sample mean of $\log|\hat f_w|^2$ (±2 SE)",
+    )
+    ax.set_xlabel("depth d")
+    ax.set_ylabel(r"$\log|\hat f_w|^2$ (complex $w$, $|\hat x_w| = 1$)")
+    ax.set_title(
+        f"width k = {k}, $\\lambda_k$ = {float(data['lambda_k']):.4f}, {int(data['draws'])} draws per depth",
+        fontsize=7,
+    )
+    ax.legend(loc="lower left")
+    return fig
 
 
 # ------------------------------------------------------------------------- histograms
-def init_histograms_data(
+def width_init_histograms_data(
     ks=(1, 2, 4, 8), depth: int = 16, trials: int = 1000, n: int = 16, seed: int = 0
-) -> dict[str, np.ndarray]:
+) -> Data:
+    """log10 ||grad_{C_1} L|| at fan-in initialization of linear width-k networks of depth
+    ``depth``, without and with layerwise CN (M4).
+
+    Keys: ``k``, ``depth``, ``n`` and ``k<k>_plain``, ``k<k>_cn`` (``trials`` values each).
+    """
     rng = np.random.default_rng(seed)
     x, y = rng.normal(size=(2, n))
     out = {"k": np.array(ks), "depth": np.array(depth), "n": np.array(n)}
@@ -180,35 +180,42 @@ def init_histograms_data(
     return out
 
 
-def plot_init_histograms(data: dict[str, np.ndarray]) -> Figure:
-    with matplotlib.rc_context(STYLE):
-        ks = [int(k) for k in data["k"]]
-        fig = Figure(figsize=(WIDTH, 2.6), layout="constrained")
-        axes = fig.subplots(len(ks), 1, sharex=True)
-        allv = np.concatenate([data[f"k{k}_{m}"] for k in ks for m in ("plain", "cn")])
-        bins = np.linspace(np.floor(allv.min()), np.ceil(allv.max()), 60)
-        for ax, k in zip(axes, ks):
-            ax.hist(data[f"k{k}_plain"], bins=bins, color=PLAIN, alpha=0.6, label="no CN")
-            ax.hist(data[f"k{k}_cn"], bins=bins, color=CN, alpha=0.6, label="layerwise CN")
-            ax.set_yticks([])
-            ax.text(0.01, 0.8, f"k = {k}", transform=ax.transAxes, fontsize=7)
-        axes[0].legend(frameon=False, loc="upper right")
-        axes[0].set_title(
-            f"linear, d = {int(data['depth'])}, n = {int(data['n'])}, fan-in initialization", fontsize=7
-        )
-        axes[-1].set_xlabel(r"$\log_{10}\|\nabla_{C_1}L\|$ at initialization")
-        return fig
+@styled
+def plot_width_init_histograms(data: Data) -> Figure:
+    """Draw ``width_init_histograms_data(...)`` (or ``dict(np.load("width_init_histograms.npz"))``)."""
+    ks = [int(k) for k in data["k"]]
+    fig = Figure(figsize=(WIDTH, 2.6), layout="constrained")
+    axes = fig.subplots(len(ks), 1, sharex=True)
+    allv = np.concatenate([data[f"k{k}_{m}"] for k in ks for m in ("plain", "cn")])
+    bins = np.linspace(np.floor(allv.min()), np.ceil(allv.max()), 60)
+    for ax, k in zip(axes, ks):
+        ax.hist(data[f"k{k}_plain"], bins=bins, color=PLAIN, alpha=0.6, label="no CN")
+        ax.hist(data[f"k{k}_cn"], bins=bins, color=CN, alpha=0.6, label="layerwise CN")
+        ax.set_yticks([])
+        ax.text(0.01, 0.8, f"k = {k}", transform=ax.transAxes, fontsize=7)
+    axes[0].legend(loc="upper right")
+    axes[0].set_title(
+        f"linear, d = {int(data['depth'])}, n = {int(data['n'])}, fan-in initialization", fontsize=7
+    )
+    axes[-1].set_xlabel(r"$\log_{10}\|\nabla_{C_1}L\|$ at initialization")
+    return fig
 
 
 # ------------------------------------------------------------------ iterations vs depth
-def iterations_vs_depth_data(
+def width_iterations_vs_depth_data(
     k: int = 2,
     depths=(2, 3, 4),
     etas=(0.001, 0.003, 0.01, 0.03, 0.1, 0.3),
     trials: int = 4,
     max_iter: int = 2000,
     seed: int = 0,
-) -> dict[str, np.ndarray]:
+) -> Data:
+    """Median GD steps to 1e-3 of the starting loss at width k, plain and layerwise CN, the
+    step size tuned per method and depth over ``etas`` (M5).
+
+    Keys: ``k``, ``depths``, ``max_iter`` and ``<method>_median``, ``<method>_eta``,
+    ``<method>_converged`` for method ``plain`` and ``CN`` (median NaN if not reached).
+    """
     table = m5_table((k,), depths, etas, trials, max_iter, seed=seed)
     out = {"k": np.array(k), "depths": np.array(depths, float), "max_iter": np.array(max_iter)}
     for method in ("plain", "CN"):
@@ -218,40 +225,75 @@ def iterations_vs_depth_data(
     return out
 
 
-def plot_iterations_vs_depth(data: dict[str, np.ndarray]) -> Figure:
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(WIDTH, 2.3), layout="constrained")
-        ax = fig.subplots()
-        d, cap = data["depths"], float(data["max_iter"])
-        for method, color, label in (("plain", PLAIN, "no CN"), ("CN", CN, "layerwise CN")):
-            med = data[f"{method}_median"]
-            shown = np.where(np.isfinite(med), med, cap)
-            ax.plot(d, shown, "o-", ms=3, color=color, label=f"{label} (median, tuned $\\eta$)")
-            for D, m, eta in zip(d, med, data[f"{method}_eta"]):
-                ax.annotate(
-                    f"{eta:g}",
-                    (D, m if np.isfinite(m) else cap),
-                    textcoords="offset points",
-                    xytext=(3, 3),
-                    fontsize=5.5,
-                    color=color,
-                )
-            lost = ~np.isfinite(med)
-            if lost.any():
-                ax.plot(d[lost], np.full(lost.sum(), cap), "v", color=color, ms=5)
-        ax.axhline(cap, color="0.7", lw=0.6, ls=":")
-        ax.set_xticks(d)
-        ax.set_yscale("log")
-        ax.set_xlabel("depth d")
-        ax.set_ylabel("GD steps to $10^{-3} L_0$")
-        ax.set_title(
-            f"width k = {int(data['k'])} (labels: tuned $\\eta$; ▼ = not reached in {int(cap)})", fontsize=7
-        )
-        ax.legend(frameon=False)
-        return fig
+@styled
+def plot_width_iterations_vs_depth(data: Data) -> Figure:
+    """Draw ``width_iterations_vs_depth_data(...)`` (or ``dict(np.load("width_iterations_vs_depth.npz"))``)."""
+    fig = Figure(figsize=(WIDTH, 2.3), layout="constrained")
+    ax = fig.subplots()
+    d, cap = data["depths"], float(data["max_iter"])
+    for method, color, label in (("plain", PLAIN, "no CN"), ("CN", CN, "layerwise CN")):
+        med = data[f"{method}_median"]
+        shown = np.where(np.isfinite(med), med, cap)
+        ax.plot(d, shown, "o-", ms=3, color=color, label=f"{label} (median, tuned $\\eta$)")
+        for D, m, eta in zip(d, med, data[f"{method}_eta"]):
+            ax.annotate(
+                f"{eta:g}",
+                (D, m if np.isfinite(m) else cap),
+                textcoords="offset points",
+                xytext=(3, 3),
+                fontsize=5.5,
+                color=color,
+            )
+        lost = ~np.isfinite(med)
+        if lost.any():
+            ax.plot(d[lost], np.full(lost.sum(), cap), "v", color=color, ms=5)
+    ax.axhline(cap, color="0.7", lw=0.6, ls=":")
+    ax.set_xticks(d)
+    ax.set_yscale("log")
+    ax.set_xlabel("depth d")
+    ax.set_ylabel("GD steps to $10^{-3} L_0$")
+    ax.set_title(
+        f"width k = {int(data['k'])} (labels: tuned $\\eta$; ▼ = not reached in {int(cap)})", fontsize=7
+    )
+    ax.legend()
+    return fig
 
 
-FIGURES = (
+# ------------------------------------------------------------------ one call each
+def rate_vs_width(ks=(1, 2, 4, 8), draws: int = 60, max_depth: int = 200, seed: int = 0) -> Figure:
+    """``plot_rate_vs_width(rate_vs_width_data(...))``."""
+    return plot_rate_vs_width(rate_vs_width_data(ks, draws, max_depth, seed))
+
+
+def typical_vs_mean_square(
+    k: int = 4, depths=(1, 2, 4, 8, 16, 32, 64), draws: int = 2000, seed: int = 0
+) -> Figure:
+    """``plot_typical_vs_mean_square(typical_vs_mean_square_data(...))``."""
+    return plot_typical_vs_mean_square(typical_vs_mean_square_data(k, depths, draws, seed))
+
+
+def width_init_histograms(
+    ks=(1, 2, 4, 8), depth: int = 16, trials: int = 1000, n: int = 16, seed: int = 0
+) -> Figure:
+    """``plot_width_init_histograms(width_init_histograms_data(...))``."""
+    return plot_width_init_histograms(width_init_histograms_data(ks, depth, trials, n, seed))
+
+
+def width_iterations_vs_depth(
+    k: int = 2,
+    depths=(2, 3, 4),
+    etas=(0.001, 0.003, 0.01, 0.03, 0.1, 0.3),
+    trials: int = 4,
+    max_iter: int = 2000,
+    seed: int = 0,
+) -> Figure:
+    """``plot_width_iterations_vs_depth(width_iterations_vs_depth_data(...))``."""
+    return plot_width_iterations_vs_depth(
+        width_iterations_vs_depth_data(k, depths, etas, trials, max_iter, seed)
+    )
+
+
+FIGURES: tuple[Entry, ...] = (
     (
         "rate_vs_width",
         rate_vs_width_data,
@@ -268,16 +310,22 @@ FIGURES = (
     ),
     (
         "width_init_histograms",
-        init_histograms_data,
-        plot_init_histograms,
+        width_init_histograms_data,
+        plot_width_init_histograms,
         {"trials": 1000},
         {"trials": 20000, "depth": 32},
     ),
     (
         "width_iterations_vs_depth",
-        iterations_vs_depth_data,
-        plot_iterations_vs_depth,
+        width_iterations_vs_depth_data,
+        plot_width_iterations_vs_depth,
         {},
         {"depths": (2, 4, 6, 8), "trials": 6, "max_iter": 5000},
     ),
 )
+
+__all__ = [name for name, *_ in FIGURES] + [
+    *(f"{name}_data" for name, *_ in FIGURES),
+    *(f"plot_{name}" for name, *_ in FIGURES),
+    "FIGURES",
+]

@@ -1,4 +1,5 @@
-"""The figures: data and drawing apart, no backend change at import, whole files on disk."""
+"""The figures: one registry, one style, data and drawing apart, no backend change at import,
+whole files on disk."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from numerics.figures import one_channel as figures
+from numerics.figures import registry, style
 
 TINY = {
     "grad_norm_vs_depth": {"n": 4, "depths": (1, 5, 20), "draws": 2},
@@ -19,13 +21,19 @@ TINY = {
     "training_curves": {"n": 8, "depths": (2, 6), "draws": 2, "steps": 40},
     "straight_lines": {"paths": 2},
     "cn_gradient_bound": {"n": 8, "depths": (1, 3), "draws": 20},
+    "rate_vs_width": {"ks": (1, 2), "draws": 8, "max_depth": 40},
+    "typical_vs_mean_square": {"depths": (1, 2, 4), "draws": 50},
+    "width_init_histograms": {"ks": (1, 2), "depth": 3, "trials": 20},
+    "width_iterations_vs_depth": {"depths": (2,), "etas": (0.01, 0.1), "trials": 2, "max_iter": 50},
 }
+ENTRIES = registry.entries()
+OWN = [e for e in ENTRIES if e[0] in TINY]  # other branches' modules bring their own tests
 
 
 def test_import_leaves_the_backend_and_pyplot_alone():
     code = (
         "import matplotlib; before = matplotlib.rcParams['backend']; import sys; "
-        "import numerics.figures.one_channel; "
+        "import numerics.figures; numerics.figures.FIGURES; "
         "assert matplotlib.rcParams['backend'] == before; "
         "assert 'matplotlib.pyplot' not in sys.modules; print('ok')"
     )
@@ -35,16 +43,60 @@ def test_import_leaves_the_backend_and_pyplot_alone():
     assert out.stdout.strip() == "ok", out.stderr
 
 
-def test_registry_entries_have_the_shared_shape():
-    names = [entry[0] for entry in figures.FIGURES]
-    assert len(names) == len(set(names)) == len(TINY)
-    for name, data_fn, plot_fn, quick, full in figures.FIGURES:
-        assert callable(data_fn) and callable(plot_fn) and isinstance(quick, dict) and isinstance(full, dict)
-        assert getattr(figures, name).__name__ == name  # the one-call version for notebooks
+def test_registry_lists_one_and_k_channels_side_by_side():
+    import numerics.figures
+
+    names = [entry[0] for entry in ENTRIES]
+    assert len(names) == len(set(names))  # one folder holds them all
+    assert set(TINY) <= set(names)
+    assert [e[0] for e in numerics.figures.FIGURES] == names
+    assert [m.__name__.rsplit(".", 1)[1] for m in registry.modules()][:2] == ["one_channel", "width"]
 
 
-@pytest.mark.parametrize("entry", figures.FIGURES, ids=lambda e: e[0])
-def test_data_then_plot_gives_a_figure_and_is_deterministic(entry):
+@pytest.mark.parametrize("module", registry.modules(), ids=lambda m: m.__name__)
+def test_every_figure_is_a_data_plot_call_triple(module):
+    """``<name>_data``, ``plot_<name>`` and ``<name>`` exist under those names in the module that
+    registers ``<name>``; no two modules define the same public name."""
+    for name, data_fn, plot_fn, quick, full in module.FIGURES:
+        assert getattr(module, f"{name}_data") is data_fn
+        assert getattr(module, f"plot_{name}") is plot_fn
+        assert getattr(module, name).__name__ == name  # the one-call version for notebooks
+        assert isinstance(quick, dict) and isinstance(full, dict)
+        assert {name, f"{name}_data", f"plot_{name}"} <= public_functions(module)
+
+
+def public_functions(module) -> set[str]:
+    """Functions defined in ``module`` (not imported into it) whose names do not start with _."""
+    return {
+        name
+        for name, value in vars(module).items()
+        if callable(value)
+        and getattr(value, "__module__", None) == module.__name__
+        and not name.startswith("_")
+    }
+
+
+def test_no_public_name_is_defined_twice_across_figure_modules():
+    seen: dict[str, str] = {}
+    for module in registry.modules():
+        for public in public_functions(module):
+            assert public not in seen, f"{public} in {seen.get(public)} and {module.__name__}"
+            seen[public] = module.__name__
+
+
+def test_one_style_for_toolkit_and_paper():
+    import inspect
+
+    for module in registry.modules():
+        assert "rc_context(" not in inspect.getsource(module)  # they draw through style.styled
+        assert "STYLE = " not in inspect.getsource(module)
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "paper", "report.py")) as fh:
+        source = fh.read()
+    assert "from numerics.figures.style import" in source and "STYLE = " not in source
+
+
+@pytest.mark.parametrize("entry", OWN, ids=lambda e: e[0])
+def test_data_then_plot_gives_a_styled_figure_and_is_deterministic(entry):
     name, data_fn, plot_fn, _, _ = entry
     data = data_fn(**TINY[name], seed=3)
     assert data and all(isinstance(v, np.ndarray) for v in data.values())
@@ -53,6 +105,8 @@ def test_data_then_plot_gives_a_figure_and_is_deterministic(entry):
         np.testing.assert_array_equal(value, again[key])
     fig = plot_fn(data)
     assert isinstance(fig, Figure) and fig.axes
+    assert fig.get_size_inches()[0] == style.WIDTH
+    assert fig.axes[0].xaxis.label.get_fontsize() == style.STYLE["axes.labelsize"]
 
 
 def test_draw_all_writes_png_pdf_and_data_that_redraws(tmp_path, capsys):
@@ -66,3 +120,14 @@ def test_draw_all_writes_png_pdf_and_data_that_redraws(tmp_path, capsys):
     with np.load(tmp_path / "grad_norm_vs_depth.npz") as stored:
         assert isinstance(figures.plot_grad_norm_vs_depth(dict(stored)), Figure)
     assert "[1/2] grad_norm_vs_depth" in capsys.readouterr().err
+
+
+def test_registry_skips_only_modules_that_do_not_exist(monkeypatch):
+    monkeypatch.setattr(registry, "FIGURE_MODULES", ("one_channel", "no_such_figures_module"))
+    assert [m.__name__ for m in registry.modules()] == ["numerics.figures.one_channel"]
+
+
+def test_registry_refuses_a_name_registered_twice(monkeypatch):
+    monkeypatch.setattr(registry, "FIGURE_MODULES", ("one_channel", "one_channel"))
+    with pytest.raises(ValueError, match="repeated"):
+        registry.entries()
