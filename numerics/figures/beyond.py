@@ -16,7 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from numerics.figures.one_channel import CN, DEPTH_COLORS, PLAIN, WIDTH, Data, _styled
+from numerics.figures.registry import Data
+from numerics.figures.style import CN, DEPTH_COLORS, PLAIN, WIDTH, styled
 from numerics.gd.simulate import simulate_gd
 from numerics.hp.allpass import allpass_filters, stall_floor
 from numerics.mc import explosion as ex
@@ -52,7 +53,7 @@ def explosion_vs_depth_data(
     }
 
 
-@_styled
+@styled
 def plot_explosion_vs_depth(data: Data) -> Figure:
     fig = Figure(figsize=(WIDTH, 2.6), layout="constrained")
     ax = fig.subplots()
@@ -131,7 +132,7 @@ def allpass_stall_data(
     }
 
 
-@_styled
+@styled
 def plot_allpass_stall(data: Data) -> Figure:
     fig = Figure(figsize=(WIDTH, 2.5), layout="constrained")
     ax, bx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
