@@ -313,22 +313,15 @@ SIM_CHANNEL_BYTES_PER_ENTRY = 96
 
 
 def _common_gd_arguments(
-    x: Any,
-    y: Any,
-    n: int,
-    trials: int,
-    eta: Any,
-    max_iter: Any,
-    tol: Any,
-    momentum: Any,
-    flags: dict,
-    record_points: Any,
-    diverge_factor: Any,
-    layer_step: Any,
-    threads: Any,
+    n: int, trials: int, flags: dict, args: dict
 ) -> tuple[np.ndarray, np.ndarray, float, int, np.ndarray, float, int | None]:
-    """The arguments both GD simulators share; returns x, y, eta, max_iter, tol (one per
-    trial), momentum, threads."""
+    """The arguments both GD simulators share, from the caller's ``args`` (x, y, eta,
+    max_iter, tol, momentum, record_points, diverge_factor, layer_step, threads) and its
+    ``flags``; returns x, y, eta, max_iter, tol (one per trial), momentum, threads."""
+    x, y, eta, max_iter, tol, momentum = (args[k] for k in ("x", "y", "eta", "max_iter", "tol", "momentum"))
+    record_points, diverge_factor, layer_step, threads = (
+        args[k] for k in ("record_points", "diverge_factor", "layer_step", "threads")
+    )
     xs = []
     for name, v in (("x", x), ("y", y)):
         arr = real_array(v, name, (1,), "(n,)")
@@ -398,21 +391,7 @@ def simulate_gd_arguments(
             f"got {f.shape}"
         )
     flags = dict(normalized=normalized, record=record, track_conditions=track_conditions, progress=progress)
-    x, y, eta, max_iter, tol, momentum, threads = _common_gd_arguments(
-        x,
-        y,
-        n,
-        trials,
-        eta,
-        max_iter,
-        tol,
-        momentum,
-        flags,
-        record_points,
-        diverge_factor,
-        layer_step,
-        threads,
-    )
+    x, y, eta, max_iter, tol, momentum, threads = _common_gd_arguments(n, trials, flags, locals())
     if filter_length is not None:
         filter_length = check_int(filter_length, "filter_length", 1, n)
     check_choice(method, "method", ("auto", "fourier", "fourier-numpy", "time"))
@@ -487,21 +466,7 @@ def simulate_gd_channels_arguments(
     layers, ks, n = channel_layers(filters)
     trials, d, K = layers[0].shape[0], len(layers), max(ks)
     flags = dict(normalized=normalized, relu=relu, record=record)
-    x, y, eta, max_iter, tol, momentum, threads = _common_gd_arguments(
-        x,
-        y,
-        n,
-        trials,
-        eta,
-        max_iter,
-        tol,
-        momentum,
-        flags,
-        record_points,
-        diverge_factor,
-        layer_step,
-        threads,
-    )
+    x, y, eta, max_iter, tol, momentum, threads = _common_gd_arguments(n, trials, flags, locals())
     check_choice(method, "method", ("auto", "compiled", "numpy"))
     if method == "compiled" and relu:
         raise ValueError("method 'compiled' runs linear networks only (relu = False)")

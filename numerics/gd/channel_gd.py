@@ -30,19 +30,9 @@ from typing import Any
 
 import numpy as np
 
+from numerics.gd import core
 from numerics.gd.compiled import Options, Target
-from numerics.gd.core import (
-    GDResult,
-    abs2,
-    all_cores,
-    check_compiled_start,
-    compiled_result,
-    half_weights,
-    log_steps,
-    new_outputs,
-    run_compiled,
-    run_numpy,
-)
+from numerics.gd.core import GDResult, abs2, half_weights
 from numerics.gd.simulate import FourierGD, phase_free
 from numerics.gd.status import TINY, UNDERFLOW
 from numerics.hp.channels import random_channel_filters
@@ -234,11 +224,11 @@ def simulate_gd_channels(
     opt = Options(
         float(n), eta, momentum, layer_step == "norm2", normalized, float(diverge_factor), max_iter, False
     )
-    rec_steps = log_steps(max_iter, record_points) if record else np.array([], np.int64)
+    rec_steps = core.log_steps(max_iter, record_points) if record else np.array([], np.int64)
     if method == "numpy" or relu:
         with np.errstate(all="ignore"):
             state = ChannelGD(layers, x, y, normalized, relu)
-        return run_numpy(state, tol, opt, rec_steps, False, {"path": "numpy"})
+        return core.run_numpy(state, tol, opt, rec_steps, False, {"path": "numpy"})
     if max(ks) == 1:
         return _width_one(layers, x, y, tol, opt, rec_steps, threads)
     return _compiled(layers, ks, x, y, tol, opt, rec_steps, threads)
@@ -276,9 +266,9 @@ def _compiled(layers, ks, x, y, tol, opt, rec_steps, threads) -> GDResult:
         x_hat.real.copy(), x_hat.imag.copy(), y_hat.real.copy(), y_hat.imag.copy(),
         np.abs(x_hat) > 0, half_weights(n), np.ascontiguousarray(tol, float), np.asarray(rec_steps, np.int64),
     )  # fmt: skip
-    out = new_outputs(trials, d, rec_steps, c_hat.shape, c_hat.shape[:3])
-    check_compiled_start(cc.channel_gd, start, target, opt, out)
-    run_compiled(cc.channel_gd, start, target, opt, out, threads or all_cores(), False)
+    out = core.new_outputs(trials, d, rec_steps, c_hat.shape, c_hat.shape[:3])
+    core.check_compiled_start(cc.channel_gd, start, target, opt, out)
+    core.run_compiled(cc.channel_gd, start, target, opt, out, threads or core.all_cores(), False)
     final_c = out.final_re + 1j * out.final_im
     extra: dict[str, Any] = {"path": "compiled"}
     extra["filters"] = [np.fft.irfft(c, n=n, axis=-1) for c in cc.unpad_layers(final_c, ks)]
@@ -287,7 +277,7 @@ def _compiled(layers, ks, x, y, tol, opt, rec_steps, threads) -> GDResult:
             gains=[out.final_gain[:, i, : ks[i + 1]] for i in range(d)],
             biases=[out.final_bias[:, i, : ks[i + 1]] for i in range(d)],
         )
-    return compiled_result(out, rec_steps, t0, False, extra)
+    return core.compiled_result(out, rec_steps, t0, False, extra)
 
 
 def init_grad_norms(

@@ -6,15 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from channel_reference import _problem, time_domain_gd
+from test_simulator import _problem as _one_channel_problem
 
 from numerics.gd.channel_gd import simulate_gd_channels
 from numerics.gd.reference import gd_reference
 from numerics.gd.simulate import random_filters, simulate_gd
-
-
-def _one_channel_problem(n=10, seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.normal(0, 1 / np.sqrt(n), n), rng.normal(size=n)
 
 
 @pytest.mark.parametrize("normalized", [False, True])
