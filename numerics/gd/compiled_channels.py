@@ -3,7 +3,10 @@ compiled (numba) loop per trial.
 
 ``numerics.gd.channel_gd.ChannelGD`` states the step in NumPy, vectorized over trials; this
 module runs the same step for a linear network (no ReLU), without or with CN after every
-convolution, with the same stopping rules, for one trial at a time until that trial stops.
+convolution, with the one stopping rule of ``numerics.gd.status``, for one trial at a time
+until that trial stops (``numerics.gd.core`` hands chunks of trials to threads on every core).
+Width 1 does not come here: ``simulate_gd_channels`` runs it in the phase-free kernel of
+``numerics.gd.compiled``.
 Per trial, layer i and frequency w = 0..n/2 the state is the k_i x k_{i-1} complex matrix
 Ĉ_i(w) and its velocity V_i(w) (with CN also each channel's gain and bias). One step
 (without CN each frequency is on its own, M1: n independent deep linear matrix networks):
