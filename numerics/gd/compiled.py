@@ -69,8 +69,8 @@ class Options(NamedTuple):
 class Outputs(NamedTuple):
     """Per trial: status, iterations (-1 unless converged), L_0, the final loss, the stopping
     step; T9's largest tau and sigma; the record (loss, per-layer gradient and filter norms,
-    NaN where not reached); the final filter spectra (real, imaginary; empty when not wanted)
-    and CN's final gains and biases."""
+    NaN where not reached); the width-k kernel's final filter spectra (real, imaginary) and
+    CN's final gains and biases."""
 
     status: np.ndarray
     iterations: np.ndarray
@@ -119,17 +119,17 @@ def _divide(ar, ai, br, bi):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def phase_free_gd(rho2, f_hat, target, opt, first, last, out):
+def phase_free_gd(rho2, f_hat, phases, target, opt, first, last, out):
     """Run trials first..last-1 of the phase-free GD, each until it stops; fill ``out``.
 
     ``rho2`` (trials, F, d) and ``f_hat`` = (re, im), each (trials, F), are the start (not
-    modified). A trial stops at the first step k that ``numerics.gd.status.classify`` does
+    modified). ``phases``: None, or (re, im) of ĉ (trials, F, d), carried from its start
+    values to the stop (``ĉ <- ĉ g``, in place; None compiles a kernel without it). A trial stops at the first step k that ``numerics.gd.status.classify`` does
     not call RUNNING, with small = (|f̂_w| < UNDERFLOW where x̂_w != 0, or for CN s^2 =
     ||Pz||^2 < TINY) and overflow = (CN's s^2 = inf); else at k = max_iter (RUNNING).
     With ``opt.track``: the largest tau = |f̂|^2 S and sigma = |e||f̂| S (S = sum_i
     eta_i/rho2_i) over the steps taken (T9 for GD). With rec_steps non-empty: loss,
-    per-layer gradient norms and filter norms at those steps. With ``out.final_re``
-    non-empty, ĉ is carried from the start ``out.final_re + i out.final_im`` to the stop.
+    per-layer gradient norms and filter norms at those steps.
 
     One pass over (frequency, layer) per step: at each w it evaluates loss_k's term and
     q_w from f̂_w(k), then steps the layers to k+1. The stopping rule reads loss_k after
@@ -140,8 +140,8 @@ def phase_free_gd(rho2, f_hat, target, opt, first, last, out):
         target.y_re, target.y_im, target.live, target.weights, target.tol, target.rec_steps,
     )  # fmt: skip
     n, eta, mu, normalized, norm2 = opt.n, opt.eta, opt.mu, opt.normalized, opt.norm2
-    keep = out.final_re.shape[0] > 0
     r2s, fr, fi = np.empty((F, d)), np.empty(F), np.empty(F)
+    f0r, f0i = np.empty(F), np.empty(F)  # f̂(k), for the exact underflow test when it is close
     mr, mi = np.empty((F, d)), np.empty((F, d))
     cr, ci = np.empty((F, d)), np.empty((F, d))
     etas = np.full(d, eta)
@@ -153,9 +153,9 @@ def phase_free_gd(rho2, f_hat, target, opt, first, last, out):
         fi[:] = f_hat[1][t]
         mr[:, :] = 0.0
         mi[:, :] = 0.0
-        if keep:
-            cr[:, :] = out.final_re[t]
-            ci[:, :] = out.final_im[t]
+        if phases is not None:
+            cr[:, :] = phases[0][t]
+            ci[:, :] = phases[1][t]
         gain, bias, v_gain, v_bias, l0 = 1.0, 0.0, 0.0, 0.0, 0.0
         s2, pr = 0.0, 0.0  # CN: n ||Pz||^2 and n <Pz, y> of the current f̂
         if normalized:
@@ -196,17 +196,18 @@ def phase_free_gd(rho2, f_hat, target, opt, first, last, out):
                     tau = max(tau, fa**2 * S)
                     sigma = max(sigma, math.hypot(e_r, e_i) * fa * S)
             # one pass: loss_k, underflow at k, and the multiplicative step (T3/C5) to k+1
-            loss, small, s2_next, pr_next = 0.0, False, 0.0, 0.0
+            loss, lowest, s2_next, pr_next = 0.0, math.inf, 0.0, 0.0
             for w in range(F):
                 f_r, f_i = fr[w], fi[w]
+                f0r[w], f0i[w] = f_r, f_i
                 _, _, q_r, q_i = _error(w, f_r, f_i, y_re, y_im, normalized, a, p)
                 if normalized and w == 0:
                     loss += weights[0] * ((y_re[0] - n * bias) ** 2 + y_im[0] ** 2)
                 else:
                     o_r, o_i = (a * f_r, a * f_i) if normalized else (f_r, f_i)
                     loss += weights[w] * ((y_re[w] - o_r) ** 2 + (y_im[w] - o_i) ** 2)
-                if live[w] and abs(f_r) < UNDERFLOW and abs(f_i) < UNDERFLOW:
-                    small = small or math.hypot(f_r, f_i) < UNDERFLOW
+                m_w = max(abs(f_r), abs(f_i))
+                lowest = m_w if live[w] and m_w < lowest else lowest  # a NaN never enters
                 for i in range(d):  # layers in order 1..d, as FourierGD.step
                     r2 = r2s[w, i]
                     gr = 1.0 + etas[i] * q_r / r2
@@ -217,7 +218,7 @@ def phase_free_gd(rho2, f_hat, target, opt, first, last, out):
                         mr[w, i], mi[w, i] = _divide(gr - 1.0, gi, gr, gi)
                     r2s[w, i] = r2 * (gr * gr + gi * gi)
                     f_r, f_i = f_r * gr - f_i * gi, f_r * gi + f_i * gr
-                    if keep:
+                    if phases is not None:
                         cr[w, i], ci[w, i] = cr[w, i] * gr - ci[w, i] * gi, cr[w, i] * gi + ci[w, i] * gr
                 fr[w], fi[w] = f_r, f_i
                 if normalized and w > 0:
@@ -230,7 +231,10 @@ def phase_free_gd(rho2, f_hat, target, opt, first, last, out):
             if j < n_rec and rec_steps[j] == k:
                 out.rec_loss[j, t] = loss
                 j += 1
-            small = small or (normalized and s2 < TINY)
+            small = normalized and s2 < TINY
+            if lowest < UNDERFLOW:  # |f̂_w| < UNDERFLOW where x̂_w != 0 (max(|re|, |im|) <= |f̂_w|)
+                for w in range(F):
+                    small = small or (live[w] and math.hypot(f0r[w], f0i[w]) < UNDERFLOW)
             code = classify(loss, l0, tol[t], opt.diverge_factor, small, normalized and s2 == math.inf)
             if code != RUNNING or k == opt.max_iter:
                 out.status[t], out.final_loss[t], out.stop_step[t] = code, loss, k
@@ -241,9 +245,9 @@ def phase_free_gd(rho2, f_hat, target, opt, first, last, out):
             if opt.track:
                 out.max_tau[t] = max(out.max_tau[t], tau)
                 out.max_sigma[t] = max(out.max_sigma[t], sigma)
-            if keep:  # the step just taken is kept: ĉ(k+1)
-                out.final_re[t] = cr
-                out.final_im[t] = ci
+            if phases is not None:  # the step just taken is kept: ĉ(k+1)
+                phases[0][t] = cr
+                phases[1][t] = ci
             if normalized:  # the output gain and bias, by the same (momentum) GD
                 v_gain = mu * v_gain - eta * (n * gain - rt * proj)
                 v_bias = mu * v_bias - eta * (n * bias - y_re[0])

@@ -382,14 +382,14 @@ def phase_free(
         x_hat.real.copy(), x_hat.imag.copy(), y_hat.real.copy(), y_hat.imag.copy(),
         np.abs(x_hat) > 0, state.weights, np.ascontiguousarray(tol, float), np.asarray(rec_steps, np.int64),
     )  # fmt: skip
-    out = new_outputs(trials, d, rec_steps, (trials if c_hat is not None else 0, F, d), (trials, 1, 1))
+    out = new_outputs(trials, d, rec_steps, (0, F, d), (trials, 1, 1))
+    phases = None
     if c_hat is not None:
-        out.final_re[:] = c_hat.real.transpose(0, 2, 1)
-        out.final_im[:] = c_hat.imag.transpose(0, 2, 1)
-    run_compiled(phase_free_gd, (rho2, f_hat), target, opt, out, threads or all_cores(), progress)
+        phases = tuple(np.ascontiguousarray(part.transpose(0, 2, 1)) for part in (c_hat.real, c_hat.imag))
+    run_compiled(phase_free_gd, (rho2, f_hat, phases), target, opt, out, threads or all_cores(), progress)
     extra: dict[str, Any] = {"path": "fourier"}
-    if c_hat is not None:
-        extra["c_hat"] = (out.final_re + 1j * out.final_im).transpose(0, 2, 1)
+    if phases is not None:
+        extra["c_hat"] = (phases[0] + 1j * phases[1]).transpose(0, 2, 1)
         if opt.normalized:
             extra.update(gain=out.final_gain[:, 0, 0], bias=out.final_bias[:, 0, 0])
     return compiled_result(out, rec_steps, t0, opt.track, extra)
