@@ -3,7 +3,7 @@
 At each shape (n, k, d, trials) the same plain linear GD (fan-in filters, no CN, tol = 0,
 so every trial runs all steps) is timed on
 
-* ``compiled``: ``method="compiled"``, each trial alone in ``numerics.gd.compiled_channels``;
+* ``compiled``: ``method="compiled"``, each trial alone in ``numerics.gd.compiled_channels``, on every core;
 * ``numpy``: ``method="numpy"``, ``ChannelGD`` vectorized over trials;
 * ``CN compiled``, ``CN numpy``: the same two paths with CN after every convolution (M3);
 * ``numpy, 1 trial``: the NumPy path on the first trial only. Its arithmetic is 1/trials of

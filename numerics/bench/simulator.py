@@ -4,9 +4,11 @@ An *update* is one (trial, layer, frequency) pair per GD step, w = 0..n-1: trial
 step. ``run`` times, at each shape, the same plain GD (and CN for the simulator's paths):
 
 * ``fourier``: ``simulate_gd`` on the compiled phase-free path (``numerics.gd.compiled``),
-  with its stopping rules and bookkeeping;
-* ``fused``: ``numerics.gd.compiled.fused_plain_steps``, the plain phase-free step as one compiled loop over
-  step, trial, frequency and layer and nothing else: the machine's limit for this step;
+  with its stopping rule and bookkeeping, on every core (and on one thread);
+* ``fused``: ``numerics.gd.compiled.fused_plain_steps``, the plain phase-free step as one compiled
+  loop over trial (numba ``prange``: every core), step, frequency and layer and nothing else:
+  the machine's limit for this step (and the same loop on one thread, the yardstick of
+  issue 14);
 * ``fourier-numpy`` and ``time``: ``simulate_gd``'s NumPy paths (phase-free state, and
   time-domain taps via FFT);
 * ``careful NumPy``: ``numpy_time_gd``, batched time-domain GD with FFT convolutions and
@@ -16,7 +18,8 @@ step. ``run`` times, at each shape, the same plain GD (and CN for the simulator'
 Every repetition times each path once, in turn (A/B interleaved in one process, so a load
 change on a shared machine hits all paths alike), on the same filters and step size; the
 table shows medians over the repetitions. Steps per timing are calibrated so that one
-timing takes about ``--seconds``.
+timing takes about ``--seconds``. The ratios are stated against both yardsticks, and the
+simulator's loss is compared with the fused loop's after the same steps ("agree").
 """
 
 from __future__ import annotations
@@ -29,19 +32,41 @@ from collections.abc import Callable
 
 import numpy as np
 
-from numerics.gd.simulate import FourierGD, random_filters, simulate_gd
+from numerics.gd.core import all_cores
+from numerics.gd.simulate import FourierGD, half_weights, random_filters, simulate_gd
 
 
-def fused_run(x: np.ndarray, y: np.ndarray, filters: np.ndarray, eta: float, steps: int) -> np.ndarray:
-    """The fused loop from the filters (setup included); returns the final f̂, (trials, n//2+1)."""
+def fused_run(
+    x: np.ndarray, y: np.ndarray, filters: np.ndarray, eta: float, steps: int, threads: int | None = None
+) -> np.ndarray:
+    """The fused loop from the filters (setup included), on every core or on ``threads``;
+    returns the final f̂, (trials, n//2+1)."""
+    import numba
+
+    from numerics.gd.compiled import fused_plain_steps
+
     state = FourierGD(filters, x, y, False)
     rho2 = np.ascontiguousarray(state.rho2.transpose(0, 2, 1))
     f_re, f_im = np.ascontiguousarray(state.f_hat.real), np.ascontiguousarray(state.f_hat.imag)
     y_re, y_im = np.ascontiguousarray(state.y_hat.real), np.ascontiguousarray(state.y_hat.imag)
-    from numerics.gd.compiled import fused_plain_steps
-
-    fused_plain_steps(rho2, f_re, f_im, y_re, y_im, float(eta), int(steps))
+    before = numba.get_num_threads()
+    numba.set_num_threads(threads or numba.config.NUMBA_NUM_THREADS)
+    try:
+        fused_plain_steps(rho2, f_re, f_im, y_re, y_im, float(eta), int(steps))
+    finally:
+        numba.set_num_threads(before)
     return f_re + 1j * f_im
+
+
+def agreement(x: np.ndarray, y: np.ndarray, filters: np.ndarray, eta: float, steps: int) -> float:
+    """max over trials of |L_simulate_gd - L_fused| / L_fused after ``steps`` plain steps."""
+    f_hat = fused_run(x, y, filters, eta, steps)
+    n = len(x)
+    w = half_weights(n)
+    r = np.fft.rfft(y) - f_hat
+    fused = (w * (r.real**2 + r.imag**2)).sum(-1) / (2 * n)
+    sim = simulate_gd(x, y, filters, eta=eta, max_iter=steps, tol=0).final_loss
+    return float(np.max(np.abs(sim - fused) / fused))
 
 
 def numpy_time_gd(x: np.ndarray, y: np.ndarray, filters: np.ndarray, eta: float, steps: int) -> np.ndarray:
@@ -111,6 +136,7 @@ def machine(torch: bool = False) -> dict[str, str]:
         "python": platform.python_version(),
         "numpy": np.__version__,
         "numba": numba.__version__,
+        "threads": f"{all_cores()} (simulate_gd), {numba.config.NUMBA_NUM_THREADS} (numba)",
     }
     if torch:
         import torch as _torch
@@ -134,10 +160,18 @@ def problem(n: int, depth: int, trials: int) -> tuple[np.ndarray, np.ndarray, np
 def _paths(x, y, filters, eta: float, torch: bool) -> dict[str, Callable[[int], object]]:
     """name -> a function running that path for a number of steps."""
 
-    def sim(method: str, normalized: bool):
+    def sim(method: str, normalized: bool, threads: int | None = None):
         def go(steps: int):
             res = simulate_gd(
-                x, y, filters, eta=eta, normalized=normalized, max_iter=steps, tol=0, method=method
+                x,
+                y,
+                filters,
+                eta=eta,
+                normalized=normalized,
+                max_iter=steps,
+                tol=0,
+                method=method,
+                threads=threads,
             )
             if res.diverged.any() or res.underflowed.any():
                 raise RuntimeError(f"bench: {method} stopped early; lower eta")
@@ -148,6 +182,8 @@ def _paths(x, y, filters, eta: float, torch: bool) -> dict[str, Callable[[int], 
     paths = {
         "plain fourier": sim("fourier", False),
         "plain fused loop": lambda s: fused_run(x, y, filters, eta, s),
+        "plain fourier, 1 thread": sim("fourier", False, 1),
+        "plain fused, 1 thread": lambda s: fused_run(x, y, filters, eta, s, 1),
         "plain fourier-numpy": sim("fourier-numpy", False),
         "plain time (FFT)": sim("time", False),
         "plain careful NumPy": lambda s: numpy_time_gd(x, y, filters, eta, s),
@@ -285,12 +321,25 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {'path':<22} {'s/step':>10} {'updates/s':>10} {'time / fourier':>15}")
         for name, s in sec.items():
             print(f"  {name:<22} {s:>10.3e} {units / s:>10.3e} {s / base:>14.2f}x")
-        summary.append((n, d, trials, base / sec["plain fused loop"], sec["plain careful NumPy"] / base, sec))
-    print("\nratios (plain network):")
-    print(f"  {'shape n:d:trials':<18} {'fourier / fused loop':>21} {'careful NumPy / fourier':>24}", end="")
+        x, y, filters = problem(n, d, trials)
+        agree = agreement(x, y, filters, args.eta, 200)
+        summary.append(
+            (n, d, trials, base / sec["plain fused loop"], sec["plain careful NumPy"] / base, sec, agree)
+        )
+    print(f"\nratios (plain network; {all_cores()} cores; 'agree': max relative loss gap after 200 steps):")
+    print(
+        f"  {'shape n:d:trials':<18} {'fourier / fused loop':>21} {'fourier / fused 1 thread':>25}"
+        f" {'(1 thread / 1 thread)':>22} {'agree':>8} {'careful NumPy / fourier':>24}",
+        end="",
+    )
     print(f" {'torch / fourier':>16}" if torch else "")
-    for n, d, trials, fused, careful, sec in summary:
-        line = f"  {f'{n}:{d}:{trials}':<18} {fused:>20.2f}x {careful:>23.1f}x"
+    for n, d, trials, fused, careful, sec, agree in summary:
+        one = sec["plain fourier"] / sec["plain fused, 1 thread"]
+        base_one = sec["plain fourier, 1 thread"] / sec["plain fused, 1 thread"]
+        line = (
+            f"  {f'{n}:{d}:{trials}':<18} {fused:>20.2f}x {one:>24.2f}x {base_one:>21.2f}x {agree:>8.1e}"
+            f" {careful:>23.1f}x"
+        )
         if torch:
             line += f" {sec['plain torch autograd'] / sec['plain fourier']:>15.1f}x"
         print(line)

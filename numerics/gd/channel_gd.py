@@ -13,27 +13,29 @@ with ê_i = DFT of dL/dv_i (M1). One step:
               in the time domain; grad Ĉ_i[a,b] = ê[a] conj(ẑ_{i-1}[b]); ê <- Ĉ_i^H ê;
     update    (momentum) GD on Ĉ_i, gains and biases with the same eta and momentum.
 
-Inner products use Parseval with the half-spectrum weights. Each trial stops at the first
-step with loss <= tol * loss_0, or when it diverges (non-finite loss, e.g. a CN channel
-that became constant, or loss > diverge_factor * loss_0), or when an activation
-underflows (a layer's activations below 1e-290 without being exactly 0, or, for linear
-networks, |f̂_w| < 1e-290 at a frequency where x̂_w != 0): float64 cannot follow it, and
-it is never counted as converged.
+Inner products use Parseval with the half-spectrum weights. Every trial stops by the one
+rule of ``numerics.gd.status`` under the driver of ``numerics.gd.core``, with small = (a
+layer's activations of norm in (0, 1e-290), a CN channel's ||P r||^2 below the smallest
+normal float64 (0 included: CN's 0/0), or for linear networks |f̂_w| < 1e-290 at a frequency
+where x̂_w != 0) and overflow = (a CN channel's ||P r||^2 = inf).
 
-``simulate_gd_channels`` runs linear networks (with or without CN) by default in the compiled
-loop of ``numerics.gd.compiled_channels`` (the same step, to rounding), ReLU networks here.
+``simulate_gd_channels`` runs width-1 linear networks in ``simulate_gd``'s phase-free kernel
+(the fast path), wider linear networks (with or without CN) in the compiled kernel of
+``numerics.gd.compiled_channels`` (the same step, to rounding), ReLU networks here.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
 
-from numerics.gd.simulate import UNDERFLOW, GDResult, abs2, half_weights, log_steps
-from numerics.hp.channels import check_channel_filters, random_channel_filters
-from theory.validation import check_positive
+from numerics.gd import core
+from numerics.gd.compiled import Options, Target
+from numerics.gd.core import GDResult, abs2, half_weights
+from numerics.gd.simulate import FourierGD, phase_free
+from numerics.gd.status import TINY, UNDERFLOW
+from numerics.hp.channels import random_channel_filters
 
 
 class ChannelGD:
@@ -70,12 +72,12 @@ class ChannelGD:
         trials = self.c_hat[0].shape[0]
         z = np.broadcast_to(self.x_hat, (trials, 1, len(self.mult))).astype(complex)
         cache = []
-        self.underflow = np.zeros(trials, bool)
+        self.small, self.overflow = np.zeros(trials, bool), np.zeros(trials, bool)
         with np.errstate(all="ignore"):
             for i in range(d):
                 v = np.einsum("tabw,tbw->taw", self.c_hat[i], z)
                 size = np.sqrt(self.inner(v, v).sum(-1))
-                self.underflow |= (size > 0) & (size < UNDERFLOW)
+                self.small |= (size > 0) & (size < UNDERFLOW)
                 mask = None
                 r = v
                 if self.relu and i < d - 1:
@@ -84,7 +86,10 @@ class ChannelGD:
                     r = np.fft.rfft(vt * mask, axis=-1)
                 entry = {"z_in": z, "mask": mask}
                 if self.normalized:
-                    s = np.sqrt(self._centered_sq(r))
+                    s2 = self._centered_sq(r)
+                    self.small |= (s2 < TINY).any(-1)  # CN's 1/s lost (0/0 at s = 0)
+                    self.overflow |= (s2 == np.inf).any(-1)
+                    s = np.sqrt(s2)
                     u = r / s[..., None]
                     u[..., 0] = 0.0
                     z = self.gains[i][..., None] * np.sqrt(n) * u
@@ -96,7 +101,7 @@ class ChannelGD:
             self.f_hat = z[:, 0, :]
             if not self.normalized and not self.relu:
                 live = np.abs(self.x_hat) > 0
-                self.underflow |= (np.abs(self.f_hat[:, live]) < UNDERFLOW).any(-1)
+                self.small |= (np.abs(self.f_hat[:, live]) < UNDERFLOW).any(-1)
             err = self.f_hat - self.y_hat
             self.loss = (self.mult * abs2(err)).sum(-1) / (2 * n)
             e = err[:, None, :]
@@ -122,9 +127,11 @@ class ChannelGD:
         """||P r||^2 per channel: (1/n) sum_{w != 0} m_w |r̂_w|^2."""
         return (self.mult[1:] * abs2(r[..., 1:])).sum(-1) / self.n
 
-    def step(self, eta: float, mu: float) -> None:
+    def step(self, eta: float, mu: float, norm2: bool = False) -> None:
+        """One (momentum) GD step; with ``norm2`` layer i steps with eta ||C_i||^2."""
+        etas = [eta * r.sum(-1)[:, None, None, None] for r in self.row_norm_sq()] if norm2 else [eta] * self.d
         for i in range(self.d):
-            self.v_c[i] = mu * self.v_c[i] - eta * self.grad_c[i]
+            self.v_c[i] = mu * self.v_c[i] - etas[i] * self.grad_c[i]
             self.c_hat[i] = self.c_hat[i] + self.v_c[i]
             if self.normalized:
                 self.v_g[i] = mu * self.v_g[i] - eta * self.grad_g[i]
@@ -138,7 +145,15 @@ class ChannelGD:
             ("gains", "biases", "v_g", "v_b", "grad_g", "grad_b") if self.normalized else ()
         ):
             setattr(self, name, [a[idx] for a in getattr(self, name)])
-        self.f_hat, self.loss, self.underflow = self.f_hat[idx], self.loss[idx], self.underflow[idx]
+        self.f_hat, self.loss = self.f_hat[idx], self.loss[idx]
+        self.small, self.overflow = self.small[idx], self.overflow[idx]
+
+    def snapshot(self) -> dict[str, list[np.ndarray]]:
+        """What ``simulate_gd_channels`` keeps of a trial that stops: filters (gains, biases)."""
+        snap = {"filters": self.filters()}
+        if self.normalized:
+            snap.update(gains=self.gains, biases=self.biases)
+        return snap
 
     # --------------------------------------------------------------------- views
     def grad_norms(self) -> np.ndarray:
@@ -161,28 +176,6 @@ class ChannelGD:
         return [self.to_time(c) for c in self.c_hat]
 
 
-def _validate(x, y, filters, eta, max_iter, tol, momentum):
-    f = list(filters) if isinstance(filters, (list, tuple)) else filters
-    if isinstance(f, list) and f and np.ndim(f[0]) == 3:
-        f = [np.asarray(layer, float)[None] for layer in f]
-    layers, ks, n = check_channel_filters(f, batched=True)
-    layers = [np.asarray(a, float) for a in layers]
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if x.shape != (n,) or y.shape != (n,):
-        raise ValueError(f"x and y must be vectors of length n = {n}")
-    for name, arr in (("x", x), ("y", y)):
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} must be finite")
-    check_positive(eta, "eta")
-    check_positive(max_iter, "max_iter", integer=True)
-    tol = np.asarray(tol, dtype=float)
-    if np.any(~np.isfinite(tol)) or np.any(tol < 0) or np.any(tol >= 1):
-        raise ValueError(f"tol must be in [0, 1), got {tol!r}")
-    if not (isinstance(momentum, (int, float)) and not isinstance(momentum, bool) and 0 <= momentum < 1):
-        raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-    return layers, x, y, tol
-
-
 def simulate_gd_channels(
     x: Any,
     y: Any,
@@ -198,6 +191,8 @@ def simulate_gd_channels(
     record_points: int = 40,
     diverge_factor: float = 1e8,
     method: str = "auto",
+    layer_step: str = "constant",
+    threads: int | None = None,
 ) -> GDResult:
     """GD with constant step ``eta`` on every trial of a width-k network at once.
 
@@ -205,157 +200,93 @@ def simulate_gd_channels(
     for one trial), e.g. ``random_channel_filters(n, d, k, trials=T)``. ``normalized``: CN
     after every convolution (the output included), gains (start 1) and biases (start 0)
     trained by the same GD; ``relu``: ReLU after every hidden convolution, before its CN.
-    Returns ``GDResult`` (``iterations`` = first step with loss <= tol * loss_0, -1 if none);
-    ``extra`` holds each trial's final ``filters`` (and ``gains``, ``biases`` with CN) as
-    they were when it stopped. ``method``: "compiled" runs each trial alone in the numba
-    loop of ``numerics.gd.compiled_channels`` (linear networks, with or without CN; no ReLU), "numpy" the
-    trial-vectorized ``ChannelGD``; "auto" (the default) takes "compiled" where it applies.
-    Both give the same numbers to rounding (``tests/numerics/gd/test_channels_compiled.py``).
+    Returns ``GDResult`` (``iterations`` = first step with loss <= tol * loss_0, -1 if none;
+    the states and stopping rule of ``numerics.gd.status``); ``extra`` holds each trial's
+    final ``filters`` (and ``gains``, ``biases`` with CN) as they were when it stopped.
+
+    ``method``: "compiled" runs each trial alone in a numba kernel on ``threads`` threads
+    (default: every core; the numbers do not depend on it): at width 1 (every k_i = 1) the
+    phase-free kernel of ``simulate_gd`` (the fast path: the numbers are ``simulate_gd``'s),
+    else ``numerics.gd.compiled_channels`` (linear networks, with or without CN; no ReLU);
+    "numpy" the trial-vectorized ``ChannelGD``; "auto" (the default) takes "compiled" where
+    it applies. At width 1 layerwise CN is output CN: a hidden layer's gain and bias do not
+    change the output (the next CN removes scale and mean), so their gradients are 0. All
+    paths give the same numbers to rounding (``tests/numerics/gd/test_channels_compiled.py``,
+    ``test_width_one.py``). ``layer_step``: "constant" (eta for every layer) or "norm2" (layer
+    i steps with eta ||C_i||^2, the sum of its squared taps at the current step; THEORY X2).
     """
-    layers, x, y, tol = _validate(x, y, filters, eta, max_iter, tol, momentum)
-    check_positive(record_points, "record_points", integer=True)
-    check_positive(diverge_factor, "diverge_factor")
-    if method not in ("auto", "compiled", "numpy"):
-        raise ValueError(f"method must be 'auto', 'compiled' or 'numpy', got {method!r}")
-    if method == "compiled" and relu:
-        raise ValueError("method 'compiled' runs linear networks only (relu = False)")
-    trials, d = layers[0].shape[0], len(layers)
-    tol = np.broadcast_to(tol, (trials,)).astype(float)
-    rec_steps = log_steps(max_iter, record_points) if record else np.array([], int)
-    if method == "compiled" or (method == "auto" and not relu):
-        return _run_compiled(
-            layers, x, y, normalized, eta, momentum, max_iter, tol, rec_steps, diverge_factor
-        )
-    state = ChannelGD(layers, x, y, normalized, relu)
-    l0 = state.loss.copy()
-    iterations = np.full(trials, -1)
-    converged = np.zeros(trials, bool)
-    diverged = np.zeros(trials, bool)
-    underflowed = np.zeros(trials, bool)
-    final = np.full(trials, np.nan)
-    final_filters = [np.full_like(a, np.nan) for a in layers]
-    final_gains = [np.full(a.shape[:2], np.nan) for a in layers] if normalized else None
-    final_biases = [np.full(a.shape[:2], np.nan) for a in layers] if normalized else None
-    active = np.arange(trials)
-    rec = {"steps": rec_steps} if record else None
-    if record:
-        for key, shape in (("loss", (trials,)), ("grad_norms", (trials, d)), ("filter_norms", (trials, d))):
-            rec[key] = np.full((len(rec_steps),) + shape, np.nan)
-    t0, k = time.perf_counter(), 0
-    while True:
-        loss = state.loss
-        if record and k in rec_steps:
-            j = int(np.searchsorted(rec_steps, k))
-            rec["loss"][j, active] = loss
-            rec["grad_norms"][j, active] = state.grad_norms()
-            rec["filter_norms"][j, active] = state.filter_norms()
-        with np.errstate(invalid="ignore"):
-            done_conv = (loss <= tol[active] * l0[active]) & (tol[active] > 0)
-            done_div = ~np.isfinite(loss) | (loss > diverge_factor * l0[active])
-        done_div &= ~done_conv
-        done_under = state.underflow & ~done_conv & ~done_div
-        finished = done_conv | done_div | done_under
-        if k == max_iter:
-            finished[:] = True
-        if finished.any():
-            ids = active[finished]
-            converged[active[done_conv]] = True
-            iterations[active[done_conv]] = k
-            diverged[active[done_div]] = True
-            underflowed[active[done_under]] = True
-            final[ids] = loss[finished]
-            for i, c in enumerate(state.filters()):
-                final_filters[i][ids] = c[finished]
-                if normalized:
-                    final_gains[i][ids] = state.gains[i][finished]
-                    final_biases[i][ids] = state.biases[i][finished]
-            keep = ~finished
-            active = active[keep]
-            if not active.size:
-                break
-            state.take(np.flatnonzero(keep))
-        with np.errstate(all="ignore"):
-            state.step(eta, momentum)
-        k += 1
-    extra: dict[str, Any] = {"filters": final_filters}
-    if normalized:
-        extra.update(gains=final_gains, biases=final_biases)
-    return GDResult(
-        iterations=iterations,
-        converged=converged,
-        diverged=diverged,
-        underflowed=underflowed,
-        initial_loss=l0,
-        final_loss=final,
-        steps_run=k,
-        seconds=time.perf_counter() - t0,
-        record=rec,
-        extra=extra,
+    from theory.validation import simulate_gd_channels_arguments
+
+    layers, ks, x, y, eta, max_iter, tol, momentum, threads = simulate_gd_channels_arguments(**locals())
+    trials, d, n = layers[0].shape[0], len(layers), len(x)
+    if normalized and not np.any(np.abs(np.fft.rfft(x)[1:]) > 0):
+        raise ValueError("x is constant: with CN the centered output Pz is 0 for every filter (0/0)")
+    opt = Options(
+        float(n), eta, momentum, layer_step == "norm2", normalized, float(diverge_factor), max_iter, False
     )
+    rec_steps = core.log_steps(max_iter, record_points) if record else np.array([], np.int64)
+    if method == "numpy" or relu:
+        with np.errstate(all="ignore"):
+            state = ChannelGD(layers, x, y, normalized, relu)
+        return core.run_numpy(state, tol, opt, rec_steps, False, {"path": "numpy"})
+    if max(ks) == 1:
+        return _width_one(layers, x, y, tol, opt, rec_steps, threads)
+    return _compiled(layers, ks, x, y, tol, opt, rec_steps, threads)
 
 
-def _new_record(rec_steps: np.ndarray, trials: int, d: int) -> dict | None:
-    if not len(rec_steps):
-        return None
-    rec = {"steps": rec_steps}
-    for key, shape in (("loss", (trials,)), ("grad_norms", (trials, d)), ("filter_norms", (trials, d))):
-        rec[key] = np.full((len(rec_steps),) + shape, np.nan)
-    return rec
+def _width_one(layers, x, y, tol, opt, rec_steps, threads) -> GDResult:
+    """Width 1: ``simulate_gd``'s phase-free kernel, carrying the filter spectra along."""
+    f = np.concatenate([a[:, 0] for a in layers], axis=1)  # (trials, d, n)
+    with np.errstate(all="ignore"):
+        state = FourierGD(f, x, y, opt.normalized)
+    res = phase_free(state, tol, opt, rec_steps, threads, False, np.fft.rfft(f, axis=-1))
+    c_hat = res.extra.pop("c_hat")
+    n, d = len(x), f.shape[1]
+    res.extra["filters"] = [np.fft.irfft(c_hat[:, i], n=n, axis=-1)[:, None, None, :] for i in range(d)]
+    if opt.normalized:  # hidden gains stay 1 and biases 0 (zero gradients); the output's
+        gain, bias = res.extra.pop("gain"), res.extra.pop("bias")
+        res.extra["gains"] = [np.ones((len(gain), 1)) for _ in range(d - 1)] + [gain[:, None]]
+        res.extra["biases"] = [np.zeros((len(bias), 1)) for _ in range(d - 1)] + [bias[:, None]]
+    res.extra["path"] = "compiled"
+    return res
 
 
-def _run_compiled(
-    layers, x, y, normalized, eta, momentum, max_iter, tol, rec_steps, diverge_factor
-) -> GDResult:
-    """Each trial runs alone in ``numerics.gd.compiled_channels.channel_gd`` until it stops."""
+def _compiled(layers, ks, x, y, tol, opt, rec_steps, threads) -> GDResult:
+    """Width k: every trial alone in ``numerics.gd.compiled_channels.channel_gd``."""
+    import time
+
     from numerics.gd import compiled_channels as cc
 
-    trials, d, n = layers[0].shape[0], len(layers), x.shape[0]
-    c_hat, ks = cc.pad_layers([np.fft.rfft(f, axis=-1) for f in layers])
-    x_hat, y_hat = np.fft.rfft(x), np.fft.rfft(y)
-    status = np.zeros(trials, np.int64)
-    iterations = np.full(trials, -1, np.int64)
-    l0, final = np.full(trials, np.nan), np.full(trials, np.nan)
-    stop_step = np.zeros(trials, np.int64)
-    final_re, final_im = np.full(c_hat.shape, np.nan), np.full(c_hat.shape, np.nan)
-    final_gain, final_bias = np.full(c_hat.shape[:3], np.nan), np.full(c_hat.shape[:3], np.nan)
-    rec = _new_record(rec_steps, trials, d)
-    empty = np.empty((0, trials, d))
     t0 = time.perf_counter()
-    cc.channel_gd(
-        np.ascontiguousarray(c_hat.real), np.ascontiguousarray(c_hat.imag), ks,
+    trials, d, n = layers[0].shape[0], len(layers), len(x)
+    c_hat, ks = cc.pad_layers([np.fft.rfft(f, axis=-1) for f in layers])
+    start = ((np.ascontiguousarray(c_hat.real), np.ascontiguousarray(c_hat.imag)), ks)
+    x_hat, y_hat = np.fft.rfft(x), np.fft.rfft(y)
+    target = Target(
         x_hat.real.copy(), x_hat.imag.copy(), y_hat.real.copy(), y_hat.imag.copy(),
-        np.abs(x_hat) > 0, half_weights(n), float(n), float(eta), float(momentum),
-        tol, float(diverge_factor), UNDERFLOW, int(max_iter), bool(normalized),
-        np.asarray(rec_steps, np.int64), status, iterations, l0, final, stop_step, final_re, final_im, final_gain, final_bias,
-        rec["loss"] if rec else empty[..., 0], rec["grad_norms"] if rec else empty, rec["filter_norms"] if rec else empty,
+        np.abs(x_hat) > 0, half_weights(n), np.ascontiguousarray(tol, float), np.asarray(rec_steps, np.int64),
     )  # fmt: skip
-    final_c = final_re + 1j * final_im
-    filters = [np.fft.irfft(c, n=n, axis=-1) for c in cc.unpad_layers(final_c, ks)]
-    res = GDResult(
-        iterations=iterations,
-        converged=status == cc.CONVERGED,
-        diverged=status == cc.DIVERGED,
-        underflowed=status == cc.UNDERFLOWED,
-        initial_loss=l0,
-        final_loss=final,
-        steps_run=int(stop_step.max()),
-        seconds=time.perf_counter() - t0,
-        record=rec,
-        extra={"filters": filters},
-    )
-    if normalized:
-        res.extra.update(
-            gains=[final_gain[:, i, : ks[i + 1]] for i in range(d)],
-            biases=[final_bias[:, i, : ks[i + 1]] for i in range(d)],
+    out = core.new_outputs(trials, d, rec_steps, c_hat.shape, c_hat.shape[:3])
+    core.check_compiled_start(cc.channel_gd, start, target, opt, out)
+    core.run_compiled(cc.channel_gd, start, target, opt, out, threads or core.all_cores(), False)
+    final_c = out.final_re + 1j * out.final_im
+    extra: dict[str, Any] = {"path": "compiled"}
+    extra["filters"] = [np.fft.irfft(c, n=n, axis=-1) for c in cc.unpad_layers(final_c, ks)]
+    if opt.normalized:
+        extra.update(
+            gains=[out.final_gain[:, i, : ks[i + 1]] for i in range(d)],
+            biases=[out.final_bias[:, i, : ks[i + 1]] for i in range(d)],
         )
-    return res
+    return core.compiled_result(out, rec_steps, t0, False, extra)
 
 
 def init_grad_norms(
     x: Any, y: Any, filters: list[np.ndarray], *, normalized: bool = False, relu: bool = False
 ) -> np.ndarray:
     """||grad_{C_i} L|| at the given filters (trials, d), float64 (M4's statistic)."""
-    layers, x, y, _ = _validate(x, y, filters, 1.0, 1, 0.0, 0.0)
+    from theory.validation import simulate_gd_channels_arguments
+
+    layers, _, x, y, *_ = simulate_gd_channels_arguments(x, y, filters, 1.0, normalized, relu)
     return ChannelGD(layers, x, y, normalized, relu).grad_norms()
 
 

@@ -3,7 +3,10 @@ compiled (numba) loop per trial.
 
 ``numerics.gd.channel_gd.ChannelGD`` states the step in NumPy, vectorized over trials; this
 module runs the same step for a linear network (no ReLU), without or with CN after every
-convolution, with the same stopping rules, for one trial at a time until that trial stops.
+convolution, with the one stopping rule of ``numerics.gd.status``, for one trial at a time
+until that trial stops (``numerics.gd.core`` hands chunks of trials to threads on every core).
+Width 1 does not come here: ``simulate_gd_channels`` runs it in the phase-free kernel of
+``numerics.gd.compiled``.
 Per trial, layer i and frequency w = 0..n/2 the state is the k_i x k_{i-1} complex matrix
 Ĉ_i(w) and its velocity V_i(w) (with CN also each channel's gain and bias). One step
 (without CN each frequency is on its own, M1: n independent deep linear matrix networks):
@@ -38,57 +41,29 @@ import math
 import numpy as np
 from numba import njit
 
-# status codes of a finished trial, as in numerics.gd.compiled
-RUNNING, CONVERGED, DIVERGED, UNDERFLOWED = 0, 1, 2, 3
+from numerics.gd.status import CONVERGED, RUNNING, TINY, UNDERFLOW, classify
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def channel_gd(
-    c_re,
-    c_im,
-    ks,
-    x_re,
-    x_im,
-    y_re,
-    y_im,
-    live,
-    weights,
-    n,
-    eta,
-    mu,
-    tol,
-    diverge_factor,
-    underflow,
-    max_iter,
-    normalized,
-    rec_steps,
-    status,
-    iterations,
-    initial_loss,
-    final_loss,
-    stop_step,
-    final_re,
-    final_im,
-    final_gain,
-    final_bias,
-    rec_loss,
-    rec_grad,
-    rec_norm,
-):
-    """Run every trial of (momentum) GD until it stops; fill the outputs.
+def channel_gd(c_hat, ks, target, opt, first, last, out):
+    """Run trials first..last-1 of (momentum) GD, each until it stops; fill ``out``.
 
-    ``c_re + i c_im`` (trials, d, K, K, F) is the start (not modified); ``ks`` the widths
-    k_0 = 1, ..., k_d = 1. A trial stops at the first step k with loss_k <= tol_t loss_0
-    (tol_t > 0: CONVERGED, iterations = k), else when loss_k is not finite or exceeds
-    diverge_factor loss_0 (DIVERGED), else when float64 cannot follow it (a layer's
-    activations of norm in (0, underflow), or |f̂_w| < underflow where x̂_w != 0:
-    UNDERFLOWED; the latter only without CN), else at k = max_iter (RUNNING). ``final_re + i final_im`` gets Ĉ at the
-    stopping step. With rec_steps non-empty: loss, ||grad_{C_i} L|| and ||C_i|| at those
-    steps. With ``normalized``: CN after every convolution (M3), gains (start 1) and biases
-    (start 0) trained by the same GD, returned in final_gain, final_bias (trials, d, K).
-    Frequency is the innermost loop (complex numbers as real and imaginary arrays)
-    so that it runs in SIMD lanes.
+    ``c_hat`` = (re, im), each (trials, d, K, K, F), is the start (not modified); ``ks`` the
+    widths k_0 = 1, ..., k_d = 1. A trial stops at the first step k that
+    ``numerics.gd.status.classify`` does not call RUNNING, with small = (a layer's
+    activations of norm in (0, UNDERFLOW), with CN a channel's ||P r||^2 < TINY, or without
+    CN |f̂_w| < UNDERFLOW where x̂_w != 0) and overflow = (a CN channel's ||P r||^2 = inf);
+    else at k = max_iter (RUNNING). ``out.final_re + i out.final_im`` gets Ĉ at the stopping
+    step. With rec_steps non-empty: loss, ||grad_{C_i} L|| and ||C_i|| at those steps. With
+    ``opt.normalized``: CN after every convolution (M3), gains (start 1) and biases (start 0)
+    trained by the same GD, returned in final_gain, final_bias (trials, d, K). With
+    ``opt.norm2`` layer i steps with eta ||C_i||^2 (the sum of its squared taps at step k)
+    instead of eta; CN's gains and biases keep eta. Frequency is the innermost loop (complex
+    numbers as real and imaginary arrays) so that it runs in SIMD lanes.
     """
+    c_re, c_im = c_hat
+    x_re, x_im, y_re, y_im, live, weights, tol, rec_steps = target
+    n, eta, mu, normalized = opt.n, opt.eta, opt.mu, opt.normalized
     trials, d, K, _, F = c_re.shape
     cr, ci = np.empty((d, K, K, F)), np.empty((d, K, K, F))
     vr, vi = np.empty((d, K, K, F)), np.empty((d, K, K, F))
@@ -100,7 +75,7 @@ def channel_gd(
     s_cn = np.empty((d, K))
     rt = math.sqrt(n)
     n_rec = rec_steps.shape[0]
-    for t in range(trials):
+    for t in range(first, last):
         cr[:] = c_re[t]
         ci[:] = c_im[t]
         vr[:] = 0.0
@@ -115,7 +90,7 @@ def channel_gd(
             # forward pass: z_i = C_i z_{i-1}, loss_k and the underflow flags at step k
             zr[0, 0, :] = x_re
             zi[0, 0, :] = x_im
-            small = False
+            small, over = False, False
             for i in range(d):
                 layer_sq = 0.0
                 for a in range(ks[i + 1]):
@@ -133,7 +108,7 @@ def channel_gd(
                     for w in range(F):
                         layer_sq += weights[w] * (zr[i + 1, a, w] ** 2 + zi[i + 1, a, w] ** 2)
                 size = math.sqrt(layer_sq / n)
-                if size > 0 and size < underflow:
+                if size > 0 and size < UNDERFLOW:
                     small = True
                 if normalized:  # z = gain sqrt(n) P r/s + n bias [w = 0], s = ||P r|| (M3)
                     for a in range(ks[i + 1]):
@@ -142,6 +117,8 @@ def channel_gd(
                             c2 += weights[w] * (zr[i + 1, a, w] ** 2 + zi[i + 1, a, w] ** 2)
                         s = math.sqrt(c2 / n)
                         s_cn[i, a] = s
+                        small = small or c2 / n < TINY
+                        over = over or c2 == math.inf
                         inv, g = 1.0 / s, gain[i, a] * rt
                         u_re[i, a, 0], u_im[i, a, 0] = 0.0, 0.0
                         for w in range(1, F):
@@ -154,24 +131,17 @@ def channel_gd(
             for w in range(F):
                 fr, fi = zr[d, 0, w], zi[d, 0, w]
                 loss += weights[w] * ((fr - y_re[w]) ** 2 + (fi - y_im[w]) ** 2)
-                if not normalized and live[w] and math.hypot(fr, fi) < underflow:
+                if not normalized and live[w] and math.hypot(fr, fi) < UNDERFLOW:
                     small = True
             loss /= 2 * n
             if k == 0:
                 l0 = loss
-                initial_loss[t] = loss
+                out.initial_loss[t] = loss
             recording = j < n_rec and rec_steps[j] == k
             if recording:
-                rec_loss[j, t] = loss
-            # stopping rules at step k, in ChannelGD's order: converged, diverged, underflowed
-            code = RUNNING
-            if tol[t] > 0 and loss <= tol[t] * l0:
-                code = CONVERGED
-            elif not math.isfinite(loss) or loss > diverge_factor * l0:
-                code = DIVERGED
-            elif small:
-                code = UNDERFLOWED
-            stop = code != RUNNING or k == max_iter
+                out.rec_loss[j, t] = loss
+            code = classify(loss, l0, tol[t], opt.diverge_factor, small, over)
+            stop = code != RUNNING or k == opt.max_iter
             # backward pass: gradients at step k (norms when recording), the update unless stopping
             if recording or not stop:
                 p = 0  # e lives in er[p], ei[p]; the next e is written to er[1 - p], ei[1 - p]
@@ -218,23 +188,31 @@ def channel_gd(
                                     gi = ei[p, a, w] * zr[i, b, w] - er[p, a, w] * zi[i, b, w]
                                     grad_sq[i] += weights[w] * (gr * gr + gi * gi)
                                     norm_sq[i] += weights[w] * (cr[i, a, b, w] ** 2 + ci[i, a, b, w] ** 2)
-                        rec_grad[j, t, i] = math.sqrt(grad_sq[i] / n)
-                        rec_norm[j, t, i] = math.sqrt(norm_sq[i] / n)
+                        out.rec_grad[j, t, i] = math.sqrt(grad_sq[i] / n)
+                        out.rec_norm[j, t, i] = math.sqrt(norm_sq[i] / n)
                     if not stop:  # grad Ĉ_i[a,b] = e[a] conj(z_{i-1}[b]); V <- mu V - eta grad; C <- C + V
+                        eta_i = eta
+                        if opt.norm2:  # eta ||C_i||^2 at step k (layer i is not updated yet)
+                            c2 = 0.0
+                            for a in range(ko):
+                                for b in range(ki):
+                                    for w in range(F):
+                                        c2 += weights[w] * (cr[i, a, b, w] ** 2 + ci[i, a, b, w] ** 2)
+                            eta_i = eta * c2 / n
                         for a in range(ko):
                             for b in range(ki):
                                 if mu == 0.0:  # V = 0 V - eta grad = -eta grad: the same bits
                                     for w in range(F):
                                         gr = er[p, a, w] * zr[i, b, w] + ei[p, a, w] * zi[i, b, w]
                                         gi = ei[p, a, w] * zr[i, b, w] - er[p, a, w] * zi[i, b, w]
-                                        cr[i, a, b, w] += -(eta * gr)
-                                        ci[i, a, b, w] += -(eta * gi)
+                                        cr[i, a, b, w] += -(eta_i * gr)
+                                        ci[i, a, b, w] += -(eta_i * gi)
                                     continue
                                 for w in range(F):
                                     gr = er[p, a, w] * zr[i, b, w] + ei[p, a, w] * zi[i, b, w]
                                     gi = ei[p, a, w] * zr[i, b, w] - er[p, a, w] * zi[i, b, w]
-                                    ur = mu * vr[i, a, b, w] - eta * gr
-                                    ui = mu * vi[i, a, b, w] - eta * gi
+                                    ur = mu * vr[i, a, b, w] - eta_i * gr
+                                    ui = mu * vi[i, a, b, w] - eta_i * gi
                                     vr[i, a, b, w], vi[i, a, b, w] = ur, ui
                                     cr[i, a, b, w] += ur
                                     ci[i, a, b, w] += ui
@@ -242,12 +220,12 @@ def channel_gd(
             if recording:
                 j += 1
             if stop:
-                status[t], final_loss[t], stop_step[t] = code, loss, k
-                iterations[t] = k if code == CONVERGED else -1
-                final_re[t] = cr
-                final_im[t] = ci
-                final_gain[t] = gain
-                final_bias[t] = bias
+                out.status[t], out.final_loss[t], out.stop_step[t] = code, loss, k
+                out.iterations[t] = k if code == CONVERGED else -1
+                out.final_re[t] = cr
+                out.final_im[t] = ci
+                out.final_gain[t] = gain
+                out.final_bias[t] = bias
                 break
             k += 1
 

@@ -86,14 +86,14 @@ def random_channel_filters(
 ) -> list[np.ndarray]:
     """Fan-in initialization: layer i (0-based) has shape (k_{i+1}, k_i, n) with iid
     N(0, 1/(n k_i)) taps, widths 1, k, ..., k, 1; with ``trials`` a leading axis."""
-    if not isinstance(n, int) or isinstance(n, bool) or n < 2:
-        raise ValueError(f"n must be an integer >= 2, got {n!r}")
-    if not isinstance(d, int) or isinstance(d, bool) or d < 1:
-        raise ValueError(f"d must be an integer >= 1, got {d!r}")
-    k = check_k(k)
-    if trials is not None and (not isinstance(trials, int) or isinstance(trials, bool) or trials < 1):
-        raise ValueError(f"trials must be None or an integer >= 1, got {trials!r}")
+    from theory.validation import check_int, check_memory
+
+    n, d, k = check_int(n, "n", 2), check_int(d, "d", 1), check_k(k)
+    trials = None if trials is None else check_int(trials, "trials", 1)
+    check_int(seed, "seed", 0)
     ks = [1] + [k] * (d - 1) + [1]
+    taps = (trials or 1) * n * sum(ks[i] * ks[i + 1] for i in range(d))
+    check_memory(8 * taps, f"random_channel_filters(n={n}, d={d}, k={k}, trials={trials})")
     rng = np.random.default_rng(seed)
     lead = () if trials is None else (trials,)
     return [rng.normal(0.0, 1.0 / math.sqrt(n * ks[i]), size=lead + (ks[i + 1], ks[i], n)) for i in range(d)]

@@ -596,6 +596,8 @@ BAD_API = [
     ("simulate_gd", "diverge_factor", math.nan),
     ("simulate_gd", "track_conditions", None),
     ("simulate_gd", "progress", "yes"),
+    ("simulate_gd", "layer_step", "sphere"),
+    ("simulate_gd", "threads", 0),
     # random_filters
     ("random_filters", "trials", 0),
     ("random_filters", "trials", 10**12),

@@ -71,7 +71,9 @@ def test_M1_M3_compiled_matches_numpy_path(n, d, k, trials, momentum, normalized
     x, y = rng.normal(size=(2, n))
     filt = random_channel_filters(n, d, k, trials=trials, seed=seed)
     kw = dict(eta=0.02, momentum=momentum, normalized=normalized, max_iter=300, tol=1e-2, record=True)
-    _assert_same(*_both(x, y, filt, record_points=8, **kw), rtol=1e-8)
+    # at k = 1 "compiled" is the phase-free kernel (a multiplicative step, rounded differently
+    # from the additive matrix step): measured up to 1.2e-8 after 300 steps with momentum 0.9
+    _assert_same(*_both(x, y, filt, record_points=8, **kw), rtol=1e-7 if k == 1 else 1e-8)
 
 
 @pytest.mark.parametrize("normalized", [False, True])
