@@ -420,10 +420,9 @@ def run_c7(ctx: Context) -> list[Check]:
             0.0,
             comparison="upper",
             sides=(
-                "numerics.gd.simulate.simulate_gd (Fourier state)",
-                "numerics.gd.simulate.simulate_gd (time domain)",
+                "numerics.gd.simulate.FourierGD (via simulate_gd, method='fourier')",
+                "numerics.gd.simulate.TimeGD (via simulate_gd, method='time')",
             ),
-            same_code="one entry point, two independent paths: method='fourier' vs method='time'",
             detail="independent path: GD on the taps through FFTs (numerics.gd.simulate's time-domain path) vs the "
             "phase-free state; 4 trials, n=16, d=4, eta=0.1; counts trials that did not converge on both "
             "paths or whose step counts differ by more than 1 (a rounding-level difference can move the "
