@@ -196,7 +196,7 @@ def identity(check: Check, sides: tuple[str, str] = IDENTITY_SIDES, **values: fl
     """A symbolic/exact identity (``theory.identities``, ``theory.channels``) with its size
     parameters as values and ``holds`` (1 or 0): a yes/no row, recorded as unmovable."""
     return dataclasses.replace(
-        with_values(check, holds=int(check.passed), **values),
+        with_values(check, holds=int(bool(check.passed)), **values),
         sides=tuple(sides),
         unmovable=f"{check.method} identity: proved yes/no by exact expansion or exact evaluation; "
         "there is no number to move",
@@ -344,3 +344,23 @@ def roundoff_checks(seed: int) -> list[Check]:
             values={"measured_roundoff": measured_u},
         ),
     ]
+
+
+# ------------------------------------------------------------------------ estimators
+def median_and_se(samples: np.ndarray, seed: Any, resamples: int = 1000) -> tuple[float, float]:
+    """Median of ``samples`` with a bootstrap standard error (``resamples`` resamples drawn
+    with ``np.random.default_rng(seed)``); tested for calibration in tests/claims/test_statistics.py."""
+    samples = np.asarray(samples, float)
+    rng = np.random.default_rng(seed)
+    m = len(samples)
+    boot = [np.median(samples[rng.integers(0, m, m)]) for _ in range(resamples)]
+    return float(np.median(samples)), float(np.std(boot))
+
+
+def slope_of_means(depths: Any, samples: list[np.ndarray]) -> tuple[float, float]:
+    """Least-squares slope of the per-depth sample means against ``depths`` (independent draws
+    at each depth) with its standard error sqrt(sum_j xc_j^2 var_j / m_j) / sum_j xc_j^2."""
+    means = np.array([np.mean(s) for s in samples])
+    variances = np.array([np.var(s, ddof=1) / len(s) for s in samples])
+    xc = np.asarray(depths, float) - np.mean(depths)
+    return float(xc @ means / (xc @ xc)), float(math.sqrt(np.sum(xc**2 * variances)) / (xc @ xc))

@@ -30,6 +30,7 @@ from proofs_check.claims.base import (
     compared,
     identity,
     measurement,
+    slope_of_means,
     worst_pair,
 )
 from theory import channels as tc
@@ -466,15 +467,11 @@ def _middle_layer(k: int, ctx: Context) -> Check:
     n, w, x, y = single_frequency_problem(False)
     depths = (40, 80, 120, 160, 200) if ctx.full else (20, 40, 60, 80)
     draws = 1000 if ctx.full else 200
-    means, variances = [], []
+    samples = []
     for D in depths:
         f = random_channel_filters(n, D, k, trials=draws, seed=ctx.seed + 7000 + 10 * k + D)
-        logs = np.log(init_grad_norms(x, y, f)[:, D // 2 - 1])
-        means.append(logs.mean())
-        variances.append(logs.var(ddof=1) / draws)
-    xc = np.asarray(depths, float) - np.mean(depths)
-    slope = float(xc @ np.asarray(means) / (xc @ xc))
-    se = float(math.sqrt(np.sum(xc**2 * np.asarray(variances))) / (xc @ xc))
+        samples.append(np.log(init_grad_norms(x, y, f)[:, D // 2 - 1]))
+    slope, se = slope_of_means(depths, samples)
     lam = float(width_rate(k))
     return compared(
         f"slope of log||grad_(C_(d/2))|| vs d, k={k}, complex, vs lambda_k",

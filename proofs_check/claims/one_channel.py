@@ -22,6 +22,7 @@ from proofs_check.claims.base import (
     compared,
     fd_vs_closed,
     identity,
+    median_and_se,
     mp_problem,
     rounding_tolerance,
     roundoff_checks,
@@ -290,9 +291,7 @@ def _median_local_slope(center: int, draws: int, seed: int, n: int = 32) -> tupl
     filt = np.stack([random_filters(1, depths[-1], n, seed=seed + 1 + k)[0] for k in range(draws)])
     logs = np.stack([np.log(FourierGD(filt[:, :D], x, y, False).grad_norms()[:, 0]) for D in depths], 1)
     slopes = rates.ols_slopes(depths, logs)  # -inf or NaN (an underflow) would make it NaN and fail
-    rng = np.random.default_rng([seed, center])
-    boot = [np.median(slopes[rng.integers(0, draws, draws)]) for _ in range(1000)]
-    return float(np.median(slopes)), float(np.std(boot))
+    return median_and_se(slopes, [seed, center])
 
 
 def run_t8(ctx: Context) -> list[Check]:

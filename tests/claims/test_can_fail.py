@@ -89,7 +89,9 @@ def test_every_check_fails_when_a_side_moves_by_10_tolerances(registry):
         for side in ("lhs", "rhs")
         if c.moved(side).passed
     ]
-    assert not survivors, "checks that still pass with a side moved by 10 tolerances:\n" + "\n".join(survivors)
+    assert not survivors, "checks that still pass with a side moved by 10 tolerances:\n" + "\n".join(
+        survivors
+    )
 
 
 def test_sides_name_importable_and_different_code(registry):
