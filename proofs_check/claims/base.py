@@ -192,15 +192,22 @@ def with_values(check: Check, **values: float | int) -> Check:
 IDENTITY_SIDES = ("theory.identities", "sympy")
 
 
-def identity(check: Check, sides: tuple[str, str] = IDENTITY_SIDES, **values: float | int) -> Check:
-    """A symbolic/exact identity (``theory.identities``, ``theory.channels``) with its size
-    parameters as values and ``holds`` (1 or 0): a yes/no row, recorded as unmovable."""
-    return dataclasses.replace(
-        with_values(check, holds=int(bool(check.passed)), **values),
-        sides=tuple(sides),
-        unmovable=f"{check.method} identity: proved yes/no by exact expansion or exact evaluation; "
-        "there is no number to move",
+def identity(
+    check: Check, sides: tuple[str, str] = IDENTITY_SIDES, reason: str | None = None, **values: float | int
+) -> Check:
+    """A yes/no row (``theory.identities``, ``theory.channels``) with its size parameters as
+    values and ``holds`` (1 or 0), recorded as unmovable with ``reason`` (default: a symbolic or
+    exact identity; a yes/no counterexample must say so, see ``UNMOVABLE_KINDS``)."""
+    reason = reason or (
+        f"{check.method} identity: proved yes/no by exact expansion or exact evaluation; there is no number to move"
     )
+    return dataclasses.replace(
+        with_values(check, holds=int(bool(check.passed)), **values), sides=tuple(sides), unmovable=reason
+    )
+
+
+#: The reasons a row may give for having no sides to move (``Check.unmovable`` starts with one).
+UNMOVABLE_KINDS = ("symbolic identity", "exact identity", "yes/no counterexample", "measurement")
 
 
 def ulp_sensitivity(run: Callable[[np.ndarray], np.ndarray], filters: np.ndarray, seed: int) -> np.ndarray:

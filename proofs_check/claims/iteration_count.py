@@ -94,19 +94,25 @@ def run_t6(ctx: Context) -> list[Check]:
     for label, (z0, a, b) in cases.items():
         for goal in GOALS if label.startswith("d=3 complex") else (0.5, 0.1, 0.9):
             T, _ = flow.flow_time(z0, a, b, goal=goal, dps=dps)
-            pair = (_ode_residual(z0, a, b, T, dps), _goal_b(goal, z0, a, b, dps))
+            pair = (_ode_residual(z0, a, b, T, dps), _goal_b(goal, z0, a, b, dps), _half(b, dps) * 2)
             pairs.append(pair)
-            rows.append(f"{label}, goal {goal}: T = {mpmath.nstr(T, 12)}, {_digits(*pair, dps):.1f} digits")
+            rows.append(
+                f"{label}, goal {goal}: T = {mpmath.nstr(T, 12)}, {_digits(*pair[:2], dps):.1f} digits"
+            )
+    lhs, rhs, b_abs = max(pairs, key=lambda p: mpmath.inf if mpmath.isnan(p[0]) else abs(p[0] - p[1]) / p[2])
     checks.append(
-        agree(
+        compared(
             "flow_time vs mpmath's GF ODE: |r(T)| = goal |b|, goals 0.1, 0.5, 0.9, 1e-4",
             "high-precision",
-            *worst_pair(pairs),
-            dps - 2,
+            lhs,
+            rhs,
+            10.0 ** (-(dps - 2)),
+            scale=b_abs,
             sides=("numerics.hp.flow.flow_time", "numerics.hp.flow.gf_solution (mpmath.odefun)"),
             detail="; ".join(rows)
-            + f". The Taylor ODE integrates to ~dps digits, T is rounded to dps; wanted dps - 2 = {dps - 2}; "
-            "sides: the worst case's ODE residual and min(goal |b|, |r0|)",
+            + f". The Taylor ODE integrates to ~dps digits relative to |b| (r = b - f cancels digits when "
+            f"goal is small), T is rounded to dps; wanted dps - 2 = {dps - 2} digits of |b|; sides: the worst "
+            "case's ODE residual and min(goal |b|, |r0|), scale |b|",
             values={"cases": len(pairs), "dps": dps},
         )
     )
@@ -507,6 +513,22 @@ def run_t9(ctx: Context) -> list[Check]:
             if rate
             else "no trial converged at every depth",
             values={"estimate": rate.slope, "stderr": rate.stderr} if rate else {},
+        )
+    )
+    with mp.workdps(30):
+        theta_star = mpmath.lambertw(2).real  # sigma e^sigma / 2 = 1 (docs/derivations.md)
+    checks.append(
+        compared(
+            "typed THETA_MAX <= the root of sigma e^sigma / 2 = 1 (Lambert W(2))",
+            "high-precision",
+            flow.THETA_MAX,
+            theta_star,
+            0.0,
+            comparison="upper",
+            scale=theta_star,
+            sides=("numerics.hp.flow.THETA_MAX", "mpmath.lambertw"),
+            detail=f"the GD bound needs sigma e^sigma / 2 <= 1, i.e. sigma <= W(2) = {mpmath.nstr(theta_star, 12)}; "
+            f"THETA_MAX = {flow.THETA_MAX} is typed in the code",
         )
     )
     checks += _crossing_checks(ctx)
