@@ -68,6 +68,19 @@ def _exact(value: Any) -> Any:
     return mpmath.mpf(float(value))
 
 
+def _full_str(value: Any) -> str | None:
+    """A side as a decimal string with all its digits (an mpf's own precision, not mp.dps)."""
+    if value is None:
+        return None
+    if isinstance(value, mpmath.mpf) and value and mpmath.isfinite(value):
+        return mpmath.nstr(value, max(17, int(_bits(value) * 0.30103) + 2), min_fixed=1, max_fixed=0)
+    return (
+        repr(float(value))
+        if isinstance(value, (float, int)) or "float" in type(value).__name__
+        else str(value)
+    )
+
+
 def _bits(v: Any) -> int:
     return int(v.man.bit_length()) if isinstance(v, mpmath.mpf) and v and mpmath.isfinite(v) else 1
 
@@ -203,8 +216,8 @@ class Check:
             "lhs": finite_or_none(self.lhs),
             "rhs": finite_or_none(self.rhs),
             "scale": finite_or_none(self.scale),
-            "lhs_exact": None if self.lhs is None else str(self.lhs),
-            "rhs_exact": None if self.rhs is None else str(self.rhs),
+            "lhs_exact": _full_str(self.lhs),
+            "rhs_exact": _full_str(self.rhs),
             "sides": list(self.sides) if self.sides else None,
             "unmovable": self.unmovable,
             "same_code": self.same_code,
