@@ -17,15 +17,17 @@ from proofs_check.claims.base import (
     UNIT_ROUNDOFF,
     Claim,
     Context,
+    compared,
     fd_vs_closed,
     identity,
-    measured,
     measurement,
     mp_problem,
     rounding_tolerance,
     sim_vs_reference,
     ulp_sensitivity,
+    worst_pair,
 )
+from proofs_check.claims.torch_free import cn_gain_vs_differences, p1_projection
 from theory import identities as ident
 from theory.checks import Check
 from theory.networks import cn_gradient, cn_loss, cn_output, network_output
@@ -41,7 +43,9 @@ def run_c1(ctx: Context) -> list[Check]:
     gains, biases = rng.uniform(0.5, 2, d), rng.normal(size=d)
     layer = ident.layerwise_cn_output(c.tolist(), x.tolist(), gains, biases, sqrt=math.sqrt)
     once = cn_output(network_output(c.tolist(), x.tolist()), gains[-1], biases[-1], sqrt=math.sqrt)
-    diff = float(np.max(np.abs(np.array(layer, float) - np.array(once, float))))
+    gap = np.abs(np.array(layer, float) - np.array(once, float))
+    j = int(np.argmax(gap)) if np.all(np.isfinite(gap)) else int(np.argmax(~np.isfinite(gap)))
+    diff = float(gap[j])
 
     def loss(filters: np.ndarray, g0: float, b0: float) -> float:
         g, b = gains.copy(), biases.copy()
@@ -52,30 +56,47 @@ def run_c1(ctx: Context) -> list[Check]:
     h = 0.1  # L is constant in gain_1 and bias_1, so there is no truncation error to balance
     l0 = loss(c, gains[0], biases[0])
     fd = max(
-        abs(loss(c, gains[0] + h, biases[0]) - loss(c, gains[0] - h, biases[0])),
-        abs(loss(c, gains[0], biases[0] + h) - loss(c, gains[0], biases[0] - h)),
-    ) / (2 * h * l0)
+        (loss(c, gains[0] + h, biases[0]) - loss(c, gains[0] - h, biases[0])) / (2 * h * l0),
+        (loss(c, gains[0], biases[0] + h) - loss(c, gains[0], biases[0] - h)) / (2 * h * l0),
+        key=abs,
+    )
     noise = float(ulp_sensitivity(lambda f: loss(f, gains[0], biases[0]), c, ctx.seed))
     fd_tol = 10 * noise / h
     return [
-        identity(ident.c1_centering_commutes(), max_n=6),
-        identity(ident.c1_affine_invariance(), max_n=5),
-        *(identity(k, sizes=5, max_n=4, max_d=3) for k in ident.c1_layerwise()),
-        measured(
+        identity(ident.c1_centering_commutes(), ("theory.networks.center", "sympy"), max_n=6),
+        identity(ident.c1_affine_invariance(), ("theory.networks.cn_output", "sympy"), max_n=5),
+        *(
+            identity(
+                k,
+                ("theory.identities.layerwise_cn_output", "theory.networks.cn_output"),
+                sizes=5,
+                max_n=4,
+                max_d=3,
+            )
+            for k in ident.c1_layerwise()
+        ),
+        compared(
             "float64 layerwise vs output CN",
             "float64",
-            diff,
+            float(np.array(layer, float)[j]),
+            float(np.array(once, float)[j]),
             rounding_tolerance(d * n, safety=1),
-            f"independent path: d normalizations layer by layer vs one at the output; n={n}, d={d}, random "
+            sides=("theory.identities.layerwise_cn_output", "theory.networks.cn_output (once at the output)"),
+            detail=f"independent path: d normalizations layer by layer vs one at the output; n={n}, d={d}, random "
             f"positive gains; tolerance: the worst-case bound d n u = {rounding_tolerance(d * n, safety=1):.1e}",
             values={"max_difference": diff, "n": n, "d": d},
         ),
-        measured(
+        compared(
             "finite-difference dL/d(gain_1), dL/d(bias_1) = 0",
             "float64",
             fd,
+            0.0,
             fd_tol,
-            f"central differences, step {h}, of the layerwise loss, relative to the loss; the loss's own "
+            sides=(
+                "theory.identities.layerwise_cn_output (differences of the loss)",
+                "theory.identities.c1_layerwise (zero gradient)",
+            ),
+            detail=f"central differences, step {h}, of the layerwise loss, relative to the loss; the loss's own "
             f"rounding noise is {noise:.1e} (relative; 1-ulp perturbations of the filters), so a zero "
             f"derivative shows up as at most ~noise/h; tolerance 10 noise/h = {fd_tol:.1e}",
             values={"relative_derivative": fd, "loss_rounding_noise": noise, "step": h},
@@ -94,28 +115,33 @@ def run_c2(ctx: Context) -> list[Check]:
         l0, l1 = cn_loss(C, X, Y, sqrt=mpmath.sqrt), cn_loss(scaled, X, Y, sqrt=mpmath.sqrt)
         g = cn_gradient(C, X, Y, 2, sqrt=mpmath.sqrt)
         euler = abs(mpmath.fsum(a * b for a, b in zip(g, C[2]))) / (mpmath.norm(g) * mpmath.norm(C[2]))
-        inv = abs(l1 - l0) / abs(l0)
     tol = 10.0 ** (-(work - 1))
     return [
-        *(identity(k, max_n=5) for k in ident.c2_scale_invariance()),
-        *(identity(k, **_CN) for k in ident.c2_euler()),
-        measured(
+        *(identity(k, ("theory.networks.cn_loss", "sympy"), max_n=5) for k in ident.c2_scale_invariance()),
+        *(identity(k, ("theory.networks.cn_gradient", "sympy"), **_CN) for k in ident.c2_euler()),
+        compared(
             "L_CN(3.7 c_3) = L_CN(c) in mpmath",
             "high-precision",
-            float(inv),
+            l1,
+            l0,
             tol,
-            f"the loss evaluated twice in the time domain at {work} digits, n=8, d=5; rounding of the two "
+            comparison="rel",
+            sides=("theory.networks.cn_loss (scaled layer)", "theory.networks.cn_loss (unscaled)"),
+            same_code="the same loss at two different points: scale invariance is the claim compared",
+            detail=f"the loss evaluated twice in the time domain at {work} digits, n=8, d=5; rounding of the two "
             f"n-term sums: a few ulp, tolerance 10 ulp = 1e-{work - 1}",
-            values={"relative_difference": float(inv), "working_digits": work},
+            values={"working_digits": work},
         ),
-        measured(
+        compared(
             "<grad, c_i> / (|grad||c_i|) = 0 in mpmath",
             "high-precision",
-            float(euler),
+            euler,
+            0,
             tol,
-            f"C4's closed-form gradient at {work} digits (a path that does not use scale invariance); "
+            sides=("theory.networks.cn_gradient", "theory.identities.c2_euler (Euler's identity: 0)"),
+            detail=f"C4's closed-form gradient at {work} digits (a path that does not use scale invariance); "
             f"cancellation in an 8-term sum of O(1) products: tolerance 10 ulp = 1e-{work - 1}",
-            values={"relative_inner_product": float(euler), "working_digits": work},
+            values={"working_digits": work},
         ),
     ]
 
@@ -128,22 +154,31 @@ def run_c3(ctx: Context) -> list[Check]:
     sens = ulp_sensitivity(lambda f: experiments.cn_time_path(x, y, f, eta, steps)[1], start, ctx.seed)
     allowed = 30 * sens * predicted / norms2 + 10 * 2 * n * UNIT_ROUNDOFF
     gap = np.abs(growth - predicted) / norms2
-    units = float(np.max(gap / allowed))
+    ratio = gap / allowed
+    k = np.unravel_index(np.argmax(np.where(np.isfinite(ratio), ratio, np.inf)), ratio.shape)
+    units = float(np.max(ratio))
     disc = float(np.max(gap))
     return [
-        identity(ident.c3_norm_growth(), any_n=1, any_d=1),
-        measured(
+        identity(ident.c3_norm_growth(), ("theory.identities.c3_norm_growth", "sympy"), any_n=1, any_d=1),
+        compared(
             "||c(k+1)||^2 - ||c(k)||^2 (time domain) = eta^2 ||grad||^2 (Fourier state) along CN GD",
             "simulation",
-            units,
+            float(growth[k]),
+            float(predicted[k]),
             1.0,
-            f"independent paths: filter norms from circulant-matrix GD on the taps, gradient norms from "
+            scale=float(allowed[k] * norms2[k]),
+            sides=(
+                "numerics.mc.experiments.cn_time_path (filter norms)",
+                "numerics.gd.simulate.FourierGD (gradient norms)",
+            ),
+            detail=f"independent paths: filter norms from circulant-matrix GD on the taps, gradient norms from "
             f"the phase-free Fourier state; n={n}, d={d}, {trials} trials, {steps} steps, eta={eta}; the "
             f"largest difference is {disc:.2g} of ||c(k+1)||^2 (the growth is up to "
             f"{float(np.max(predicted / norms2)):.2g} of it); allowed per step: 30 s eta^2||grad||^2 + "
             "10 (2n u) ||c||^2, where s = the step's rounding sensitivity (1-ulp perturbations of the "
             "start, as in T3/C5) and 2n u the cost of a difference of two n-term sums; discrepancy = "
-            "the largest fraction of that allowance",
+            "the largest fraction of that allowance; sides: the worst step's growth and eta^2||grad||^2, "
+            "scale its allowance",
             values={
                 "max_fraction_of_allowance": units,
                 "max_relative_difference": disc,
@@ -156,8 +191,9 @@ def run_c3(ctx: Context) -> list[Check]:
     ]
 
 
-def _c4_bound_ratio(c: np.ndarray, x: np.ndarray, y: np.ndarray, dps: int) -> float:
-    """max_i ||grad_{c_i} L_CN|| / (n ||Py|| / min_{w != 0} |ĉ_{i,w}|), in mpmath."""
+def _c4_bound_ratio(c: np.ndarray, x: np.ndarray, y: np.ndarray, dps: int) -> tuple[float, float]:
+    """The layer with the largest ||grad_{c_i} L_CN|| / (n ||Py|| / min_{w != 0} |ĉ_{i,w}|), in
+    mpmath: (gradient norm, bound)."""
     n = c.shape[1]
     norms = grad_norms(c, x, y, normalized=True, dps=dps)
     with mp.workdps(dps):
@@ -166,13 +202,13 @@ def _c4_bound_ratio(c: np.ndarray, x: np.ndarray, y: np.ndarray, dps: int) -> fl
         ratios = []
         for row, g in zip(c, norms):
             mins = min(abs(v) for v in spectrum(list(row), cos_t, sin_t)[1:])
-            ratios.append(g / (n * py / mins))
-        return float(max(ratios))
+            ratios.append((float(g), float(n * py / mins)))
+        return max(ratios, key=lambda p: p[0] / p[1])
 
 
 def run_c4(ctx: Context) -> list[Check]:
     rng = np.random.default_rng(ctx.seed + 24)
-    worst, cases = 0.0, 0
+    worst, cases = (0.0, 1.0), 0
     for d in (1, 3, 10, 100) + ((1000,) if ctx.full else ()):
         for k in range(12 if ctx.full else 4):
             n = int(rng.integers(3, 12))
@@ -182,27 +218,40 @@ def run_c4(ctx: Context) -> list[Check]:
                 spec = np.fft.rfft(c[0])
                 spec[1 + k % (n // 2)] *= 1e-9
                 c[0] = np.fft.irfft(spec, n=n)
-            worst = max(worst, _c4_bound_ratio(c, x, y, ctx.dps))
+            worst = max(worst, _c4_bound_ratio(c, x, y, ctx.dps), key=lambda p: p[0] / p[1])
             cases += 1
     return [
-        identity(ident.c4_output_gradient(), max_n=4),
-        identity(ident.c4_gradient(), **_CN),
+        identity(ident.c4_output_gradient(), ("theory.networks.cn_output_gradient", "sympy.diff"), max_n=4),
+        identity(ident.c4_gradient(), ("theory.networks.cn_gradient", "sympy.diff"), **_CN),
         fd_vs_closed(ctx, True),
-        measured(
+        cn_gain_vs_differences(ctx),
+        *p1_projection(ctx),
+        compared(
             "||grad L_CN|| <= n |gamma| ||Py|| / min |ĉ_{i,w}|",
             "high-precision",
-            worst,
-            1.0,
-            f"largest ratio over {cases} random and adversarial cases, d up to {1000 if ctx.full else 100}; "
+            *worst,
+            0.0,
+            comparison="upper",
+            scale=worst[1],
+            sides=("numerics.hp.precise.grad_norms", "numerics.hp.precise.spectrum (the bound)"),
+            detail=f"largest ratio over {cases} random and adversarial cases, d up to {1000 if ctx.full else 100}; "
             f"gradient norms from the Fourier-domain mpmath path at {ctx.dps} digits, the bound from the "
             "first filter's spectrum alone; the tolerance is the claimed bound (ratio 1)",
-            values={"max_ratio": worst, "cases": cases},
+            values={"max_ratio": worst[0] / worst[1], "cases": cases},
         ),
     ]
 
 
 def run_c5(ctx: Context) -> list[Check]:
-    return [identity(ident.multiplicative_step(-1), any_n=1, any_d=1), *sim_vs_reference(ctx, True)]
+    return [
+        identity(
+            ident.multiplicative_step(-1),
+            ("theory.identities.multiplicative_step", "sympy"),
+            any_n=1,
+            any_d=1,
+        ),
+        *sim_vs_reference(ctx, True),
+    ]
 
 
 def _ks_to(sample: np.ndarray, reference_sorted: np.ndarray) -> float:
@@ -261,11 +310,10 @@ def run_c6(ctx: Context) -> list[Check]:
     expected = math.sqrt(ref_d / depths[-1])
     below = {d: float(np.mean(norms[("channel", d)] < lq[0])) for d in depths}
     below_plain = {d: float(np.mean(norms[("none", d)] < lq[0])) for d in both}
-    below_tol = 0.1 + 4 * math.sqrt(0.1 * 0.9 / draws)
     g = np.random.default_rng([ctx.seed, both[-1], 0]).normal(0, 0.1, (3, both[-1], n))
     fast = FourierGD(g, x, y, True).grad_norms()[:, 0]
     exact = [float(grad_norms(f, x, y, normalized=True, dps=20)[0]) for f in g]
-    rel = float(np.max(np.abs(fast - exact) / np.array(exact)))
+    lhs64, rhs64 = worst_pair(zip(fast, exact), "rel")
     ops = both[-1] + 2 * math.log2(n)
     return [
         measurement(
@@ -274,13 +322,16 @@ def run_c6(ctx: Context) -> list[Check]:
             f"of CN: {lq[0]:.3g}/{lq[1]:.3g}/{lq[2]:.3g}",
             values,
         ),
-        measured(
+        compared(
             f"CN law converges to the depth-free limit like d^-1/2: KS(d={depths[-1]}) / KS(d={ref_d}) "
             f"= {expected:.3g}",
             "simulation",
-            abs(ratio - expected) / ratio_se,
+            ratio,
+            expected,
             4.0,
-            "independent path: the limit law sampled from its formula (no network); Kolmogorov-Smirnov "
+            scale=ratio_se,
+            sides=("numerics.mc.experiments.gradient_norms_at_init", "numerics.mc.experiments.cn_limit_law"),
+            detail="independent path: the limit law sampled from its formula (no network); Kolmogorov-Smirnov "
             "distance to it per depth: "
             + ", ".join(f"d={d}: {k:.3f}" for d, k in ks.items())
             + f"; ratio {ratio:.3f} +- {ratio_se:.3f} (bootstrap SE) vs sqrt({ref_d}/{depths[-1]}); the "
@@ -295,12 +346,19 @@ def run_c6(ctx: Context) -> list[Check]:
                 **{f"ks_d{d}": k for d, k in ks.items()},
             },
         ),
-        measured(
+        compared(
             "CN does not vanish: P(||grad|| < limit's 10% quantile) <= 0.1 + 4 SE at every depth",
             "simulation",
             max(below.values()),
-            below_tol,
-            "fraction of CN draws below the limit law's q10 = "
+            0.1,
+            4.0,
+            comparison="upper",
+            scale=math.sqrt(0.09 / draws),
+            sides=(
+                "numerics.mc.experiments.gradient_norms_at_init",
+                "numerics.mc.experiments.cn_limit_law (its q10)",
+            ),
+            detail="fraction of CN draws below the limit law's q10 = "
             + f"{lq[0]:.3g}: "
             + ", ".join(f"d={d}: {b:.3f}" for d, b in below.items())
             + "; plain, for contrast: "
@@ -311,14 +369,17 @@ def run_c6(ctx: Context) -> list[Check]:
                 **{f"plain_below_d{d}": b for d, b in below_plain.items()},
             },
         ),
-        measured(
+        compared(
             "float64 CN gradient norms vs mpmath",
             "high-precision",
-            rel,
+            float(lhs64),
+            float(rhs64),
             rounding_tolerance(ops),
-            f"independent path: mpmath Fourier-domain norms at 20 digits (prefix/suffix products, no "
+            comparison="rel",
+            sides=("numerics.gd.simulate.FourierGD.grad_norms", "numerics.hp.precise.grad_norms"),
+            detail=f"independent path: mpmath Fourier-domain norms at 20 digits (prefix/suffix products, no "
             f"float64); 3 draws at d={both[-1]}, n={n}; tolerance 10 (d + 2 log2 n) u = {rounding_tolerance(ops):.1e}",
-            values={"relative_difference": rel, "rounding_ops": ops},
+            values={"rounding_ops": ops},
         ),
     ]
 
@@ -345,17 +406,24 @@ def run_c7(ctx: Context) -> list[Check]:
     b = simulate_gd(x, y, filt, eta=0.1, normalized=True, max_iter=3000, method="time")
     gap = np.abs(a.iterations - b.iterations)
     mismatch = int(np.sum(~(a.converged & b.converged) | (gap > 1)))
+    worst_gap = float(np.max(np.where(a.converged & b.converged, gap, np.inf)))
     values: dict[str, float | int] = {"max_iter": cfg.max_iter, "trials": cfg.trials}
     for row in best:
         key = f"{'cn' if row.normalization == 'channel' else 'plain'}_d{row.depth}"
         values.update({f"{key}_eta": row.eta, f"{key}_median": row.median, f"{key}_converged": row.converged})
     return [
-        measured(
+        compared(
             "CN iteration counts: Fourier state vs time-domain path",
             "simulation",
-            mismatch,
-            0,
-            "independent path: GD on the taps through FFTs (numerics.gd.simulate's time-domain path) vs the "
+            worst_gap,
+            1.0,
+            0.0,
+            comparison="upper",
+            sides=(
+                "numerics.gd.simulate.FourierGD (via simulate_gd, method='fourier')",
+                "numerics.gd.simulate.TimeGD (via simulate_gd, method='time')",
+            ),
+            detail="independent path: GD on the taps through FFTs (numerics.gd.simulate's time-domain path) vs the "
             "phase-free state; 4 trials, n=16, d=4, eta=0.1; counts trials that did not converge on both "
             "paths or whose step counts differ by more than 1 (a rounding-level difference can move the "
             "crossing of the tolerance by one step)",

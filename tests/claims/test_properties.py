@@ -149,11 +149,12 @@ def test_C4_gradient_bound(net):
     assert np.all(g <= bound * (1 + 1e-9))
 
 
-@given(st.integers(1, 40), st.integers(0, 10**6))
-def test_T6_lower_bound_never_exceeds_flow_time(d, seed):
+@given(st.integers(1, 40), st.integers(0, 10**6), st.sampled_from([0.5, 0.1, 0.9, 0.01]))
+def test_T6_lower_bound_never_exceeds_flow_time(d, seed, goal):
+    # goals away from 0.5 too: there goal and 1 - goal coincide and would hide a swapped one
     rng = np.random.default_rng(seed)
     z = (rng.normal(size=d) + 1j * rng.normal(size=d)) / math.sqrt(2)
-    t, lb = flow.flow_time(list(z), 1, 1, dps=15)
+    t, lb = flow.flow_time(list(z), 1, 1, goal=goal, dps=15)
     assert lb <= t
 
 
