@@ -19,8 +19,11 @@ def _cn_forward(r, gain, bias):
     return gain * math.sqrt(n) * u + bias, u, s
 
 
-def time_domain_gd(x, y, filters, *, eta, steps, normalized=False, relu=False, momentum=0.0):
-    """Plain loops over trials, layers and channels; circulant matrices; explicit backprop."""
+def time_domain_gd(
+    x, y, filters, *, eta, steps, normalized=False, relu=False, momentum=0.0, layer_step="constant"
+):
+    """Plain loops over trials, layers and channels; circulant matrices; explicit backprop.
+    ``layer_step="norm2"``: layer i steps with eta ||C_i||^2 (sum of its squared taps)."""
     filters = [np.array(f, float) for f in filters]
     trials, d, n = filters[0].shape[0], len(filters), len(x)
     losses = np.zeros((steps + 1, trials))
@@ -81,7 +84,8 @@ def time_domain_gd(x, y, filters, *, eta, steps, normalized=False, relu=False, m
                     ]
                 )
             for i in range(d):
-                vel[i] = momentum * vel[i] - eta * grad[i]
+                eta_i = eta * np.sum(c[i] ** 2) if layer_step == "norm2" else eta
+                vel[i] = momentum * vel[i] - eta_i * grad[i]
                 c[i] = c[i] + vel[i]
                 if normalized:
                     vg[i] = momentum * vg[i] - eta * g_gain[i]

@@ -324,6 +324,7 @@ def simulate_gd_arguments(
     diverge_factor: Any = 1e8,
     track_conditions: Any = False,
     progress: Any = False,
+    layer_step: Any = "constant",
     **_: Any,
 ) -> tuple[float, int, Any, float, int | None]:
     """``numerics.simulate_gd``; returns eta, max_iter, tol, momentum, filter_length as
@@ -358,6 +359,7 @@ def simulate_gd_arguments(
     if filter_length is not None:
         filter_length = check_int(filter_length, "filter_length", 1, n)
     check_choice(method, "method", ("auto", "fourier", "fourier-numpy", "time"))
+    check_choice(layer_step, "layer_step", ("constant", "norm2"))
     check_int(record_points, "record_points", 1, 10**6)
     check_real(diverge_factor, "diverge_factor", 1, lo_open=True, hi_open=False)
     check_memory(memory_needed(trials, d, n), f"filters: {trials} x {d} x {n} taps")

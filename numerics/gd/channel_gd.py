@@ -122,9 +122,11 @@ class ChannelGD:
         """||P r||^2 per channel: (1/n) sum_{w != 0} m_w |r̂_w|^2."""
         return (self.mult[1:] * abs2(r[..., 1:])).sum(-1) / self.n
 
-    def step(self, eta: float, mu: float) -> None:
+    def step(self, eta: float, mu: float, norm2: bool = False) -> None:
+        """One (momentum) GD step; with ``norm2`` layer i steps with eta ||C_i||^2."""
+        etas = [eta * r.sum(-1)[:, None, None, None] for r in self.row_norm_sq()] if norm2 else [eta] * self.d
         for i in range(self.d):
-            self.v_c[i] = mu * self.v_c[i] - eta * self.grad_c[i]
+            self.v_c[i] = mu * self.v_c[i] - etas[i] * self.grad_c[i]
             self.c_hat[i] = self.c_hat[i] + self.v_c[i]
             if self.normalized:
                 self.v_g[i] = mu * self.v_g[i] - eta * self.grad_g[i]
@@ -198,6 +200,7 @@ def simulate_gd_channels(
     record_points: int = 40,
     diverge_factor: float = 1e8,
     method: str = "auto",
+    layer_step: str = "constant",
 ) -> GDResult:
     """GD with constant step ``eta`` on every trial of a width-k network at once.
 
@@ -211,6 +214,8 @@ def simulate_gd_channels(
     loop of ``numerics.gd.compiled_channels`` (linear networks, with or without CN; no ReLU), "numpy" the
     trial-vectorized ``ChannelGD``; "auto" (the default) takes "compiled" where it applies.
     Both give the same numbers to rounding (``tests/numerics/gd/test_channels_compiled.py``).
+    ``layer_step``: "constant" (eta for every layer) or "norm2" (layer i steps with
+    eta ||C_i||^2, the sum of its squared taps at the current step; THEORY X2).
     """
     layers, x, y, tol = _validate(x, y, filters, eta, max_iter, tol, momentum)
     check_positive(record_points, "record_points", integer=True)
@@ -219,12 +224,15 @@ def simulate_gd_channels(
         raise ValueError(f"method must be 'auto', 'compiled' or 'numpy', got {method!r}")
     if method == "compiled" and relu:
         raise ValueError("method 'compiled' runs linear networks only (relu = False)")
+    if layer_step not in ("constant", "norm2"):
+        raise ValueError(f"layer_step must be 'constant' or 'norm2', got {layer_step!r}")
+    norm2 = layer_step == "norm2"
     trials, d = layers[0].shape[0], len(layers)
     tol = np.broadcast_to(tol, (trials,)).astype(float)
     rec_steps = log_steps(max_iter, record_points) if record else np.array([], int)
     if method == "compiled" or (method == "auto" and not relu):
         return _run_compiled(
-            layers, x, y, normalized, eta, momentum, max_iter, tol, rec_steps, diverge_factor
+            layers, x, y, normalized, eta, momentum, max_iter, tol, rec_steps, diverge_factor, norm2
         )
     state = ChannelGD(layers, x, y, normalized, relu)
     l0 = state.loss.copy()
@@ -275,7 +283,7 @@ def simulate_gd_channels(
                 break
             state.take(np.flatnonzero(keep))
         with np.errstate(all="ignore"):
-            state.step(eta, momentum)
+            state.step(eta, momentum, norm2)
         k += 1
     extra: dict[str, Any] = {"filters": final_filters}
     if normalized:
@@ -304,7 +312,7 @@ def _new_record(rec_steps: np.ndarray, trials: int, d: int) -> dict | None:
 
 
 def _run_compiled(
-    layers, x, y, normalized, eta, momentum, max_iter, tol, rec_steps, diverge_factor
+    layers, x, y, normalized, eta, momentum, max_iter, tol, rec_steps, diverge_factor, norm2
 ) -> GDResult:
     """Each trial runs alone in ``numerics.gd.compiled_channels.channel_gd`` until it stops."""
     from numerics.gd import compiled_channels as cc
@@ -324,7 +332,7 @@ def _run_compiled(
     cc.channel_gd(
         np.ascontiguousarray(c_hat.real), np.ascontiguousarray(c_hat.imag), ks,
         x_hat.real.copy(), x_hat.imag.copy(), y_hat.real.copy(), y_hat.imag.copy(),
-        np.abs(x_hat) > 0, half_weights(n), float(n), float(eta), float(momentum),
+        np.abs(x_hat) > 0, half_weights(n), float(n), float(eta), float(momentum), bool(norm2),
         tol, float(diverge_factor), UNDERFLOW, int(max_iter), bool(normalized),
         np.asarray(rec_steps, np.int64), status, iterations, l0, final, stop_step, final_re, final_im, final_gain, final_bias,
         rec["loss"] if rec else empty[..., 0], rec["grad_norms"] if rec else empty, rec["filter_norms"] if rec else empty,

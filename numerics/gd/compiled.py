@@ -75,6 +75,7 @@ def phase_free_gd(
     n,
     eta,
     mu,
+    norm2,
     normalized,
     tol,
     l0,
@@ -105,7 +106,9 @@ def phase_free_gd(
     k = max_iter (RUNNING).
     With ``track``: the largest tau = eta |f̂|^2 S and sigma = eta |e||f̂| S (S = sum_i
     1/rho2_i) over the steps taken (T9 for GD). With rec_steps non-empty: loss, per-layer
-    gradient norms and filter norms at those steps.
+    gradient norms and filter norms at those steps. With ``norm2`` layer i steps with
+    eta ||c_i||^2 (its squared filter norm at step k, (1/n) sum_w m_w rho2_{i,w}) instead
+    of eta; CN's gain and bias keep eta.
 
     One pass over (frequency, layer) per step: at each w it evaluates loss_k's term and
     q_w from f̂_w(k), then steps the layers to k+1. The stopping rule reads loss_k after
@@ -115,6 +118,7 @@ def phase_free_gd(
     r2s = np.empty((F, d))
     fr, fi = np.empty(F), np.empty(F)
     mr, mi = np.empty((F, d)), np.empty((F, d))
+    etas = np.full(d, eta)
     tiny = np.finfo(np.float64).tiny
     rt = math.sqrt(n)
     n_rec = rec_steps.shape[0]
@@ -147,16 +151,22 @@ def phase_free_gd(
                         c2 += weights[w] * r2s[w, i]
                     rec_grad[j, t, i] = math.sqrt(g2 / n)
                     rec_norm[j, t, i] = math.sqrt(c2 / n)
+            if norm2:  # layer i steps with eta ||c_i||^2 (Parseval)
+                for i in range(d):
+                    c2 = 0.0
+                    for w in range(F):
+                        c2 += weights[w] * r2s[w, i]
+                    etas[i] = eta * c2 / n
             tau, sigma = 0.0, 0.0
             if track:  # T9's conditions at step k
                 for w in range(F):
                     e_r, e_i, _, _ = _error(w, fr[w], fi[w], y_re, y_im, normalized, a, p)
                     S = 0.0
                     for i in range(d):
-                        S += 1.0 / r2s[w, i]
+                        S += etas[i] / r2s[w, i]
                     fa = math.hypot(fr[w], fi[w])
-                    tau = max(tau, eta * fa**2 * S)
-                    sigma = max(sigma, eta * math.hypot(e_r, e_i) * fa * S)
+                    tau = max(tau, fa**2 * S)
+                    sigma = max(sigma, math.hypot(e_r, e_i) * fa * S)
             # one pass: loss_k, underflow at k, and the multiplicative step (T3/C5) to k+1
             loss, small, s2_next, pr_next = 0.0, False, 0.0, 0.0
             for w in range(F):
@@ -171,8 +181,8 @@ def phase_free_gd(
                     small = small or math.hypot(f_r, f_i) < underflow
                 for i in range(d):  # layers in order 1..d, as FourierGD.step
                     r2 = r2s[w, i]
-                    gr = 1.0 + eta * q_r / r2
-                    gi = eta * q_i / r2
+                    gr = 1.0 + etas[i] * q_r / r2
+                    gi = etas[i] * q_i / r2
                     if mu != 0.0:
                         gr += mu * mr[w, i]
                         gi += mu * mi[w, i]

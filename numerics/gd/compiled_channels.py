@@ -56,6 +56,7 @@ def channel_gd(
     n,
     eta,
     mu,
+    norm2,
     tol,
     diverge_factor,
     underflow,
@@ -87,7 +88,8 @@ def channel_gd(
     steps. With ``normalized``: CN after every convolution (M3), gains (start 1) and biases
     (start 0) trained by the same GD, returned in final_gain, final_bias (trials, d, K).
     Frequency is the innermost loop (complex numbers as real and imaginary arrays)
-    so that it runs in SIMD lanes.
+    so that it runs in SIMD lanes. With ``norm2`` layer i steps with eta ||C_i||^2 (the sum
+    of its squared taps at step k) instead of eta; CN's gains and biases keep eta.
     """
     trials, d, K, _, F = c_re.shape
     cr, ci = np.empty((d, K, K, F)), np.empty((d, K, K, F))
@@ -221,20 +223,28 @@ def channel_gd(
                         rec_grad[j, t, i] = math.sqrt(grad_sq[i] / n)
                         rec_norm[j, t, i] = math.sqrt(norm_sq[i] / n)
                     if not stop:  # grad Ĉ_i[a,b] = e[a] conj(z_{i-1}[b]); V <- mu V - eta grad; C <- C + V
+                        eta_i = eta
+                        if norm2:  # eta ||C_i||^2 at step k (layer i is not updated yet)
+                            c2 = 0.0
+                            for a in range(ko):
+                                for b in range(ki):
+                                    for w in range(F):
+                                        c2 += weights[w] * (cr[i, a, b, w] ** 2 + ci[i, a, b, w] ** 2)
+                            eta_i = eta * c2 / n
                         for a in range(ko):
                             for b in range(ki):
                                 if mu == 0.0:  # V = 0 V - eta grad = -eta grad: the same bits
                                     for w in range(F):
                                         gr = er[p, a, w] * zr[i, b, w] + ei[p, a, w] * zi[i, b, w]
                                         gi = ei[p, a, w] * zr[i, b, w] - er[p, a, w] * zi[i, b, w]
-                                        cr[i, a, b, w] += -(eta * gr)
-                                        ci[i, a, b, w] += -(eta * gi)
+                                        cr[i, a, b, w] += -(eta_i * gr)
+                                        ci[i, a, b, w] += -(eta_i * gi)
                                     continue
                                 for w in range(F):
                                     gr = er[p, a, w] * zr[i, b, w] + ei[p, a, w] * zi[i, b, w]
                                     gi = ei[p, a, w] * zr[i, b, w] - er[p, a, w] * zi[i, b, w]
-                                    ur = mu * vr[i, a, b, w] - eta * gr
-                                    ui = mu * vi[i, a, b, w] - eta * gi
+                                    ur = mu * vr[i, a, b, w] - eta_i * gr
+                                    ui = mu * vi[i, a, b, w] - eta_i * gi
                                     vr[i, a, b, w], vi[i, a, b, w] = ur, ui
                                     cr[i, a, b, w] += ur
                                     ci[i, a, b, w] += ui

@@ -57,9 +57,15 @@ def gd_reference_path(
     normalized: bool = False,
     momentum: float = 0.0,
     filter_length: int | None = None,
+    layer_step: str = "constant",
 ) -> Iterator[ReferenceStep]:
     """Yield the state at k = 0, ..., steps of (momentum) GD; the last one's ``grads`` are
-    computed too. Gains and biases (CN) are trained as in ``numerics.gd.simulate``."""
+    computed too. Gains and biases (CN) are trained as in ``numerics.gd.simulate``.
+    ``layer_step="norm2"`` steps layer i with eta ||c_i||^2 (the sum of its squared taps at
+    the current step); gains and biases keep eta."""
+    from theory.validation import check_choice
+
+    check_choice(layer_step, "layer_step", ("constant", "norm2"))
     c = np.array(filters, dtype=float)
     trials, d, n = c.shape
     mask = np.zeros(n)
@@ -97,7 +103,8 @@ def gd_reference_path(
         yield ReferenceStep(k, loss, c, grads)
         if k == steps:
             break
-        v = momentum * v - eta * grads
+        etas = eta * (c**2).sum(-1, keepdims=True) if layer_step == "norm2" else eta
+        v = momentum * v - etas * grads
         c = c + v
         if normalized:
             vg, vb = momentum * vg - eta * g_gain, momentum * vb - eta * g_bias
@@ -114,6 +121,7 @@ def gd_reference(
     normalized: bool = False,
     momentum: float = 0.0,
     filter_length: int | None = None,
+    layer_step: str = "constant",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run ``steps`` steps of (momentum) GD; return (losses of shape (steps+1, trials), filters)."""
     path = list(
@@ -126,6 +134,7 @@ def gd_reference(
             normalized=normalized,
             momentum=momentum,
             filter_length=filter_length,
+            layer_step=layer_step,
         )
     )
     return np.array([s.loss for s in path]), path[-1].filters

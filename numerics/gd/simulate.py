@@ -213,8 +213,13 @@ class FourierGD:
             self.head.take(idx)
             self.g_gain, self.g_bias = self.g_gain[idx], self.g_bias[idx]
 
-    def step(self, eta: float, mu: float) -> None:
-        g = 1.0 + (eta * self.q)[:, None, :] / self.rho2
+    def layer_etas(self, eta: float, norm2: bool) -> np.ndarray:
+        """Per trial and layer the step: eta, or with ``norm2`` eta ||c_i||^2, (trials, d)."""
+        return eta * self.filter_norms() ** 2 if norm2 else np.full(self.rho2.shape[:2], float(eta))
+
+    def step(self, eta: float, mu: float, norm2: bool = False) -> None:
+        etas = self.layer_etas(eta, norm2)
+        g = 1.0 + etas[:, :, None] * self.q[:, None, :] / self.rho2
         if mu:
             if self.m is not None:
                 g += mu * self.m
@@ -233,11 +238,12 @@ class FourierGD:
     def filter_norms(self) -> np.ndarray:
         return np.sqrt((self.weights * self.rho2).sum(-1) / self.n)
 
-    def conditions(self, eta: float) -> tuple[np.ndarray, np.ndarray]:
-        """Per trial, max over w of tau = eta |f̂|^2 S and sigma = eta |r̂||f̂| S (T9 for GD)."""
-        s = (1.0 / self.rho2).sum(1)
+    def conditions(self, eta: float, norm2: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Per trial, max over w of tau = |f̂|^2 S and sigma = |r̂||f̂| S with S = sum_i eta_i/rho2_i
+        (T9 for GD; eta_i = eta, or eta ||c_i||^2 with ``norm2``)."""
+        s = (self.layer_etas(eta, norm2)[:, :, None] / self.rho2).sum(1)
         fa = np.abs(self.f_hat)
-        return (eta * fa**2 * s).max(-1), (eta * np.abs(self.e_hat) * fa * s).max(-1)
+        return (fa**2 * s).max(-1), (np.abs(self.e_hat) * fa * s).max(-1)
 
 
 class TimeGD:
@@ -284,8 +290,9 @@ class TimeGD:
             self.head.take(idx)
             self.g_gain, self.g_bias = self.g_gain[idx], self.g_bias[idx]
 
-    def step(self, eta: float, mu: float) -> None:
-        self.v = mu * self.v - eta * self.grad
+    def step(self, eta: float, mu: float, norm2: bool = False) -> None:
+        etas = eta * self.filter_norms()[..., None] ** 2 if norm2 else eta
+        self.v = mu * self.v - etas * self.grad
         self.c = self.c + self.v
         if self.head is not None:
             self.head.step(self.g_gain, self.g_bias, eta, mu)
@@ -352,6 +359,7 @@ def simulate_gd(
     diverge_factor: float = 1e8,
     track_conditions: bool = False,
     progress: bool = False,
+    layer_step: str = "constant",
 ) -> GDResult:
     """Run GD with constant step ``eta`` on every trial of ``filters`` (trials, d, n) at once.
 
@@ -367,6 +375,11 @@ def simulate_gd(
     time-domain taps (the default for filters shorter than n). A start whose loss is not
     finite (the output or the target overflows float64) raises ValueError; a CN start whose
     ||Pz||^2 underflows is reported ``underflowed``.
+
+    ``layer_step``: "constant" steps every layer with eta; "norm2" steps layer i with
+    eta ||c_i(k)||^2, its squared filter norm at the current step (THEORY X2: the effective
+    step eta_i/||c_i||^2 stays eta, a constant step on the sphere); CN's output gain and
+    bias keep eta.
     """
     from theory.validation import simulate_gd_arguments
 
@@ -391,13 +404,34 @@ def simulate_gd(
             "rescale x, y or the filters"
         )
     rec_steps = log_steps(max_iter, record_points) if record else np.array([], int)
+    norm2 = layer_step == "norm2"
     if use_time or method == "fourier-numpy":
         out = _run_numpy(
-            state, tol, l0, eta, momentum, max_iter, diverge_factor, rec_steps, track_conditions, progress
+            state,
+            tol,
+            l0,
+            eta,
+            momentum,
+            max_iter,
+            diverge_factor,
+            rec_steps,
+            track_conditions,
+            progress,
+            norm2,
         )
     else:
         out = _run_compiled(
-            state, tol, l0, eta, momentum, max_iter, diverge_factor, rec_steps, track_conditions, progress
+            state,
+            tol,
+            l0,
+            eta,
+            momentum,
+            max_iter,
+            diverge_factor,
+            rec_steps,
+            track_conditions,
+            progress,
+            norm2,
         )
     return out
 
@@ -423,7 +457,7 @@ def _new_record(rec_steps: np.ndarray, trials: int, d: int) -> dict[str, np.ndar
 
 
 def _run_numpy(
-    state, tol, l0, eta, momentum, max_iter, diverge_factor, rec_steps, track_conditions, progress
+    state, tol, l0, eta, momentum, max_iter, diverge_factor, rec_steps, track_conditions, progress, norm2
 ):
     """The batched NumPy loop: all active trials step together; finished ones leave."""
     trials, d = len(l0), state.d
@@ -469,11 +503,11 @@ def _run_numpy(
                 break
             state.take(np.flatnonzero(keep))
         if track_conditions:
-            tau, sig = state.conditions(eta)
+            tau, sig = state.conditions(eta, norm2)
             np.maximum.at(max_tau, active, tau)
             np.maximum.at(max_sigma, active, sig)
         with np.errstate(all="ignore"):
-            state.step(eta, momentum)
+            state.step(eta, momentum, norm2)
         k += 1
         if progress and time.perf_counter() - last_print > 2:
             last_print = time.perf_counter()
@@ -499,7 +533,17 @@ def _run_numpy(
 
 
 def _run_compiled(
-    state: FourierGD, tol, l0, eta, momentum, max_iter, diverge_factor, rec_steps, track_conditions, progress
+    state: FourierGD,
+    tol,
+    l0,
+    eta,
+    momentum,
+    max_iter,
+    diverge_factor,
+    rec_steps,
+    track_conditions,
+    progress,
+    norm2,
 ):
     """Each trial runs alone in ``numerics.gd.compiled.phase_free_gd`` until it stops."""
     from numerics.gd import compiled
@@ -520,7 +564,7 @@ def _run_compiled(
     for first in range(0, trials, chunk):
         last = min(first + chunk, trials)
         compiled.phase_free_gd(
-            rho2, f_re, f_im, live, y_re, y_im, state.weights, float(state.n), float(eta), float(momentum),
+            rho2, f_re, f_im, live, y_re, y_im, state.weights, float(state.n), float(eta), float(momentum), bool(norm2),
             state.head is not None, tol, l0, float(diverge_factor), UNDERFLOW, int(max_iter),
             bool(track_conditions), rec_steps.astype(np.int64), first, last,
             status, iterations, final, stop_step, max_tau, max_sigma,
