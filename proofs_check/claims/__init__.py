@@ -6,11 +6,11 @@ claim family (one channel, iteration counts, channel normalization).
 
 from __future__ import annotations
 
-from proofs_check.claims import channels, iteration_count, normalization, one_channel
+from proofs_check.claims import channels, depth_training, iteration_count, normalization, one_channel
 from proofs_check.claims.base import Claim, Context
 
-FAMILIES = (one_channel, iteration_count, normalization, channels)
-_FAMILY_ORDER = "TCMP"
+FAMILIES = (one_channel, iteration_count, normalization, channels, depth_training)
+_FAMILY_ORDER = "TCMXP"
 
 
 def _order(claim: Claim) -> tuple[int, int]:
