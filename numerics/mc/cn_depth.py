@@ -347,6 +347,51 @@ def stall_state(x: np.ndarray, y: np.ndarray, filters: np.ndarray, *, eta: float
     return out
 
 
+def stall_times(x: np.ndarray, y: np.ndarray, filters: np.ndarray) -> np.ndarray:
+    """Per draw and frequency w = 1..n/2 the gradient-flow time a small output frequency
+    needs to grow under CN, from the start (docs/derivations.md X2):
+
+        tau_w = s / (sqrt(n) |ŷ_w| S_w |f̂_w|),   S_w = sum_i 1/|ĉ_{i,w}|^2,  s = ||Pz||,
+
+    the time in which d|f̂_w|/dt = S_w |f̂_w|^2 sqrt(n)|ŷ_w|/s (the C5 step at gain 1 while
+    |f̂_w| << s) blows up. Shape (draws, n//2). Assumes the rest of the spectrum keeps s and
+    the gain of order their start, and ignores the sign (a wrong sign is slower still)."""
+    n = x.size
+    w = half_weights(n)
+    c_hat = np.fft.rfft(np.asarray(filters, float), axis=-1)
+    f_hat = np.fft.rfft(x) * np.prod(c_hat, axis=1)
+    s = np.sqrt((w[1:] * abs2(f_hat[:, 1:])).sum(-1) / n)
+    S = (1.0 / abs2(c_hat)).sum(1)[:, 1:]
+    y_hat = np.abs(np.fft.rfft(y))[1:]
+    with np.errstate(divide="ignore"):
+        return s[:, None] / (math.sqrt(n) * y_hat * S * np.abs(f_hat[:, 1:]))
+
+
+def law_check(s: Setting, rows: Sequence[dict]) -> dict:
+    """Does tau_max / eta (``stall_times`` at the start, the tuned eta) predict the measured steps?
+    Over every draw of ``rows``: the least-squares slope of ln(steps) on ln(tau_max/eta) for the
+    converged draws, Spearman's rank correlation over all draws (non-converged ranked last), and
+    how often "tau_max/eta > max_iter" agrees with "did not converge"."""
+    x, y = problem(s.n, s.seed)
+    pred, its, conv = [], [], []
+    for r in rows:
+        tau = stall_times(x, y, draws_filters(s, r["depth"])).max(-1)
+        pred += list(np.log(tau / r["best_eta"]))
+        its += r["iterations"]
+        conv += r["converged"]
+    pred, conv = np.array(pred), np.array(conv)
+    steps = np.where(conv, np.maximum(np.array(its), 1), np.inf)
+    out = {"draws": int(len(pred)), "converged": int(conv.sum())}
+    if conv.sum() >= 3:
+        fit = stats.linregress(pred[conv], np.log(steps[conv]))
+        out.update(slope=float(fit.slope), slope_stderr=float(fit.stderr), intercept=float(fit.intercept))
+    out["spearman"] = float(stats.spearmanr(pred, np.where(conv, np.log(steps), 1e300)).statistic)
+    predicted_stall = pred > math.log(s.max_iter)
+    out["agree"] = int(np.sum(predicted_stall == ~conv))
+    out["predicted_stall"] = int(predicted_stall.sum())
+    return out
+
+
 def spread_law(n: int, d: int, draws: int, seed: int = 0) -> np.ndarray:
     """ln(max_w |f̂_w| / min_w |f̂_w|) over w = 1..n/2 at initialization, per draw: the log
     spread the CN output has to undo (docs/derivations.md X2)."""
