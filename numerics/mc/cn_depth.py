@@ -326,7 +326,7 @@ def stall_state(x: np.ndarray, y: np.ndarray, filters: np.ndarray, *, eta: float
     """Run CN GD (the phase-free state ``FourierGD``, exact to rounding) for ``steps`` steps and
     return, per draw, the loss ratio L_k/L_0, each frequency's share of the remaining loss
     (w = 0..n/2; conjugate pairs counted twice), and at w = n/2 (n even) whether the output
-    has the target's sign; also ``rel0`` = |f̂_w(0)|/max_w |f̂_w(0)| at the start."""
+    has the target's sign and ``nyquist_output_ratio`` = ô_{n/2}/ŷ_{n/2}; also ``rel0`` = |f̂_w(0)|/max_w |f̂_w(0)| at the start."""
     n = filters.shape[-1]
     with np.errstate(all="ignore"):
         state = FourierGD(np.asarray(filters, float), x, y, True)
@@ -344,6 +344,7 @@ def stall_state(x: np.ndarray, y: np.ndarray, filters: np.ndarray, *, eta: float
     if n % 2 == 0:
         out["nyquist_share"] = share[:, -1]
         out["nyquist_sign_right"] = np.sign(o[:, -1].real) == np.sign(state.y_hat[-1].real)
+        out["nyquist_output_ratio"] = o[:, -1].real / state.y_hat[-1].real
     return out
 
 
@@ -392,13 +393,27 @@ def law_check(s: Setting, rows: Sequence[dict]) -> dict:
     return out
 
 
-def spread_law(n: int, d: int, draws: int, seed: int = 0) -> np.ndarray:
-    """ln(max_w |f̂_w| / min_w |f̂_w|) over w = 1..n/2 at initialization, per draw: the log
-    spread the CN output has to undo (docs/derivations.md X2)."""
-    f = random_filters(draws, d, n, seed=seed)
-    x, _ = problem(n, seed)
-    fh = np.abs(np.fft.rfft(x) * np.prod(np.fft.rfft(f, axis=-1), axis=1))[:, 1:]
-    return np.log(fh.max(-1) / fh.min(-1))
+def stall_time_growth(n: int, depths: Sequence[int], draws: int = 400, seed: int = 0) -> np.ndarray:
+    """Median over ``draws`` initializations of ln max_w tau_w (``stall_times``) per depth.
+
+    Leading order (docs/derivations.md X2): ln tau_max ~ (ln 2 / 2) d with a Nyquist frequency
+    (n even: the real frequency's T7 constant -(gamma_E + ln 2)/2 against the complex -gamma_E/2),
+    and ~ (pi / sqrt(24)) E[range of (n-1)/2 standard normals] sqrt(d) without (n odd)."""
+    x, y = problem(n, seed)
+    return np.array(
+        [
+            float(np.median(np.log(stall_times(x, y, random_filters(draws, d, n, seed=seed + d)).max(-1))))
+            for d in depths
+        ]
+    )
+
+
+def expected_normal_range(m: int) -> float:
+    """E[max - min] of m iid standard normals, 2 * integral of x m phi(x) Phi(x)^(m-1) (quadrature)."""
+    from scipy import integrate
+
+    val, _ = integrate.quad(lambda t: t * m * stats.norm.pdf(t) * stats.norm.cdf(t) ** (m - 1), -12, 12)
+    return 2 * val
 
 
 # ------------------------------------------------------------------------------ CLI
@@ -431,6 +446,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument(
         "--only", default=None, help="comma-separated variants and widths to run, e.g. cn,plain or k2,k4"
     )
+    p.add_argument("--n", type=int, default=None, help="only the settings with this signal length")
+    p.add_argument("--max-depth", type=int, default=None, help="only depths up to this one")
     args = p.parse_args(argv)
     if args.draws < 1 or args.max_iter < 1:
         print("cn_depth: --draws and --max-iter must be >= 1", file=sys.stderr)
@@ -439,6 +456,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.only:
         keep = set(args.only.split(","))
         settings = [t for t in settings if (t[0].k == 1 and t[0].variant in keep) or f"k{t[0].k}" in keep]
+    if args.n is not None:
+        settings = [t for t in settings if t[0].n == args.n]
+    if args.max_depth is not None:
+        settings = [
+            (s, tuple(d for d in depths if d <= args.max_depth), stop) for s, depths, stop in settings
+        ]
+    if args.n is not None:
+        settings = [t for t in settings if t[0].n == args.n]
+    if args.max_depth is not None:
+        settings = [
+            (s, tuple(d for d in depths if d <= args.max_depth), stop) for s, depths, stop in settings
+        ]
     t0 = time.perf_counter()
 
     def log(msg: str) -> None:

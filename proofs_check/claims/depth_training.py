@@ -162,8 +162,12 @@ def _stall_rows(ctx: Context) -> list[Check]:
         x, y = cn_depth.problem(n, ctx.seed)
         f = random_filters(draws, d, n, seed=ctx.seed + 1000 * d + n)
         st = cn_depth.stall_state(x, y, f, eta=eta, steps=steps)
-        sim = simulate_gd(x, y, f, eta=eta, normalized=True, max_iter=steps, tol=0)
+        sim = simulate_gd(
+            x, y, f, eta=eta, normalized=True, max_iter=steps, tol=0, record=True, record_points=4
+        )
         ratio = sim.final_loss / sim.initial_loss
+        norms = sim.record["filter_norms"]  # (records, draws, d): C3's growth of ||c_i||^2 over the run
+        growth = float(np.nanmax(norms[-1] ** 2 / norms[0] ** 2))
         either = (ratio > 1e-3) | (st["ratio"] > 1e-3)
         gap = np.abs(np.log10(ratio) - np.log10(st["ratio"]))
         worst = float(np.max(gap[either])) if either.any() else 0.0
@@ -192,11 +196,13 @@ def _stall_rows(ctx: Context) -> list[Check]:
             "n": n, "d": d, "eta": eta, "steps": steps, "draws": draws, "stalled": int(stalled.sum()),
             "median_ratio_stalled": float(np.median(st["ratio"][stalled])) if stalled.any() else -1,
             "top_is_initially_weakest": int(np.sum((top == weakest)[stalled])),
+            "max_norm2_growth": growth,
         }  # fmt: skip
         text = (
             f"{int(stalled.sum())}/{draws} runs above 1e-3 L_0 after {steps} steps (eta={eta}); in "
             f"{values['top_is_initially_weakest']} of them the frequency holding most of the remaining loss is "
-            "the one with the smallest |f̂_w(0)| (w >= 1)"
+            "the one with the smallest |f̂_w(0)| (w >= 1); largest growth of a ||c_i||^2 over the run (C3) "
+            f"{growth:.4g}x"
         )
         if n % 2 == 0 and stalled.any():
             ny = st["nyquist_share"][stalled]
@@ -205,11 +211,15 @@ def _stall_rows(ctx: Context) -> list[Check]:
                     "nyquist_median_share": float(np.median(ny)),
                     "nyquist_majority": int(np.sum(ny > 0.5)),
                     "nyquist_sign_right": int(np.sum(st["nyquist_sign_right"][stalled])),
+                    "nyquist_median_abs_output_ratio": float(
+                        np.median(np.abs(st["nyquist_output_ratio"][stalled]))
+                    ),
                 }
             )
             text += (
                 f"; Nyquist w=n/2 holds >50% of it in {values['nyquist_majority']} (median share "
-                f"{values['nyquist_median_share']:.2f}), output sign right at w=n/2 in {values['nyquist_sign_right']}"
+                f"{values['nyquist_median_share']:.2f}), output sign right at w=n/2 in {values['nyquist_sign_right']}, median |ô/ŷ| "
+                f"at w=n/2 {values['nyquist_median_abs_output_ratio']:.2g} (0: the Nyquist output never grew)"
             )
         if stalled.any():
             counts = np.bincount(top[stalled], minlength=n // 2 + 1)
@@ -218,20 +228,44 @@ def _stall_rows(ctx: Context) -> list[Check]:
     return out
 
 
-def _spread_row(ctx: Context) -> Check:
-    """ln(max_w |f̂_w| / min_w |f̂_w|) at initialization vs d: linear with a Nyquist frequency
-    (real, (ln 2)/2 per layer behind, T7), ~sqrt(d) without (n odd)."""
-    depths = (8, 32, 128) if ctx.full else (8, 32)
-    values: dict[str, float | int] = {}
-    parts = []
-    for n in (16, 15):
-        for d in depths:
-            m = float(np.median(cn_depth.spread_law(n, d, 400, seed=ctx.seed)))
-            values[f"n{n}_d{d}_median_log_spread"] = m
-            parts.append(f"n={n} d={d}: {m:.2f}")
+def _law_row(s: cn_depth.Setting, rows: list[dict]) -> Check:
+    got = cn_depth.law_check(s, rows)
+    slope = f"slope {got['slope']:.3f}±{got['slope_stderr']:.3f}" if "slope" in got else "too few converged"
     return measurement(
-        "log spread of the output spectrum at initialization",
-        "median over 400 draws of ln(max_w |f̂_w| / min_w |f̂_w|), w >= 1: " + ", ".join(parts),
+        f"stall law: steps vs tau_max/eta from the start, {s.label()}",
+        "independent of the simulation: tau_w = s/(sqrt(n)|ŷ_w| S_w |f̂_w|) from the initial filters "
+        f"(numerics.mc.cn_depth.stall_times), max over w, over the tuned eta of each depth; {got['draws']} draws: "
+        f"ln(steps) on ln(tau_max/eta) for the {got['converged']} converged draws: {slope}; Spearman "
+        f"{got['spearman']:.3f} over all draws (non-converged ranked last); 'tau_max/eta > max_iter' agrees "
+        f"with 'never converged' in {got['agree']} of {got['draws']} draws ({got['predicted_stall']} predicted stalls)",
+        got,
+    )
+
+
+def _growth_row(ctx: Context) -> Check:
+    """Median ln tau_max vs d: linear at (ln 2)/2 per layer with a Nyquist frequency, ~sqrt(d) without."""
+    depths = (16, 32, 64, 128, 256) if ctx.full else (16, 32, 64)
+    draws = 400 if ctx.full else 100
+    even = cn_depth.stall_time_growth(16, depths, draws, ctx.seed)
+    odd = cn_depth.stall_time_growth(15, depths, draws, ctx.seed)
+    per_layer = float((even[-1] - even[-2]) / (depths[-1] - depths[-2]))
+    per_sqrt = float((odd[-1] - odd[-2]) / (math.sqrt(depths[-1]) - math.sqrt(depths[-2])))
+    pred_odd = math.pi / math.sqrt(24) * cn_depth.expected_normal_range(7)
+    values: dict[str, float | int] = {
+        "n16_slope_per_layer": per_layer,
+        "ln2_over_2": math.log(2) / 2,
+        "n15_slope_per_sqrt_d": per_sqrt,
+        "n15_leading_order_per_sqrt_d": pred_odd,
+        "draws": draws,
+    }
+    for d, a, b in zip(depths, even, odd):
+        values.update({f"n16_d{d}_median_ln_tau": float(a), f"n15_d{d}_median_ln_tau": float(b)})
+    return measurement(
+        "growth of ln tau_max with depth at initialization",
+        f"median over {draws} draws of ln max_w tau_w at d = {list(depths)}: n=16 {np.round(even, 2).tolist()}, "
+        f"n=15 {np.round(odd, 2).tolist()}; n=16 slope per layer between the two deepest {per_layer:.3f} "
+        f"(leading order (ln 2)/2 = {math.log(2) / 2:.3f}); n=15 slope per sqrt(d) {per_sqrt:.3f} (leading order "
+        f"(pi/sqrt 24) E range of 7 normals = {pred_odd:.3f}; the S_w and max-vs-norm terms lower it at finite d)",
         values,
     )
 
@@ -243,7 +277,9 @@ def run_x2(ctx: Context) -> list[Check]:
         rows = cn_depth.measure_setting(s, depths, store, stop_when_none=stop)
         fits = cn_depth.depth_fits(rows, s.max_iter)
         checks += [_depth_row(s, rows), _fit_row(s, rows, fits)]
-    return checks + _stall_rows(ctx) + [_spread_row(ctx)]
+        if s.k == 1 and s.variant == "cn":
+            checks.append(_law_row(s, rows))
+    return checks + _stall_rows(ctx) + [_growth_row(ctx)]
 
 
 CLAIMS: tuple[Claim, ...] = (
