@@ -147,7 +147,7 @@ def _reference_counts(ctx: Context) -> list[Check]:
                 f"draws, eta={eta}, tol={tol}, max_iter 3000: steps {sim.iterations.tolist()} vs {ref.tolist()} (-1: "
                 "not converged); counts draws that converged on one path only or differ by more than 1 step "
                 "(rounding can move the crossing by one), plus a penalty if fewer than 2 draws converged on both",
-                {"draws_differing": bad, "max_step_difference": int(gap.max()), "steps": steps},
+                values={"draws_differing": bad, "max_step_difference": int(gap.max()), "steps": steps},
             )
         )
     return out
@@ -181,7 +181,7 @@ def _stall_rows(ctx: Context) -> list[Check]:
                 f"the draws above 1e-3 L_0 on either path ({int(either.sum())}); tolerance 0.1 decade. Not to "
                 "rounding: these runs amplify rounding (converged draws differ by up to 1e3x at the float floor, "
                 "a stalled one at n=16, d=24 by 1.6e-2 relative), so the paths agree on the stall, not on the bits",
-                {
+                values={
                     "max_log10_difference": worst,
                     "stalled_either": int(either.sum()),
                     "stalled_compiled": int(np.sum(ratio > 1e-3)),
