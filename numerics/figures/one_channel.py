@@ -387,7 +387,7 @@ def plot_training_curves(data: Data) -> Figure:
             [],
             "-",
             color=color,
-            label=f"$d={d}$ ($\\eta$ {data['plain_eta'][j]:g} / {data['cn_eta'][j]:g})",
+            label=f"$d={d}$ ($\\eta$ {data['plain_eta'][j]:.2g} / {data['cn_eta'][j]:.2g})",
         )
     top.plot([], [], "--", color="0.5", label="plain")
     top.plot([], [], "-", color="0.5", label="channel normalized")
@@ -398,7 +398,7 @@ def plot_training_curves(data: Data) -> Figure:
     bottom.set_ylabel(r"$\|\nabla_{c_1} L\|$ (median)")
     bottom.set_xlabel("GD step $k$")
     top.set_title(
-        f"Plain GD stalls as $d$ grows ($n={n}$, {draws} draws, tuned $\\eta$ plain / CN)",
+        f"Plain GD, then CN, stall as $d$ grows ($n={n}$, {draws} draws, tuned $\\eta$ plain / CN)",
         loc="left",
         fontsize=6.5,
     )
