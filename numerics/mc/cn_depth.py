@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
 
 from numerics.gd.channel_gd import simulate_gd_channels
 from numerics.gd.simulate import FourierGD, abs2, half_weights, random_filters, simulate_gd
@@ -240,6 +240,8 @@ def _nll(theta: np.ndarray, g: np.ndarray, obs: np.ndarray, censored: np.ndarray
     a, b, log_sigma = theta
     sigma = math.exp(log_sigma)
     z = (obs - a - b * g) / sigma
+    from scipy import stats  # lazy: scipy.stats is slow to import and the CLI should start fast
+
     ll = np.where(censored, stats.norm.logsf(z), stats.norm.logpdf(z) - log_sigma)
     return -float(ll.sum())
 
@@ -296,6 +298,8 @@ def median_fit(rows: Sequence[dict], law: str) -> dict:
     if len(pts) < 3:
         return {"law": law, "points": len(pts)}
     g, v = np.array(pts).T
+    from scipy import stats
+
     fit = stats.linregress(g, v)
     resid = v - (fit.intercept + fit.slope * g)
     return {
@@ -380,6 +384,8 @@ def law_check(s: Setting, rows: Sequence[dict]) -> dict:
         pred += list(np.log(tau / r["best_eta"]))
         its += r["iterations"]
         conv += r["converged"]
+    from scipy import stats
+
     pred, conv = np.array(pred), np.array(conv)
     steps = np.where(conv, np.maximum(np.array(its), 1), np.inf)
     out = {"draws": int(len(pred)), "converged": int(conv.sum())}
@@ -410,7 +416,7 @@ def stall_time_growth(n: int, depths: Sequence[int], draws: int = 400, seed: int
 
 def expected_normal_range(m: int) -> float:
     """E[max - min] of m iid standard normals, 2 * integral of x m phi(x) Phi(x)^(m-1) (quadrature)."""
-    from scipy import integrate
+    from scipy import integrate, stats
 
     val, _ = integrate.quad(lambda t: t * m * stats.norm.pdf(t) * stats.norm.cdf(t) ** (m - 1), -12, 12)
     return 2 * val
