@@ -52,7 +52,6 @@ from numerics.mc import experiments, rates
 
 LOG10E = math.log10(math.e)
 GAMMA_HALF = rates.GAMMA_HALF  # gamma_E / 2
-ETA_GRID = (0.1, 0.03, 0.01, 3e-3, 1e-3, 3e-4)
 
 
 def _quartiles(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -281,57 +280,53 @@ def training_curves_data(
     depths: Sequence[int] = (2, 8, 32, 64),
     draws: int = 16,
     steps: int = 20000,
-    etas: Sequence[float] = ETA_GRID,
     seed: int = 0,
+    max_extend: int = 6,
 ) -> Data:
     """GD in the theory's setting: full-length filters with iid N(0, 1/n) taps, x, y ~ N(0, I),
     L = 1/2||y - f||^2 (plain) or L_CN (trainable output gain and bias), no momentum.
 
-    For each method and depth the step size is tuned on the draws themselves (the fair
-    choice of C7): among the steps in ``etas`` with which no draw diverged, the one with the
-    smallest median final loss; ``*_diverged`` counts the diverged draws at the chosen step
-    (nonzero only if every step in ``etas`` diverged somewhere, then the smallest is used). Keys: ``depths``, ``steps``
-    (recorded iterations), ``plain_loss``/``cn_loss`` (D, S, draws) = L_k / L_0,
+    For each method and depth the step size is X2's tuned step (``numerics.mc.cn_depth.tune_depth``
+    on these draws with budget ``steps``): on the grid 10^(j/2), extended up to ``max_extend``
+    points until the best step is interior, the one with the fewest median steps to 1e-3 L_0
+    (then the most converged, then the smallest median final loss). Keys: ``depths``,
+    ``steps`` (recorded iterations), ``plain_loss``/``cn_loss`` (D, S, draws) = L_k / L_0,
     ``plain_grad``/``cn_grad`` (D, S, draws) = ||grad_{c_1} L|| at step k,
-    ``plain_eta``/``cn_eta`` and ``plain_diverged``/``cn_diverged`` (D,), ``n``.
+    ``plain_eta``/``cn_eta``, ``plain_eta_interior``/``cn_eta_interior`` and
+    ``plain_diverged``/``cn_diverged`` (diverged draws at the chosen step) (D,), ``n``.
     """
-    rng = np.random.default_rng(seed)
-    x, y = rng.normal(size=n), rng.normal(size=n)
+    from numerics.mc import cn_depth
+
+    x, y = cn_depth.problem(n, seed)
     out: Data = {"depths": np.array(depths), "n": np.array(n)}
+    store = cn_depth.JsonStore()
     for key, norm in (("plain", False), ("cn", True)):
-        losses, grads, chosen, diverged = [], [], [], []
+        setting = cn_depth.Setting(n, 1, "cn" if norm else "plain", draws, steps, seed=seed)
+        losses, grads, chosen, interior, diverged, start = [], [], [], [], [], -5
         for d in depths:
-            filters = random_filters(draws, d, n, seed=seed + 1 + d)
-            best, res = None, None
-            for eta in sorted(etas, reverse=True):
-                with np.errstate(over="ignore", invalid="ignore"):
-                    run = simulate_gd(
-                        x,
-                        y,
-                        filters,
-                        eta=eta,
-                        normalized=norm,
-                        max_iter=steps,
-                        tol=0,
-                        record=True,
-                        record_points=80,
-                    )
-                res = run  # the last (smallest) step, used if every step diverged somewhere
-                if run.diverged.any():
-                    continue
-                final = float(np.median(run.final_loss / run.initial_loss))
-                if best is None or final < best[0]:
-                    best = (final, eta, run)
-            eta = min(etas)
-            if best is not None:
-                _, eta, res = best
+            row = cn_depth.tune_depth(setting, d, store, start=start, max_extend=max_extend)
+            start = row["best_j"]
+            with np.errstate(over="ignore", invalid="ignore"):
+                res = simulate_gd(
+                    x,
+                    y,
+                    cn_depth.draws_filters(setting, d),
+                    eta=row["best_eta"],
+                    normalized=norm,
+                    max_iter=steps,
+                    tol=0,
+                    record=True,
+                    record_points=80,
+                )
             out["steps"] = res.record["steps"]
             losses.append(res.record["loss"] / res.initial_loss)
             grads.append(res.record["grad_norms"][:, :, 0])
-            chosen.append(eta)
+            chosen.append(row["best_eta"])
+            interior.append(row["eta_interior"])
             diverged.append(int(res.diverged.sum()))
         out[f"{key}_loss"], out[f"{key}_grad"] = np.array(losses), np.array(grads)
         out[f"{key}_eta"], out[f"{key}_diverged"] = np.array(chosen), np.array(diverged)
+        out[f"{key}_eta_interior"] = np.array(interior)
     return out
 
 
@@ -354,7 +349,7 @@ def plot_training_curves(data: Data) -> Figure:
             [],
             "-",
             color=color,
-            label=f"$d={d}$ ($\\eta$ {data['plain_eta'][j]:g} / {data['cn_eta'][j]:g})",
+            label=f"$d={d}$ ($\\eta$ {data['plain_eta'][j]:.2g} / {data['cn_eta'][j]:.2g})",
         )
     top.plot([], [], "--", color="0.5", label="plain")
     top.plot([], [], "-", color="0.5", label="channel normalized")
@@ -365,7 +360,7 @@ def plot_training_curves(data: Data) -> Figure:
     bottom.set_ylabel(r"$\|\nabla_{c_1} L\|$ (median)")
     bottom.set_xlabel("GD step $k$")
     top.set_title(
-        f"Plain GD stalls as $d$ grows ($n={n}$, {draws} draws, tuned $\\eta$ plain / CN)",
+        f"Plain GD, then CN, stall as $d$ grows ($n={n}$, {draws} draws, tuned $\\eta$ plain / CN)",
         loc="left",
         fontsize=6.5,
     )
@@ -379,11 +374,10 @@ def training_curves(
     depths: Sequence[int] = (2, 8, 32, 64),
     draws: int = 16,
     steps: int = 20000,
-    etas: Sequence[float] = ETA_GRID,
     seed: int = 0,
 ) -> Figure:
     """``plot_training_curves(training_curves_data(...))``."""
-    return plot_training_curves(training_curves_data(n, depths, draws, steps, etas, seed))
+    return plot_training_curves(training_curves_data(n, depths, draws, steps, seed))
 
 
 # ----------------------------------------------------------------------- T5: straight lines
@@ -510,7 +504,7 @@ FIGURES: tuple[Entry, ...] = (
         "training_curves",
         training_curves_data,
         plot_training_curves,
-        {"draws": 4, "steps": 2000, "etas": (0.03, 3e-3, 3e-4)},
+        {"draws": 4, "steps": 2000},
         {},
     ),
     ("straight_lines", straight_lines_data, plot_straight_lines, {}, {}),

@@ -6,11 +6,19 @@ claim family (one channel, iteration counts, channel normalization).
 
 from __future__ import annotations
 
-from proofs_check.claims import allpass, channels, explosion, iteration_count, normalization, one_channel
+from proofs_check.claims import (
+    allpass,
+    channels,
+    depth_training,
+    explosion,
+    iteration_count,
+    normalization,
+    one_channel,
+)
 from proofs_check.claims.base import Claim, Context
 
-FAMILIES = (one_channel, iteration_count, normalization, channels, explosion, allpass)
-_FAMILY_ORDER = "TCMPX"
+FAMILIES = (one_channel, iteration_count, normalization, channels, explosion, depth_training, allpass)
+_FAMILY_ORDER = "TCMXP"
 
 
 def _order(claim: Claim) -> tuple[int, int]:
