@@ -25,7 +25,7 @@ import numpy as np
 from numerics.gd.reference import gd_reference
 from numerics.gd.simulate import random_filters, simulate_gd
 from numerics.mc import cn_depth
-from proofs_check.claims.base import Claim, Context, measured, measurement
+from proofs_check.claims.base import Claim, Context, compared, measurement
 from theory.checks import Check
 
 STORE_ENV = "CN_DEPTH_STORE"
@@ -138,12 +138,14 @@ def _reference_counts(ctx: Context) -> list[Check]:
         gap = np.where(both, np.abs(sim.iterations - ref), 0)
         bad = int(np.sum((sim.converged != (ref >= 0)) | (gap > 1))) + max(0, 2 - int(both.sum()))
         out.append(
-            measured(
+            compared(
                 f"iteration count: phase-free simulator vs time-domain GD, layer_step={layer_step}",
                 "simulation",
                 bad,
                 0,
-                f"independent path: numerics.gd.reference (circulant matrices, no FFT); n={n}, d={d}, {trials} "
+                0.5,
+                sides=("numerics.gd.simulate.simulate_gd", "numerics.gd.reference.gd_reference"),
+                detail=f"independent path: numerics.gd.reference (circulant matrices, no FFT); n={n}, d={d}, {trials} "
                 f"draws, eta={eta}, tol={tol}, max_iter 3000: steps {sim.iterations.tolist()} vs {ref.tolist()} (-1: "
                 "not converged); counts draws that converged on one path only or differ by more than 1 step "
                 "(rounding can move the crossing by one), plus a penalty if fewer than 2 draws converged on both",
@@ -172,12 +174,14 @@ def _stall_rows(ctx: Context) -> list[Check]:
         gap = np.abs(np.log10(ratio) - np.log10(st["ratio"]))
         worst = float(np.max(gap[either])) if either.any() else 0.0
         out.append(
-            measured(
+            compared(
                 f"stalled loss: compiled simulator vs NumPy phase-free state, n={n}, d={d}",
                 "simulation",
                 worst,
+                0.0,
                 0.1,
-                f"{draws} draws, eta={eta}, {steps} steps, no stopping; largest |log10| difference of L_k/L_0 over "
+                sides=("numerics.gd.simulate.simulate_gd", "numerics.mc.cn_depth.stall_state"),
+                detail=f"{draws} draws, eta={eta}, {steps} steps, no stopping; largest |log10| difference of L_k/L_0 over "
                 f"the draws above 1e-3 L_0 on either path ({int(either.sum())}); tolerance 0.1 decade. Not to "
                 "rounding: these runs amplify rounding (converged draws differ by up to 1e3x at the float floor, "
                 "a stalled one at n=16, d=24 by 1.6e-2 relative), so the paths agree on the stall, not on the bits",
