@@ -186,8 +186,8 @@ def gradient_norms_at_init(
     if layer >= min(depths):
         raise ValueError(f"layer must be in [0, min(depths) - 1 = {min(depths) - 1}], got {layer}")
     check_memory(
-        memory_needed(min(chunk, draws), max(depths), n),
-        f"gradient_norms_at_init: chunk {min(chunk, draws)} x depth {max(depths)} x n {n}",
+        memory_needed(min(chunk, draws), max(depths), n) + 16 * draws * len(depths) * len(normalizations),
+        f"gradient_norms_at_init: {draws} draws x {len(depths)} depths x {len(normalizations)} normalizations",
     )
     rng = np.random.default_rng(seed)
     x = rng.normal(0, 1 / math.sqrt(n), n)
