@@ -307,7 +307,9 @@ def as_signal(values: Any, n: int, name: str) -> list[Any]:
                 f"{name} must be a vector of length n = {n}, got a {arr.ndim}-D array of shape {arr.shape}"
             )
         _check_finite(arr, name)
-        vals = _exact_list(arr)
+        if arr.shape != (n,):
+            raise ValueError(f"{name} must have length n = {n} (the filters'), got length {arr.shape[0]}")
+        return _exact_list(arr)  # Python floats and ints: finite, nothing more to check
     else:
         vals = _rows(values, name)
         if any(isinstance(v, (list, tuple, np.ndarray)) for v in vals):
@@ -520,10 +522,14 @@ def grad_norms_arguments(
     decimal strings), ``normalized`` a bool, dps in DPS_RANGE; returns filters, x, y with
     NumPy scalars made Python numbers."""
     rows = as_filters(filters)
-    xs, ys = as_signal(x, len(rows[0]), "x"), as_signal(y, len(rows[0]), "y")
     check_flag(normalized, "normalized")
-    check_dps(dps)
-    return rows, xs, ys
+    dps = check_dps(dps)
+    n = len(rows[0])
+    limbs = 8 * (int(3.33 * (dps + 20)) // 64 + 1)  # an arb's mantissa, bytes
+    check_memory(
+        2 * n * n * (48 + limbs), f"filters of length n = {n} at dps = {dps} (two n x n arb DFT tables)"
+    )
+    return rows, as_signal(x, n, "x"), as_signal(y, n, "y")
 
 
 def flow_time_arguments(
@@ -640,8 +646,14 @@ def channel_grad_norms_arguments(
     """``numerics.channel_grad_norms``: the rules of ``grad_norms`` for a list of layers;
     returns layers, widths, n, x, y, normalized, dps."""
     layers, ks, n = as_channel_filters(filters)
-    xs, ys = as_signal(x, n, "x"), as_signal(y, n, "y")
-    return layers, ks, n, xs, ys, check_flag(normalized, "normalized"), check_dps(dps)
+    normalized, dps = check_flag(normalized, "normalized"), check_dps(dps)
+    per_mpf = 100 + dps // 2  # bytes of one Python mpf (object, tuple, mantissa)
+    taps = sum(a * b for a, b in zip(ks, ks[1:]))
+    check_memory(
+        per_mpf * (n * (n // 2 + 1) * 2 + 4 * (n // 2 + 1) * taps),
+        f"filters of length n = {n}, width {max(ks)}, at dps = {dps} (DFT tables and {taps} tap spectra)",
+    )
+    return layers, ks, n, as_signal(x, n, "x"), as_signal(y, n, "y"), normalized, dps
 
 
 def width_rate_arguments(k: Any, real: Any = False, dps: Any = 30, **_: Any) -> tuple[int, bool, int]:
@@ -718,6 +730,19 @@ def reals(
 def complex_vector(v: Any, name: str) -> list[Any]:
     """A non-empty sequence of finite real or complex numbers (kept as given; NumPy scalars as Python)."""
     return [_plain(x) for x in as_complex_vector_entries(v, name)]
+
+
+def mp_number(v: Any, name: str) -> Any:
+    """A real (inf allowed): a Python or NumPy number, an mpf or a decimal string (kept as given)."""
+    if not (_is_real(v) or isinstance(v, str) or type(v).__name__ == "mpf"):
+        raise ArgumentTypeError(f"{name} must be a real number, an mpf or a decimal string, got {_got(v)}")
+    return _plain(v)
+
+
+def function(v: Any, name: str) -> Callable:
+    if not callable(v):
+        raise ArgumentTypeError(f"{name} must be a function, got {_got(v)}")
+    return v
 
 
 def nonzero_number(v: Any, name: str) -> Any:

@@ -34,6 +34,7 @@ from flint import acb, arb, arb_mat
 from mpmath import mp
 
 from numerics.hp.flow import arb_precision, to_arb, to_mpf
+from theory.validation import checked, function, mp_number
 
 
 def guard_digits(d: int, n: int) -> int:
@@ -176,6 +177,7 @@ def _as_exact_mpf(v: Any) -> Any:
         return mpmath.mpf(v)
 
 
+@checked(a=mp_number, b=mp_number)
 def agreeing_digits(a: Any, b: Any) -> float:
     """Number of significant decimal digits on which a and b agree (inf if equal).
 
@@ -194,6 +196,7 @@ def agreeing_digits(a: Any, b: Any) -> float:
     return float(-mpmath.log10(rel))
 
 
+@checked(compute=function)
 def precision_guard(compute: Callable[[int], Any], dps: int) -> tuple[Any, float]:
     """Evaluate ``compute(dps)`` and ``compute(2 dps)``; return the value and agreeing digits.
 

@@ -14,7 +14,8 @@ ValueError) or run for minutes, never pass silently. The pairs of APIs:
 from __future__ import annotations
 
 import resource
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -27,6 +28,7 @@ RNG = np.random.default_rng(0)
 X, Y = RNG.normal(size=N), RNG.normal(size=N)
 F = RNG.normal(0, 1 / np.sqrt(N), size=(T, D, N))
 BIG = 10**13  # taps: ~80 TB if anything allocated it
+LONG = np.ones(100_000)  # n x n DFT tables of ~10^11 high-precision numbers: terabytes
 
 
 @pytest.fixture(autouse=True)
@@ -118,6 +120,7 @@ CASES: list[tuple[str, str, dict, str]] = [
     ("grad_norms", "filters-nan", {"filters": np.where(F[0] > 0.3, np.nan, F[0])}, "filters"),
     ("grad_norms", "filters-1d", {"filters": F[0, 0]}, "filters"),
     ("grad_norms", "filters-str", {"filters": "filters"}, "filters"),
+    ("grad_norms", "filters-long", {"filters": LONG[None, :], "x": LONG, "y": LONG}, "filters"),
     # random initializations
     ("random_filters", "n-one", {"n": 1}, "n"),
     ("random_filters", "n-float", {"n": 8.0}, "n"),
