@@ -3,8 +3,12 @@
 Exit codes: 0 every claim passes (or the subcommand succeeded); 1 a claim fails or errs;
 2 bad input: one line naming the argument, before any work is done, nothing half-written
 (an output that cannot be written at the end also exits 2 naming its argument);
-130 interrupted (finished sweep cells and figures are kept); 141 standard output closed
-early (``proofs_check --list | head -1``).
+128 + the signal's number when a signal stops the run, as a shell reports a process killed
+by it: 130 for SIGINT (Ctrl-C), 143 for SIGTERM. Either one ends the worker processes at
+once, prints one line and no traceback, and keeps what had finished: the claims that had
+finished are reported (table, ``--json``, ``--markdown``, with ``"interrupted": true``),
+finished sweep cells stay in the database, drawn figures stay on disk.
+141 standard output closed early (``proofs_check --list | head -1``).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import argparse
 import contextlib
 import io
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -35,6 +40,32 @@ CHECK_OPTIONS = ("list", "only", "full", "dps", "seed", "json", "markdown", "job
 LONG_SWEEP_UPDATES = 10**12
 MAX_DEPTH = 10**4
 SEED_MAX = 2**32 - 1
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C so that every clean-up for an
+    interruption (ending the workers, keeping finished results) runs for it too."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def claim_families() -> str:
+    """The claim IDs of the registry as ranges per family letter, e.g. 'T1-T9, C1-C7, M1-M5'."""
+    from proofs_check.claims import CLAIMS
+
+    groups: dict[str, list[int]] = {}
+    for c in CLAIMS:
+        groups.setdefault(c.id[0], []).append(int(c.id[1:]))
+    parts = []
+    for letter, nums in groups.items():
+        nums.sort()
+        if nums == list(range(nums[0], nums[-1] + 1)):
+            parts.append(f"{letter}{nums[0]}-{letter}{nums[-1]}" if len(nums) > 1 else f"{letter}{nums[0]}")
+        else:
+            parts.append(",".join(f"{letter}{k}" for k in nums))
+    return ", ".join(parts)
 
 
 class Parser(argparse.ArgumentParser):
@@ -152,7 +183,8 @@ def _dedupe(values: Sequence, name: str, quiet: bool) -> list:
 def build_parser() -> Parser:
     p = Parser(
         prog="proofs_check",
-        description="Check every claim of the theory (T1-T9, C1-C7) symbolically, at high precision and by simulation.",
+        description=f"Check every claim of the theory ({claim_families()}) symbolically, at high precision "
+        "and by simulation.",
         epilog=EXAMPLES["main"],
     )
     p.add_argument("--version", action="version", version=f"proofs_check {__version__}")
@@ -328,7 +360,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     claims = _select(args.only, args.quiet)
     ctx = Context(dps=args.dps or 30, seed=args.seed or 0, full=bool(args.full))
     t0 = time.perf_counter()
-    results = run_claims(claims, ctx, progress=not args.quiet, jobs=args.jobs or default_jobs())
+    try:
+        results = run_claims(claims, ctx, progress=not args.quiet, jobs=args.jobs or default_jobs())
+    except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM: report the claims that finished
+        finished = getattr(stop, "finished", [])
+        report = build_report(finished, ctx, wall_seconds=time.perf_counter() - t0, interrupted=True)
+        if finished:
+            print(table(report), file=sys.stderr)
+        with contextlib.suppress(ValueError):
+            if args.json:
+                _write_output("--json", args.json, to_json(report))
+            if args.markdown:
+                _write_output("--markdown", args.markdown, markdown(report))
+        stop.note = f"{len(finished)} of {len(claims)} claims had finished and are reported"  # type: ignore[attr-defined]
+        raise
     report = build_report(results, ctx, wall_seconds=time.perf_counter() - t0)
     to_stdout = STDOUT in (args.json, args.markdown)
     print(table(report), file=sys.stderr if to_stdout else sys.stdout)
@@ -503,6 +548,22 @@ def _misplaced(args: argparse.Namespace) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    in_main_thread = _is_main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main_thread else None
+    try:
+        return _main(argv)
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _is_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is not None:
@@ -524,9 +585,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError as err:
             print(f"proofs_check: error: {err}", file=sys.stderr)
             return 2
-        except KeyboardInterrupt:
-            print("\nproofs_check: interrupted (finished sweep cells and figures are kept)", file=sys.stderr)
-            return 130
+    except KeyboardInterrupt as stop:
+        name, code = ("SIGTERM", 143) if isinstance(stop, Terminated) else ("SIGINT", 130)
+        kept = getattr(stop, "note", "finished sweep cells and figures are kept")
+        with contextlib.suppress(OSError, ValueError):
+            print(f"\nproofs_check: interrupted by {name} ({kept})", file=sys.stderr)
+        return code
     except BrokenPipeError:
         # the reader went away (e.g. `| head`): stop quietly, as a SIGPIPE'd tool would
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -70,7 +70,19 @@ _STARTED: Any = None
 
 
 def _init_worker() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which ends the pool
+    """Ctrl-C stops the parent, which ends the pool; SIGTERM (the parent's ``pool.terminate``)
+    ends a worker at once, without a traceback; and a worker dies with its parent, even one
+    killed by SIGKILL (Linux ``PR_SET_PDEATHSIG``), so no claim runs on orphaned."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):  # not Linux: the parent's terminate() still ends the pool
+        pass
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _run_indexed(k: int, ctx: Context) -> dict[str, Any]:
@@ -97,7 +109,9 @@ def run_claims(
     Each claim is independent (its own seeds from ``ctx.seed``, mpmath reset to 15 digits
     before it starts), so the numbers do not depend on which worker ran it or when. The
     progress bar (stderr, a terminal only) shows the running claims and their time so far.
-    An interruption (Ctrl-C) ends the workers at once.
+    An interruption (Ctrl-C, or SIGTERM turned into ``Terminated`` by the CLI) ends the
+    workers at once and is re-raised with ``finished``: the results of the claims that had
+    finished, in the given order, so the caller can still report them.
     """
     global _POOL_CLAIMS, _STARTED
     out: list[Any] = [None] * len(claims)
@@ -108,6 +122,9 @@ def run_claims(
                 bar.set_postfix_str(f"{claim.id} running")
                 out[k] = _run_claim(claim, ctx)
                 bar.update()
+        except KeyboardInterrupt as stop:
+            stop.finished = [r for r in out if r is not None]  # type: ignore[attr-defined]
+            raise
         finally:
             bar.close()
         return out
@@ -130,6 +147,10 @@ def run_claims(
             now = time.perf_counter()
             bar.set_postfix_str(", ".join(f"{claims[k].id} {now - t:.0f} s" for k, t in started.items()))
         pool.close()
+    except KeyboardInterrupt as stop:
+        pool.terminate()
+        stop.finished = [r for r in out if r is not None]  # type: ignore[attr-defined]
+        raise
     except BaseException:
         pool.terminate()
         raise
@@ -145,28 +166,52 @@ def run_claims(
 EXPECTED_SECONDS = {"T1": 43, "C4": 26, "T6": 25, "T9": 22, "T2": 14, "T8": 13, "C6": 9, "C2": 6, "T5": 4}
 
 
-def git_commit() -> str | None:
-    """The commit of the source tree this package runs from, if it is a git checkout."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+def _git(here: str, *args: str) -> str | None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}  # no GIT_DIR from outside
     try:
-        out = subprocess.run(
-            ["git", "-C", here, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
-        )
+        out = subprocess.run(["git", "-C", here, *args], capture_output=True, text=True, timeout=5, env=env)
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def package_root() -> str:
+    """The folder holding the packages (theory, numerics, proofs_check): a checkout's top."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def git_state(root: str | None = None) -> tuple[str | None, bool | None]:
+    """(commit, dirty) of the package's own repository: only when ``root`` (the folder holding
+    the packages) is the top of that repository's work tree, so an installed copy inside some
+    other repository (a virtualenv under a project, say) reports (None, None). ``dirty``:
+    tracked files differ from the commit (``git status --porcelain --untracked-files=no``)."""
+    root = root or package_root()
+    top = _git(root, "rev-parse", "--show-toplevel")
+    if not top or os.path.realpath(top) != os.path.realpath(root):
+        return None, None
+    commit = _git(root, "rev-parse", "HEAD")
+    status = _git(root, "status", "--porcelain", "--untracked-files=no")
+    return commit or None, None if status is None else bool(status)
+
+
+def git_commit() -> str | None:
+    """The commit of the source tree this package runs from, if it is that repository's checkout."""
+    return git_state()[0]
 
 
 def environment(ctx: Context) -> dict[str, Any]:
-    """Where the report was made: package version, git commit (None outside a checkout),
-    UTC timestamp, Python and library versions, and the run's settings."""
+    """Where the report was made: package version, git commit and ``dirty`` (None unless the
+    package runs from its own repository's work tree; ``dirty`` true when tracked files differ
+    from the commit), UTC timestamp, Python and library versions, and the run's settings."""
     import matplotlib
     import scipy
     import sympy
 
+    commit, dirty = git_state()
     return {
         "version": __version__,
-        "git_commit": git_commit(),
+        "git_commit": commit,
+        "dirty": dirty,
         "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -183,10 +228,12 @@ def environment(ctx: Context) -> dict[str, Any]:
 
 
 def build_report(
-    results: list[dict[str, Any]], ctx: Context, wall_seconds: float | None = None
+    results: list[dict[str, Any]], ctx: Context, wall_seconds: float | None = None, interrupted: bool = False
 ) -> dict[str, Any]:
     """The report: claims, summary (counts per status; ``all_pass`` when none fails or
-    errs; ``seconds`` summed over claims, ``wall_seconds`` elapsed), environment."""
+    errs and the run was not interrupted; ``seconds`` summed over claims, ``wall_seconds``
+    elapsed; ``interrupted``: a signal stopped the run, the claims are those that finished),
+    environment."""
     counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "fail", "error", "measured")}
     return {
         "schema": SCHEMA_VERSION,
@@ -194,7 +241,8 @@ def build_report(
         "summary": {
             **counts,
             "total": len(results),
-            "all_pass": counts["fail"] == counts["error"] == 0,
+            "all_pass": counts["fail"] == counts["error"] == 0 and not interrupted,
+            "interrupted": interrupted,
             "seconds": round(sum(r["seconds"] for r in results), 3),
             "wall_seconds": None if wall_seconds is None else round(wall_seconds, 3),
         },

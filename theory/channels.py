@@ -39,7 +39,7 @@ from sympy.polys.rings import ring
 
 from theory.checks import Check
 from theory.identities import reduce_root_of_unity
-from theory.networks import check_size, cn_output, network_output
+from theory.networks import cn_output, network_output
 from theory.signals import center, convolve, correlate, inner
 
 Vector = Sequence[Any]
@@ -247,11 +247,6 @@ def channel_symbols(n: int, d: int, k: int):
     return filters, x, y
 
 
-def check_width(k: Any) -> None:
-    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-        raise ValueError(f"k must be an integer >= 1, got {k!r}")
-
-
 def channel_closed_form(n: int, d: int, k: int, normalized: bool = False) -> ChannelClosedForm:
     """Symbolic width-k network (widths 1 -> k -> ... -> k -> 1) with loss and M1 gradients.
 
@@ -261,8 +256,9 @@ def channel_closed_form(n: int, d: int, k: int, normalized: bool = False) -> Cha
     >>> cf.gradients[1][0][1][0]
     -(c1_1_0_0*x_0 + c1_1_0_1*x_1)*(-c2_0_0_0*(c1_0_0_0*x_0 + c1_0_0_1*x_1) - c2_0_0_1*(c1_0_0_0*x_1 + c1_0_0_1*x_0) - c2_0_1_0*(c1_1_0_0*x_0 + c1_1_0_1*x_1) - c2_0_1_1*(c1_1_0_0*x_1 + c1_1_0_1*x_0) + y_0) - (c1_1_0_0*x_1 + c1_1_0_1*x_0)*(-c2_0_0_0*(c1_0_0_0*x_1 + c1_0_0_1*x_0) - c2_0_0_1*(c1_0_0_0*x_0 + c1_0_0_1*x_1) - c2_0_1_0*(c1_1_0_0*x_1 + c1_1_0_1*x_0) - c2_0_1_1*(c1_1_0_0*x_0 + c1_1_0_1*x_1) + y_1)
     """
-    check_size(n, d)
-    check_width(k)
+    from theory.validation import channel_closed_form_arguments
+
+    n, d, k, normalized = channel_closed_form_arguments(n, d, k, normalized)
     filters, x, y = channel_symbols(n, d, k)
     loss = channel_loss(filters, x, y, normalized=normalized)
     g = channel_gradients(filters, x, y, normalized=normalized).filters

@@ -149,14 +149,6 @@ class ClosedForm:
         return tuple(sympy.Matrix([sympy.diff(self.loss, s) for s in c]) for c in self.filters)
 
 
-def check_size(n: object, d: object) -> None:
-    """Raise ValueError naming the parameter unless n >= 2 and d >= 1 are integers."""
-    if not isinstance(n, int) or isinstance(n, bool) or n < 2:
-        raise ValueError(f"n must be an integer >= 2, got {n!r}")
-    if not isinstance(d, int) or isinstance(d, bool) or d < 1:
-        raise ValueError(f"d must be an integer >= 1, got {d!r}")
-
-
 def symbols(
     n: int, d: int
 ) -> tuple[tuple[tuple[sympy.Symbol, ...], ...], tuple[sympy.Symbol, ...], tuple[sympy.Symbol, ...]]:
@@ -177,7 +169,6 @@ def closed_form_gradients(n: int, d: int, normalized: bool = False) -> ClosedFor
     from theory.validation import closed_form_arguments
 
     n, d = closed_form_arguments(**locals())
-    check_size(n, d)
     filters, x, y = symbols(n, d)
     if normalized:
         loss = cn_loss(filters, x, y)
@@ -200,7 +191,6 @@ def closed_form_gradients(n: int, d: int, normalized: bool = False) -> ClosedFor
 __all__ = [
     "ClosedForm",
     "all_but",
-    "check_size",
     "closed_form_gradients",
     "cn_gradient",
     "cn_loss",

@@ -30,7 +30,7 @@ def convolve(a: Vector, b: Vector) -> list[Any]:
     """Circular convolution ``(a * b)_j = sum_k a_k b_{(j-k) mod n}``."""
     n = len(a)
     if len(b) != n:
-        raise ValueError(f"convolve: lengths differ ({n} vs {len(b)})")
+        raise ValueError(f"convolve: b must have the length of a, n = {n}, got length {len(b)}")
     return [total([a[k] * b[(j - k) % n] for k in range(n)]) for j in range(n)]
 
 
@@ -38,12 +38,14 @@ def correlate(r: Vector, u: Vector) -> list[Any]:
     """Circular correlation ``(r ⋆ u)_k = sum_j r_j u_{(j-k) mod n}`` (adjoint of ``c -> c * u``)."""
     n = len(r)
     if len(u) != n:
-        raise ValueError(f"correlate: lengths differ ({n} vs {len(u)})")
+        raise ValueError(f"correlate: u must have the length of r, n = {n}, got length {len(u)}")
     return [total([r[j] * u[(j - k) % n] for j in range(n)]) for k in range(n)]
 
 
 def inner(a: Vector, b: Vector) -> Any:
     """Euclidean inner product ``<a, b>``."""
+    if len(b) != len(a):
+        raise ValueError(f"inner: b must have the length of a, n = {len(a)}, got length {len(b)}")
     return total([ai * bi for ai, bi in zip(a, b, strict=True)])
 
 

@@ -35,27 +35,66 @@ from mpmath import mp
 
 from numerics.hp.precise import guard_digits
 from numerics.mc.rates import SlopeFit, fit
-from theory.validation import check_dps
 
 
 # ------------------------------------------------------------------------- the rate
-def check_k(k: Any, name: str = "k") -> int:
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {k!r}")
-    return int(k)
+def _asymptotic_rate(m: Any, eps: Any) -> tuple[Any, Any]:
+    """psi(m) - log m = -1/(2m) - sum_{j>=1} B_{2j}/(2j m^{2j}) for real m > 0, summed until a
+    term is below ``eps`` relative; returns (value, bound on the error). For real m > 0 the
+    remainder after any term has the sign of, and is at most, the first omitted term (the
+    enveloping property of Stirling's series), so the bound is that term's modulus. The terms
+    decrease while j < pi m and their smallest is about exp(-2 pi m); for m >= WIDTH_SERIES_FROM
+    that is far below any eps the dps range asks for."""
+    value = -1 / (2 * m)
+    m2 = m * m
+    power = m2
+    for j in range(1, 100000):
+        term = mpmath.bernoulli(2 * j) / (2 * j * power)
+        next_term = abs(mpmath.bernoulli(2 * j + 2) / ((2 * j + 2) * power * m2))
+        value -= term
+        if next_term <= eps * abs(value):
+            return value, next_term
+        power *= m2
+    raise ArithmeticError(
+        f"asymptotic series of psi(m) - log m did not converge at m = {m}"
+    )  # pragma: no cover
+
+
+#: ``width_rate`` uses the asymptotic series for m = k (or k/2) >= dps + WIDTH_SERIES_FROM;
+#: below, psi(m) and log m cancel by at most log10(2 m log m) < log10(dps) + 4 digits, which
+#: the working precision covers.
+WIDTH_SERIES_FROM = 10
 
 
 def width_rate(k: int, *, real: bool = False, dps: int = 30) -> Any:
-    """lambda_k = (psi(k) - log k)/2 (complex frequencies) or (psi(k/2) - log(k/2))/2 (real).
+    """lambda_k = (psi(k) - log k)/2 (complex frequencies) or (psi(k/2) - log(k/2))/2 (real),
+    right to ``dps`` significant digits for every k >= 1.
 
     The mean of log of one layer's factor (Gamma(k)/k, or chi^2_k/k), halved: the per-layer
     rate of the typical gradient norm. lambda_1 = -gamma_E/2; real lambda_1 = -(gamma_E + ln 2)/2.
+    psi(m) and log m cancel for large m (lambda_k ~ -1/(4k)): for m = k or k/2 below
+    dps + WIDTH_SERIES_FROM mpmath's digamma runs with log10(2 m log m) + 10 guard digits;
+    from there on the asymptotic series -1/(2m) - sum_j B_{2j}/(2j m^{2j}) is summed at
+    dps + 10 digits until the first omitted term (which bounds the error) is below
+    10^-(dps + 5) of the value. Checked against mpmath at 2 dps in tests/numerics/hp.
+
+    >>> mpmath.nstr(width_rate(10**50), 20)
+    '-2.5e-51'
+    >>> mpmath.nstr(width_rate(10**30, dps=40), 40)  # -1/(4k) - 1/(24 k^2) + ...
+    '-2.500000000000000000000000000000416666667e-31'
     """
-    k = check_k(k)
-    dps = check_dps(dps)
+    from theory.validation import width_rate_arguments
+
+    k, real, dps = width_rate_arguments(k, real, dps)
     with mp.workdps(dps + 10):
         m = mpmath.mpf(k) / 2 if real else mpmath.mpf(k)
-        value = (mpmath.digamma(m) - mpmath.log(m)) / 2
+        if m >= dps + WIDTH_SERIES_FROM:
+            value, _ = _asymptotic_rate(m, mpmath.mpf(10) ** -(dps + 5))
+            value /= 2
+        else:
+            guard = int(mpmath.log10(2 * m * (abs(mpmath.log(m)) + 1))) + 1
+            with mp.workdps(dps + 10 + max(guard, 0)):
+                value = (mpmath.digamma(m) - mpmath.log(m)) / 2
     with mp.workdps(dps):
         return +value
 
@@ -63,8 +102,10 @@ def width_rate(k: int, *, real: bool = False, dps: int = 30) -> Any:
 def width_rate_quadrature(k: int, *, real: bool = False, dps: int = 30) -> Any:
     """The same rate as (1/2) E log(G/m), G ~ Gamma(m, 1), m = k (or k/2), by quadrature:
     an independent route to ``width_rate`` (no digamma)."""
-    k = check_k(k)
-    with mp.workdps(check_dps(dps) + 10):
+    from theory.validation import width_rate_arguments
+
+    k, real, dps = width_rate_arguments(k, real, dps)
+    with mp.workdps(dps + 10):
         m = mpmath.mpf(k) / 2 if real else mpmath.mpf(k)
         # t = s^2: E log(G/m) = int_0^inf log(s^2/m) 2 s^(2m-1) exp(-s^2) ds / Gamma(m)
         integrand = lambda s: mpmath.log(s * s / m) * 2 * s ** (2 * m - 1) * mpmath.exp(-s * s)  # noqa: E731
@@ -86,44 +127,21 @@ def random_channel_filters(
 ) -> list[np.ndarray]:
     """Fan-in initialization: layer i (0-based) has shape (k_{i+1}, k_i, n) with iid
     N(0, 1/(n k_i)) taps, widths 1, k, ..., k, 1; with ``trials`` a leading axis."""
-    from theory.validation import check_int, check_memory
+    from theory.validation import random_channel_filters_arguments
 
-    n, d, k = check_int(n, "n", 2), check_int(d, "d", 1), check_k(k)
-    trials = None if trials is None else check_int(trials, "trials", 1)
-    check_int(seed, "seed", 0)
+    n, d, k, trials, seed = random_channel_filters_arguments(n, d, k, trials, seed)
     ks = [1] + [k] * (d - 1) + [1]
-    taps = (trials or 1) * n * sum(ks[i] * ks[i + 1] for i in range(d))
-    check_memory(8 * taps, f"random_channel_filters(n={n}, d={d}, k={k}, trials={trials})")
     rng = np.random.default_rng(seed)
     lead = () if trials is None else (trials,)
     return [rng.normal(0.0, 1.0 / math.sqrt(n * ks[i]), size=lead + (ks[i + 1], ks[i], n)) for i in range(d)]
 
 
 def check_channel_filters(filters: Any, batched: bool = False) -> tuple[list[np.ndarray], list[int], int]:
-    """Validate a list of d layers of shape ([trials,] k_i, k_{i-1}, n) chaining 1 -> ... -> 1."""
-    if isinstance(filters, np.ndarray) or not isinstance(filters, (list, tuple)) or not filters:
-        raise ValueError("filters must be a non-empty list of d arrays, layer i of shape (k_i, k_{i-1}, n)")
-    layers = [np.asarray(f) for f in filters]
-    nd = 4 if batched else 3
-    shape = "(trials, k_i, k_{i-1}, n)" if batched else "(k_i, k_{i-1}, n)"
-    if any(f.ndim != nd for f in layers):
-        raise ValueError(f"filters: every layer must have shape {shape}")
-    n = layers[0].shape[-1]
-    ks = [1]
-    for i, f in enumerate(layers):
-        if f.shape[-1] != n or n < 2:
-            raise ValueError(f"filters: every layer must have the same length n >= 2 (layer {i + 1})")
-        if f.shape[-2] != ks[-1]:
-            raise ValueError(f"filters: layer {i + 1} has {f.shape[-2]} input channels, expected {ks[-1]}")
-        if batched and f.shape[0] != layers[0].shape[0]:
-            raise ValueError("filters: every layer must have the same number of trials")
-        ks.append(f.shape[-3])
-    if ks[-1] != 1:
-        raise ValueError(f"filters: the last layer must have one output channel, got {ks[-1]}")
-    for f in layers:
-        if f.dtype != object and not np.all(np.isfinite(f.astype(float))):
-            raise ValueError("filters must contain only finite real numbers")
-    return layers, ks, n
+    """Validate a list of d layers of shape ([trials,] k_i, k_{i-1}, n) chaining 1 -> ... -> 1
+    (``theory.validation.as_channel_filters``)."""
+    from theory.validation import as_channel_filters
+
+    return as_channel_filters(filters, batched=batched)
 
 
 # ------------------------------------------------------------- exact gradient norms
@@ -159,13 +177,10 @@ def channel_grad_norms(filters: Any, x: Any, y: Any, *, normalized: bool = False
     mpmath exponents are unbounded, so the products of d matrices never underflow.
     k = 1 gives ``numerics.hp.precise.grad_norms``.
     """
-    layers, ks, n = check_channel_filters(filters)
+    from theory.validation import channel_grad_norms_arguments
+
+    layers, ks, n, xs, ys, normalized, dps = channel_grad_norms_arguments(filters, x, y, normalized, dps)
     d = len(layers)
-    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    for name, v in (("x", xs), ("y", ys)):
-        if v.shape != (n,) or not np.all(np.isfinite(v)):
-            raise ValueError(f"{name} must be a finite real vector of length n = {n}")
-    dps = check_dps(dps)
     F = n // 2 + 1
     mult = _half_weights(n)
     with mp.workdps(dps + guard_digits(d * max(ks), n)):

@@ -46,6 +46,7 @@ tau_k = eta |f_k|^2 S_k <= 1 and sigma_k = eta |r_k||f_k| S_k <= theta <= 0.85
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ from flint import arb, arb_poly
 from mpmath import mp
 from scipy.optimize import brentq
 
-from theory.validation import as_complex_vector, check_dps
+from theory.validation import as_complex_vector, checked, complex_vector, nonzero_number, real, reals
 
 #: sigma <= THETA_MAX makes the residual non-increasing under GD (docs/derivations.md).
 THETA_MAX = 0.85
@@ -407,6 +408,7 @@ def _time_ball(flow: ScalarFlow, goal: Any, bits: int) -> arb:
         return sum((_integrate_piece(geo, p, bits - 8) for p in pieces), arb(0))
 
 
+@checked()
 def exact_time(flow: ScalarFlow, goal: Any, fast: bool = False) -> Any:
     """Gradient-flow time until |r| <= goal |b| (a real mpf at the current precision).
 
@@ -436,15 +438,19 @@ def exact_time(flow: ScalarFlow, goal: Any, fast: bool = False) -> Any:
     raise ArithmeticError(f"flow time not certified to {want} bits (ball {ball})")
 
 
-def lower_bound(flow: ScalarFlow, goal: Any, grid: int = 200) -> tuple[Any, Any]:
+@checked()
+def lower_bound(flow: ScalarFlow, goal: Any, grid: int | None = None) -> tuple[Any, Any]:
     """(bound, delta_1): the largest T6 bound delta_1/(2|r0||a|P(delta_1)^{1/2}) (mpf).
 
     With v = log delta_1, log bound = v - (1/2) sum_i log(rho_i^2 + e^v) + const is concave in v,
     so the maximum over v <= log delta* is at log delta* or at the root of
     1 = (1/2) sum_i e^v/(rho_i^2 + e^v) (float64 logs: no overflow for any modulus). The value
     is then evaluated at the working precision; any delta_1 < delta* gives a valid bound.
-    Zero when |f0| is already at least (1 - goal)|b|. ``grid`` is kept for compatibility.
+    Zero when |f0| is already at least (1 - goal)|b|. ``grid`` is unused (the maximum is found
+    by root finding): passing it gives a DeprecationWarning, and it will be removed.
     """
+    if grid is not None:
+        warnings.warn("lower_bound: grid is unused and will be removed", DeprecationWarning, stacklevel=2)
     goal = mpmath.mpf(goal)
     log_star = 2 * mpmath.log((1 - goal) * abs(flow.b) / abs(flow.a))
     if any(r == 0 for r in flow.rho2):
@@ -475,6 +481,7 @@ def lower_bound(flow: ScalarFlow, goal: Any, grid: int = 200) -> tuple[Any, Any]
     return d1 / (2 * abs(flow.r0) * abs(flow.a) * mpmath.exp(flow.log_product(d1) / 2)), d1
 
 
+@checked(z0=complex_vector, a=nonzero_number, b=nonzero_number)
 def gf_solution(z0: Sequence[Any], a: Any, b: Any):
     """Gradient flow of u = a prod z_i solved by mpmath's Taylor ODE method (the independent
     reference for ``flow_time``): dz_i/dt = (b - u) conj(a prod_{j != i} z_j).
@@ -490,6 +497,7 @@ def gf_solution(z0: Sequence[Any], a: Any, b: Any):
     return mpmath.odefun(rhs, 0, [mpmath.mpc(v) for v in z0])
 
 
+@checked(z0=complex_vector, a=nonzero_number, b=nonzero_number)
 def time_by_s_integral(z0: Sequence[Any], a: Any, b: Any, goal: Any = 0.5) -> Any:
     """THEORY T6's integral T = int_{s_end}^1 ds / (s |f(s)|^2 S(s)), plain mpmath (the
     independent reference for ``exact_time``; it shares no code with it).
@@ -546,6 +554,7 @@ def time_by_s_integral(z0: Sequence[Any], a: Any, b: Any, goal: Any = 0.5) -> An
     return mpmath.quad(integrand, sorted(pts))
 
 
+@checked(z0=real(0, lo_open=True))
 def balanced_time(d: int, z0: Any, goal: Any = 0.5) -> Any:
     """Closed form of the GF time for a balanced real start z_i = z0 > 0 (all d layers), a = b = 1.
 
@@ -581,6 +590,7 @@ def balanced_time(d: int, z0: Any, goal: Any = 0.5) -> Any:
     return series(z_end) - series(z0)
 
 
+@checked()
 def typical_rate(delta_1: Any) -> Any:
     """r(delta_1) = -E log(X + delta_1)/2 = -(log delta_1 + e^delta_1 E1(delta_1))/2, X ~ Exp(1).
 
@@ -594,12 +604,6 @@ def typical_rate(delta_1: Any) -> Any:
     """
     d1 = mpmath.mpf(delta_1)
     return -(mpmath.log(d1) + mpmath.exp(d1) * mpmath.e1(d1)) / 2
-
-
-def _check_goal(goal: Any) -> Any:
-    if not isinstance(goal, (int, float)) or isinstance(goal, bool) or not 0 < goal < 1:
-        raise ValueError(f"goal must be a number in (0, 1), got {goal!r}")
-    return mpmath.mpf(goal)
 
 
 def flow_time(z0: Sequence[Any], a: Any, b: Any, *, goal: float = 0.5, dps: int = 30) -> tuple[Any, Any]:
@@ -618,8 +622,7 @@ def flow_time(z0: Sequence[Any], a: Any, b: Any, *, goal: float = 0.5, dps: int 
     from theory.validation import flow_time_arguments
 
     z0, a, b, goal, dps = flow_time_arguments(**locals())
-    dps = check_dps(dps)
-    goal = _check_goal(goal)
+    goal = mpmath.mpf(goal)
     with mp.workdps(dps + 15):
         flow = ScalarFlow.from_weights(z0, a, b)
         t = exact_time(flow, goal)
@@ -628,6 +631,12 @@ def flow_time(z0: Sequence[Any], a: Any, b: Any, *, goal: float = 0.5, dps: int 
         return +t, +lb
 
 
+@checked(
+    z0=complex_vector,
+    a=nonzero_number,
+    b=nonzero_number,
+    theta=real(0, THETA_MAX, lo_open=True, hi_open=False),
+)
 def gd_steps_lower_bound(
     z0: Sequence[Any], a: Any, b: Any, eta: float, *, goal: float = 0.5, theta: float = THETA_MAX
 ) -> Any:
@@ -636,12 +645,11 @@ def gd_steps_lower_bound(
     Valid for every run along which tau_k <= 1 and sigma_k <= theta (see module docstring);
     ``numerics.gd.simulate`` records both so the condition is checked, not assumed.
     """
-    if not 0 < theta <= THETA_MAX:
-        raise ValueError(f"theta must be in (0, {THETA_MAX}], got {theta!r}")
     _, lb = flow_time(z0, a, b, goal=goal, dps=15)
     return 2 / (2 + mpmath.mpf(theta)) * lb / eta
 
 
+@checked(z0=reals(), a=real(), b=real())
 def sign_mismatch(z0: Sequence[Any], a: Any, b: Any) -> bool:
     """Real frequency with sign(a prod z_i) != sign(b), which THEORY T9 calls a trap.
 

@@ -34,7 +34,7 @@ from flint import acb, arb, arb_mat
 from mpmath import mp
 
 from numerics.hp.flow import arb_precision, to_arb, to_mpf
-from theory.validation import as_filters, as_signal, check_dps
+from theory.validation import checked, function, mp_number
 
 
 def guard_digits(d: int, n: int) -> int:
@@ -51,20 +51,6 @@ def twiddles(n: int) -> tuple[list[list[Any]], list[list[Any]]]:
     cos_t = [[mpmath.cospi(mpmath.mpf(2 * j * w) / n) for j in range(n)] for w in range(n)]
     sin_t = [[mpmath.sinpi(mpmath.mpf(2 * j * w) / n) for j in range(n)] for w in range(n)]
     return cos_t, sin_t
-
-
-def _all_but_products(moduli: list[list[Any]]) -> list[list[Any]]:
-    """prod_{j != i} m_{j,w} for every i, by prefix and suffix products."""
-    d, n = len(moduli), len(moduli[0])
-    prefix = [[mpmath.mpf(1)] * n]
-    for j in range(d - 1):
-        prefix.append([p * m for p, m in zip(prefix[-1], moduli[j])])
-    out = [None] * d
-    suffix = [mpmath.mpf(1)] * n
-    for i in range(d - 1, -1, -1):
-        out[i] = [p * s for p, s in zip(prefix[i], suffix)]
-        suffix = [s * m for s, m in zip(suffix, moduli[i])]
-    return out
 
 
 def output_error_spectrum(f_hat: list[Any], y_hat: list[Any], normalized: bool) -> list[Any]:
@@ -164,11 +150,8 @@ def grad_norms(filters: Any, x: Any, y: Any, *, normalized: bool = False, dps: i
     """
     from theory.validation import grad_norms_arguments
 
-    filters, x, y = grad_norms_arguments(**locals())
-    rows = as_filters(filters)
+    rows, xs, ys = grad_norms_arguments(**locals())
     n, d = len(rows[0]), len(rows)
-    xs, ys = as_signal(x, n, "x"), as_signal(y, n, "y")
-    dps = check_dps(dps)
     want = int(dps * 3.33) + 4
     bits = want + int(3.33 * guard_digits(d, n))
     for _ in range(4):
@@ -194,6 +177,7 @@ def _as_exact_mpf(v: Any) -> Any:
         return mpmath.mpf(v)
 
 
+@checked(a=mp_number, b=mp_number)
 def agreeing_digits(a: Any, b: Any) -> float:
     """Number of significant decimal digits on which a and b agree (inf if equal).
 
@@ -212,6 +196,7 @@ def agreeing_digits(a: Any, b: Any) -> float:
     return float(-mpmath.log10(rel))
 
 
+@checked(compute=function)
 def precision_guard(compute: Callable[[int], Any], dps: int) -> tuple[Any, float]:
     """Evaluate ``compute(dps)`` and ``compute(2 dps)``; return the value and agreeing digits.
 

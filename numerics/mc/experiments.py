@@ -14,6 +14,16 @@ from numerics.gd.reference import gd_reference_path
 from numerics.gd.simulate import FourierGD, simulate_gd
 from numerics.hp.flow import THETA_MAX, ScalarFlow, exact_time, lower_bound
 from numerics.mc.rates import complex_weights, fit, real_scalar_network_as_filters, scalar_network_as_filters
+from theory.validation import (
+    check_memory,
+    checked,
+    choices,
+    filter_table,
+    memory_needed,
+    reals,
+    same_length,
+    vector,
+)
 
 
 @dataclass
@@ -30,6 +40,7 @@ class GDBoundReport:
     median_steps: float
 
 
+@checked()
 def t9_gd_bounds(
     depths: Sequence[int],
     etas: Sequence[float],
@@ -113,6 +124,11 @@ def _edge_run(z: np.ndarray, eta: float, goal: float, lb: float) -> EdgeRun | No
     )
 
 
+@checked(
+    starts=reals(0, lo_open=True),
+    spreads=reals(0, lo_open=True),
+    fractions=reals(0, 1, lo_open=True, hi_open=False),
+)
 def t9_gd_bound_edge(
     depths: Sequence[int] = (1, 2, 3, 4),
     starts: Sequence[float] = (0.02, 0.1, 0.25, 0.4, 0.45),
@@ -152,6 +168,7 @@ def t9_gd_bound_edge(
     return runs
 
 
+@checked(normalizations=choices("none", "channel"))
 def gradient_norms_at_init(
     n: int,
     depths: Sequence[int],
@@ -166,6 +183,12 @@ def gradient_norms_at_init(
     x centered with N(0, 1/n) entries, filters N(0, 1/n), y ~ N(0, I), fixed per ``seed``.
     Returns ({(normalization, depth): norms}, (x, y)).
     """
+    if layer >= min(depths):
+        raise ValueError(f"layer must be in [0, min(depths) - 1 = {min(depths) - 1}], got {layer}")
+    check_memory(
+        memory_needed(min(chunk, draws), max(depths), n) + 16 * draws * len(depths) * len(normalizations),
+        f"gradient_norms_at_init: {draws} draws x {len(depths)} depths x {len(normalizations)} normalizations",
+    )
     rng = np.random.default_rng(seed)
     x = rng.normal(0, 1 / math.sqrt(n), n)
     x -= x.mean()
@@ -183,6 +206,7 @@ def gradient_norms_at_init(
     return out, (x, y)
 
 
+@checked(y=vector)
 def cn_limit_law(y: np.ndarray, draws: int, seed: int = 0) -> np.ndarray:
     """Draws of the d -> infinity limit of ||grad_{c_1} L_CN|| at sigma^2 = 1/n (gain 1).
 
@@ -197,6 +221,7 @@ def cn_limit_law(y: np.ndarray, draws: int, seed: int = 0) -> np.ndarray:
     independent path to the simulated norms.
     """
     n = len(y)
+    check_memory(64 * draws, f"cn_limit_law: {draws} draws")
     y_hat = np.fft.fft(y)
     rng = np.random.default_rng(seed)
     w = rng.integers(1, (n + 1) // 2, draws)
@@ -205,10 +230,12 @@ def cn_limit_law(y: np.ndarray, draws: int, seed: int = 0) -> np.ndarray:
     return math.sqrt(n) * np.abs(y_hat[w]) * np.abs(np.sin(np.angle(y_hat[w]) - psi)) / z
 
 
+@checked(filters=filter_table, y=vector)
 def c4_bound(filters: np.ndarray, y: np.ndarray) -> np.ndarray:
     """C4's depth-free bound n |gamma| ||Py|| / min_{w != 0} |ĉ_{i,w}| (gamma = 1) per filter,
     for filters of shape (..., d, n); float64."""
     n = filters.shape[-1]
+    same_length(n, y=y)
     return n * np.linalg.norm(y - y.mean()) / np.abs(np.fft.rfft(filters, axis=-1))[..., 1:].min(-1)
 
 
@@ -229,6 +256,7 @@ def cn_time_path(
     return c2, eta**2 * np.array([np.sum(s.grads**2, -1) for s in path[:-1]])
 
 
+@checked()
 def norm_growth_two_paths(
     n: int, d: int, trials: int, eta: float, steps: int, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -239,6 +267,10 @@ def norm_growth_two_paths(
     predicted = eta^2 ||grad(k)||^2 from the phase-free Fourier state (``numerics.gd.simulate``);
     norms2 = ||c(k+1)||^2 (time domain).
     """
+    check_memory(
+        memory_needed(trials, d, n) + 8 * trials * d * (n * n + 4 * (steps + 1) * (1 + 10)),
+        f"norm_growth_two_paths: trials {trials} x d {d} x n {n} x steps {steps}",
+    )
     x, y, g = c3_problem(n, d, trials, seed)
     res = simulate_gd(
         x, y, g, eta=eta, normalized=True, max_iter=steps, tol=0, record=True, record_points=10 * steps

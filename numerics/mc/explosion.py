@@ -31,8 +31,9 @@ from typing import Any
 import numpy as np
 
 from numerics.gd.channel_gd import init_grad_norms
-from numerics.hp.channels import check_k, random_channel_filters
+from numerics.hp.channels import random_channel_filters
 from numerics.mc.rates import SlopeFit, fit
+from theory.validation import check_int
 
 #: (1/2) ln(pi/(pi - 1)), the mean-field rate of X1 (float64).
 X1_RATE = 0.5 * math.log(math.pi / (math.pi - 1.0))
@@ -108,7 +109,7 @@ def relu_cn_rate(
     Cost: n = 1024, k = 1: 0.1 s for the defaults; k = 32, n = 128: 3 s.
     """
     n = _check_int(n, "n", 4)
-    k = check_k(k)
+    k = check_int(k, "k", 1)
     draws = _check_int(draws, "draws", 2)
     if isinstance(depths, np.ndarray):
         depths = depths.tolist()

@@ -25,6 +25,7 @@ from mpmath import mp
 from numerics.gd.simulate import FourierGD, random_filters
 from numerics.hp.flow import ScalarFlow, exact_time, lower_bound
 from numerics.hp.precise import guard_digits, output_error_spectrum, spectrum, twiddles
+from theory.validation import check_memory, checked, filter_table, memory_needed, reals, same_length, vector
 
 GAMMA_HALF = 0.5 * 0.57721566490153286061  # gamma_E / 2
 
@@ -59,6 +60,7 @@ def fit(depths: Sequence[int], values: np.ndarray) -> SlopeFit:
     return SlopeFit(float(s.mean()), float(s.std(ddof=1) / math.sqrt(len(s))), len(s), tuple(depths))
 
 
+@checked(filters=filter_table, x=vector, y=vector)
 def log_grad_norm_profile(
     filters: Any, x: Any, y: Any, depths: Sequence[int], *, dps: int = 20, normalized: bool = False
 ) -> list[float]:
@@ -67,8 +69,15 @@ def log_grad_norm_profile(
 
     One pass over the layers in mpmath: running products of f̂ and of prod_{j>=2} |ĉ_j|^2.
     """
-    rows = np.asarray(filters, float)
+    rows = filters
+    if rows.ndim != 2:
+        raise ValueError(f"filters must have shape (d, n), got shape {rows.shape}")
     n = rows.shape[1]
+    same_length(n, x=x, y=y)
+    if max(depths) > rows.shape[0]:
+        raise ValueError(
+            f"depths must be at most the number of filters d = {rows.shape[0]}, got {max(depths)}"
+        )
     wanted = set(depths)
     out = {}
     with mp.workdps(dps + guard_digits(max(depths), n)):
@@ -88,6 +97,7 @@ def log_grad_norm_profile(
     return [out[D] for D in depths]
 
 
+@checked()
 def t8_slope(
     n: int = 3, depths: Sequence[int] = tuple(range(250, 2001, 250)), draws: int = 60, seed: int = 0
 ) -> SlopeFit:
@@ -103,12 +113,14 @@ def t8_slope(
     return fit(depths, values)
 
 
+@checked(x=vector, y=vector)
 def second_moment_exact(x: np.ndarray, y: np.ndarray, d: int) -> float:
     """E||grad_{c_i} L||^2 = (1/n) sum_w |x̂_w|^2 (|ŷ_w|^2 + |x̂_w|^2 m_w^{d-1}) at sigma^2 = 1/n.
 
     m_w = 2 for complex frequencies, 3 for the real ones (w = 0 and w = n/2).
     """
     n = len(x)
+    same_length(n, y=y)
     xh, yh = np.fft.fft(x), np.fft.fft(y)
     m = np.full(n, 2.0)
     m[0] = 3.0
@@ -117,11 +129,16 @@ def second_moment_exact(x: np.ndarray, y: np.ndarray, d: int) -> float:
     return float(np.sum(np.abs(xh) ** 2 * (np.abs(yh) ** 2 + np.abs(xh) ** 2 * m ** (d - 1))) / n)
 
 
+@checked(x=vector, y=vector)
 def second_moment_mc(
     x: np.ndarray, y: np.ndarray, d: int, draws: int, seed: int = 0, chunk: int = 50000
 ) -> tuple[float, float]:
     """Monte Carlo mean of ||grad_{c_1} L||^2 and its standard error (float64, Fourier formula)."""
     n = len(x)
+    same_length(n, y=y)
+    check_memory(
+        memory_needed(min(chunk, draws), d, n), f"second_moment_mc: chunk {min(chunk, draws)} x d {d} x n {n}"
+    )
     vals = []
     for k, start in enumerate(range(0, draws, chunk)):
         c = random_filters(min(chunk, draws - start), d, n, seed=seed + k)
@@ -130,12 +147,14 @@ def second_moment_mc(
     return float(v.mean()), float(v.std(ddof=1) / math.sqrt(len(v)))
 
 
+@checked()
 def complex_weights(d: int, seed: int) -> np.ndarray:
     """iid complex Gaussian weights with E|z|^2 = 1 (the law of ĉ_{i,w} at sigma^2 = 1/n)."""
     g = np.random.default_rng(seed).normal(size=(2, d)) / math.sqrt(2)
     return g[0] + 1j * g[1]
 
 
+@checked()
 def t9_growth(
     depths: Sequence[int], draws: int, seed: int = 0, goal: float = 0.5
 ) -> tuple[SlopeFit, SlopeFit]:
@@ -184,6 +203,7 @@ def real_scalar_network_as_filters(
     return filters, np.array([a / 2, a / 2]), np.array([b / 2, b / 2])
 
 
+@checked()
 def t9_fixed_delta_slope(delta_1: float, depths: Sequence[int], draws: int, seed: int = 0) -> SlopeFit:
     """Slope in d of log of the T6 bound at a fixed delta_1 (a = b = 1, nested draws).
 
@@ -211,6 +231,7 @@ class CrossingLaw:
     times: tuple[float, ...]
 
 
+@checked(others=reals(0, lo_open=True))
 def crossing_time_law(
     others: Sequence[float], small: float = 0.5, exponents: Sequence[int] = range(8, 41, 4)
 ) -> CrossingLaw:
@@ -250,6 +271,7 @@ class Slowdown:
     median_mismatched: float
 
 
+@checked()
 def mismatch_slowdown(depth: int, pairs: int, seed: int = 0) -> Slowdown:
     """How much slower a wrong-signed real frequency is (THEORY T9, corrected).
 

@@ -553,7 +553,7 @@ BAD_API = [
     ("grad_norms", "filters", [[1j, 2], [1, 1]]),
     ("grad_norms", "filters", [1.0, 2.0]),
     ("grad_norms", "filters", [[1, 2], [3]]),
-    ("grad_norms", "filters", [[True, False], [1, 1]]),
+    ("grad_norms", "filters", [[None, 1.0], [1, 1]]),  # bools are accepted as 0/1 (issue 18)
     ("grad_norms", "filters", "abc"),
     ("grad_norms", "filters", [[1, 2, 3, "x"]]),
     ("grad_norms", "x", [1j, 0, 0, 0]),
@@ -571,7 +571,7 @@ BAD_API = [
     ("simulate_gd", "y", "abcd"),
     ("simulate_gd", "y", [1, 2, 3]),
     ("simulate_gd", "filters", F + 0j),
-    ("simulate_gd", "filters", F > 0),
+    ("simulate_gd", "filters", F.astype(str)),  # bool filters are accepted as 0/1 (issue 18)
     ("simulate_gd", "filters", [[1, 2], [3]]),
     ("simulate_gd", "filters", np.ones(4)),
     ("simulate_gd", "filters", np.full((2, 3, 4), np.nan)),

@@ -282,3 +282,25 @@ def test_channel_figures_do_not_overwrite_the_one_channel_figures():
 
     names = [f[0] for f in figures.FIGURES + channel_figures.FIGURES]
     assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("dps", [15, 30, 60])
+@pytest.mark.parametrize("real", [False, True])
+@pytest.mark.parametrize(
+    "k", [1, 2, 3, 24, 39, 40, 41, 79, 80, 81, 10**3, 10**10, 10**30, 10**50, 10**300], ids=str
+)
+def test_width_rate_right_to_its_dps_for_every_k(k, real, dps):
+    """width_rate(k) at dps against mpmath's digamma at 2 dps plus the digits psi and log
+    cancel by (log10(2 m log m)): relative error below 10^-dps on both sides of the switch
+    to the asymptotic series (m = dps + 10) and far beyond it (issue 18: k = 10**50 gave 0.0)."""
+    import mpmath
+
+    from numerics.hp.channels import width_rate
+
+    value = width_rate(k, real=real, dps=dps)
+    with mpmath.workdps(2 * dps + len(str(k)) + 10):
+        m = mpmath.mpf(k) / 2 if real else mpmath.mpf(k)
+        ref = (mpmath.digamma(m) - mpmath.log(m)) / 2
+        rel = abs(value - ref) / abs(ref)
+    assert value < 0
+    assert rel < mpmath.mpf(10) ** -dps, f"k={k}: relative error {mpmath.nstr(rel, 3)} at dps={dps}"

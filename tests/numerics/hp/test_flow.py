@@ -249,3 +249,15 @@ def test_T6_every_path_returns_real_mpf(z, b):
     t, lb = flow.flow_time(z, 1, b, dps=20)
     assert isinstance(t, mpmath.mpf) and isinstance(lb, mpmath.mpf)
     assert t >= 0 and lb >= 0 and lb <= t
+
+
+def test_lower_bound_grid_is_deprecated_and_ignored():
+    """``grid`` never changed the bound (it is found by root finding): passing it warns."""
+    import warnings
+
+    fl = flow.ScalarFlow.from_weights([0.5 + 0.5j] * 4, 1, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plain = flow.lower_bound(fl, mpmath.mpf(0.5))
+    with pytest.warns(DeprecationWarning, match="grid is unused"):
+        assert flow.lower_bound(fl, mpmath.mpf(0.5), 17) == plain
