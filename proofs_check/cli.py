@@ -385,8 +385,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
-    from numerics.figures.one_channel import FIGURES, draw_all
-    from numerics.figures.width import FIGURES as WIDTH_FIGURES
+    from numerics.figures import draw_all
 
     problem = None
     if os.path.exists(args.out) and not os.path.isdir(args.out):
@@ -402,7 +401,7 @@ def cmd_figures(args: argparse.Namespace) -> int:
         raise ValueError(f"--out: {args.out!r} {problem}")
     quiet = args.quiet or args.sub_quiet
     with contextlib.redirect_stderr(io.StringIO()) if quiet else contextlib.nullcontext():
-        paths = draw_all(args.out, quick=args.quick, seed=args.fig_seed, figures=FIGURES + WIDTH_FIGURES)
+        paths = draw_all(args.out, quick=args.quick, seed=args.fig_seed, figures=None)
     for path in paths:
         print(path)
     return 0

@@ -218,11 +218,6 @@ def test_readme_links_into_the_docs_exist():
         assert (ROOT / target).exists(), target
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--help names only T1-T9, C1-C7; branch 'validation' derives it from the registry "
-    "(remove this marker when that merges)",
-)
 def test_help_lists_every_claim_family_of_the_registry():
     from proofs_check.claims import CLAIMS
 

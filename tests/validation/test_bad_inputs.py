@@ -162,28 +162,13 @@ CASES: list[tuple[str, str, dict, str]] = [
     ("simulate", "filters-str", {"filters": "filters"}, "filters"),
 ]
 
+
 #: cases main's simulators still get wrong; the fixes are on branch `gdcore` (drop on merge)
-FIXED_ON_GDCORE: set[tuple[str, str, str]] = {
-    ("simulate", case, "k")
-    for case in (
-        "normalized-str",  # read as True (CN on)
-        "x-complex",  # truncated to the real part (ComplexWarning only)
-        "start-overflows",  # 'converged' at iteration 0 with loss inf
-        "max_iter-huge",  # OverflowError from the compiled kernel
-        "record-str",  # read as True
-        "record_points-huge",  # MemoryError (or minutes of allocation)
-    )
-}
-
-
 def _params() -> list:
     out = []
     for family, case, kwargs, name in CASES:
         for side, api in zip(("one", "k"), APIS[family]):
-            marks = []
-            if (family, case, side) in FIXED_ON_GDCORE:
-                marks.append(pytest.mark.xfail(strict=True, reason="fixed on gdcore"))
-            out.append(pytest.param(api, kwargs, name, id=f"{family}-{side}-{case}", marks=marks))
+            out.append(pytest.param(api, kwargs, name, id=f"{family}-{side}-{case}"))
     return out
 
 
