@@ -44,7 +44,7 @@ def _run_claim(claim: Claim, ctx: Context) -> dict[str, Any]:
     return {
         "id": claim.id,
         "title": claim.title,
-        "status": "error" if error else claim_status(records),
+        "status": "error" if error else claim_status(records, measured=claim.measured),
         "methods": claim.methods,
         "statement": claim.statement,
         "assumptions": claim.assumptions,
@@ -54,13 +54,13 @@ def _run_claim(claim: Claim, ctx: Context) -> dict[str, Any]:
     }
 
 
-def claim_status(checks: Sequence[dict[str, Any]]) -> str:
-    """``fail`` if a check fails (or there is none), ``measured`` if every check is a
-    measurement, else ``pass``."""
+def claim_status(checks: Sequence[dict[str, Any]], measured: bool = False) -> str:
+    """``fail`` if a check fails (or there is none); ``measured`` if every check is a
+    measurement or the claim is a measured question (``Claim.measured``); else ``pass``."""
     statuses = {c["status"] for c in checks}
     if not checks or "fail" in statuses:
         return "fail"
-    return "measured" if statuses == {"measured"} else "pass"
+    return "measured" if measured or statuses == {"measured"} else "pass"
 
 
 # Claims for the worker processes: set before the pool forks, so workers find them by

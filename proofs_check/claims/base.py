@@ -36,6 +36,9 @@ class Claim:
     statement: str
     assumptions: str
     run: Callable[[Context], list[Check]]
+    #: A measured question (C7, X2): its cross-checks can fail it, but when they hold the
+    #: claim is reported ``measured``, never ``pass``: the numbers answer it, not a verdict.
+    measured: bool = False
 
 
 def compared(

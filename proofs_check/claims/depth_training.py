@@ -296,5 +296,6 @@ CLAIMS: tuple[Claim, ...] = (
         "one channel (full: also k = 2, 4), x, y ~ N(0, I), fan-in init, 16 draws; default n <= 16, d <= 16; "
         "full d <= 128, max_iter 1e5 (k = 2, 4: 1e4)",
         run_x2,
+        measured=True,
     ),
 )

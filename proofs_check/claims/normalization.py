@@ -498,5 +498,6 @@ CLAIMS: tuple[Claim, ...] = (
         "iteration counts with and without CN, step size tuned per method and depth",
         "n=16, y ~ N(0, I), tol 1e-3",
         run_c7,
+        measured=True,
     ),
 )
