@@ -80,8 +80,10 @@ def arb_precision(bits: int) -> Iterator[None]:
 
 
 def to_arb(x: Any) -> arb:
-    """The mpf x as an exact arb (midpoint man * 2^exp, radius 0)."""
-    x = mpmath.mpf(x)
+    """The mpf x as an exact arb (midpoint man * 2^exp, radius 0); other numbers through
+    mpmath.mpf first (an mpf is not passed through mpmath.mpf, which rounds to mp.prec)."""
+    if not isinstance(x, mpmath.mpf):
+        x = mpmath.mpf(x)
     if not mpmath.isfinite(x):
         raise ValueError(f"expected a finite number, got {x}")
     sign, man, exp, bc = x._mpf_

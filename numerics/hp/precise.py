@@ -10,9 +10,11 @@ gain 1 and bias 0 (C4). ``grad_norms`` forms everything in arb ball arithmetic
 and arg x̂ + sum arg ĉ; a rectangular product of d complex balls would inflate its radius by
 up to sqrt(2) per factor), and the products "all but i" from prefix and suffix products (no
 division, exact when a factor is 0). The exponent is unbounded, so nothing underflows: at
-d = 3000 the norms are near 1e-345. Every returned value is the midpoint of a ball whose
-radius is below 10^-dps relative (the precision doubles until it is): the digits are
-certified. d = 10^4, n = 16, 30 digits: about 4 s (was 9.6 s; ``python -m numerics.bench.flow``).
+d = 3000 the norms are near 1e-345. Every ball has a radius below 10^-dps relative (the
+precision doubles until it is); ``certified=True`` returns the balls themselves (they contain
+the exact norms of the inputs: floats and mpf as their binary values, decimal strings
+enclosed by arb's parser), ``certified=False`` their midpoints (correct to dps digits).
+d = 10^4, n = 16, 30 digits: about 4 s (``python -m numerics.bench.flow``).
 
 The mpmath helpers below (``spectrum``, ``output_error_spectrum``) serve the Monte Carlo of
 ``numerics.mc.rates``; ``precision_guard`` recomputes at 2 dps and counts the digits that agree.
@@ -95,9 +97,12 @@ def _arb_spectra(rows: list[list[Any]], n: int) -> list[list[acb]]:
 
 
 def _exact_arb(v: Any) -> arb:
-    """v as an exact arb: floats and ints directly, mpf and decimal strings through mpmath."""
+    """v as an arb that contains it: floats, ints and mpf exactly, decimal strings as the
+    ball arb's parser gives at the current precision (they are not binary numbers)."""
     if isinstance(v, (float, int, np.floating, np.integer)) and not isinstance(v, bool):
         return arb(float(v)) if isinstance(v, (float, np.floating)) else arb(int(v))
+    if isinstance(v, str):
+        return arb(v.strip())
     return to_arb(_as_exact_mpf(v))
 
 
@@ -151,20 +156,25 @@ def _grad_norm_balls(rows: list[list[Any]], xs: list[Any], ys: list[Any], normal
     return out
 
 
-def grad_norms(filters: Any, x: Any, y: Any, *, normalized: bool = False, dps: int = 50) -> list[Any]:
+def grad_norms(
+    filters: Any, x: Any, y: Any, *, normalized: bool = False, dps: int = 50, certified: bool = False
+) -> list[Any]:
     """||grad_{c_i} L|| for i = 1..d, exact to ``dps`` significant digits.
 
     ``filters`` is a d x n table (rows are layers 1..d) of finite reals; ``x`` and ``y`` have
     length n. ``normalized`` selects the CN loss (gain 1, bias 0). Raises ValueError naming
     the offending parameter.
 
-    Computed in arb ball arithmetic (python-flint) at dps plus guard digits; every returned
-    value is the midpoint of a ball whose radius is below 10^-dps relative (the precision is
-    doubled until it is), so the digits are certified, not estimated.
+    Computed in arb ball arithmetic (python-flint) at dps plus guard digits, the precision
+    doubled until every ball's radius is below 10^-dps relative. ``certified=True`` returns
+    those balls (``flint.arb``, each containing the exact norm of the inputs); otherwise
+    their midpoints as mpf at dps digits.
     """
     from theory.validation import grad_norms_arguments
 
-    filters, x, y = grad_norms_arguments(**locals())
+    filters, x, y = grad_norms_arguments(filters, x, y, normalized, dps)
+    if not isinstance(certified, bool):
+        raise ValueError(f"certified must be True or False, got {certified!r}")
     rows = as_filters(filters)
     n, d = len(rows[0]), len(rows)
     xs, ys = as_signal(x, n, "x"), as_signal(y, n, "y")
@@ -179,6 +189,8 @@ def grad_norms(filters: Any, x: Any, y: Any, *, normalized: bool = False, dps: i
         bits *= 2
     else:
         raise ArithmeticError(f"gradient norms not certified to {dps} digits")
+    if certified:
+        return balls
     with mp.workdps(dps):
         return [+to_mpf(v) for v in balls]
 
