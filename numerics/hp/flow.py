@@ -58,7 +58,8 @@ from flint import arb
 from mpmath import mp
 from scipy.optimize import brentq
 
-from numerics.hp.gf_time import ExactFlow, certified_time, exact_fmpq, lower_bound_ball
+from numerics.hp.gf_exact import ExactFlow, exact_fmpq
+from numerics.hp.gf_time import certified_time, lower_bound_ball
 from theory.validation import as_complex_vector, check_dps
 
 #: sigma <= THETA_MAX makes the residual non-increasing under GD (docs/derivations.md).
