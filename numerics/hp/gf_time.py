@@ -267,7 +267,8 @@ def integrate_piece(geo: Geometry, piece: Piece, tol: Tolerance) -> arb:
         return ds / (2 * (c + side * q) * q)
 
     def f_near(w: acb, analytic: bool) -> acb:
-        return f_box(w) if analytic else acb(f_point(w))
+        # the real-point form only for real w (acb.integral evaluates real nodes and real balls)
+        return acb(f_point(w)) if not analytic and w.imag.is_zero() else f_box(w)
 
     def tail(w: arb) -> arb | None:
         """A proven bound on the rest from e = e(w) on (q >= |a| e^(d/2) since psi(e) >= e^d).
@@ -315,12 +316,13 @@ def integrate_piece(geo: Geometry, piece: Piece, tol: Tolerance) -> arb:
     inv = [1 / (m + e_p) for m in m_all]
     p_at_pole = _prod([m + e_p for m in m_all])
     w_max = max(w.upper() for w in inv)
+    root_at_pole = p_at_pole.sqrt()
 
     def f_pole(y: acb, analytic: bool) -> acb:
         """(c + q)/(2 q a2 Q(e)) at e = e_p - v_m exp(-y); on boxes Q and q from
         S = sum_i log1p(-v/(m_i + e_p)): P(e) = P(e_p) e^S, Q(e) = P(e_p)(-expm1 S)/v."""
         v = v_m * (-y).exp()
-        if not analytic:
+        if not analytic and v.imag.is_zero():
             e = e_p - v.real
             q = (q_r2 + a2 * psi(e)).sqrt()
             return acb((c + q) / (2 * q * a2 * quotient(e)))
@@ -329,9 +331,8 @@ def integrate_piece(geo: Geometry, piece: Piece, tol: Tolerance) -> arb:
         big_s = acb(0)
         for w_i in inv:
             big_s += (-v * w_i).log1p()
-        q = (a2 - h2 / p_at_pole * (-big_s).exp()).sqrt(analytic=True) * (p_at_pole * big_s.exp()).sqrt(
-            analytic=True
-        )
+        # q = sqrt(a2 P(e) - h^2), sqrt(P(e)) = sqrt(P(e_p)) e^(S/2): the continuation, no cut
+        q = (a2 - h2 / p_at_pole * (-big_s).exp()).sqrt(analytic=True) * root_at_pole * (big_s / 2).exp()
         return (c + q) / (2 * q * a2 * p_at_pole * (-(big_s.expm1())) / v)
 
     return total + _integrate(f_pole, y_end, tol)
