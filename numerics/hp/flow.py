@@ -345,8 +345,8 @@ def _check_goal(goal: Any, dps: int) -> Any:
         raise ValueError(f"goal must be a number in (0, 1), got {goal!r}")
     if goal < 10.0 ** (-dps):
         raise ValueError(
-            f"goal = {goal!r} is below 10^-dps = 1e-{dps} (dps = {dps}): the residual goal |b| cannot "
-            f"be resolved at dps digits; raise dps to at least {math.ceil(-math.log10(goal))}"
+            f"goal must be >= 10^-dps = 1e-{dps} at dps = {dps} (a smaller residual goal |b| is not "
+            f"resolved at dps digits), got {goal!r}; raise dps to at least {math.ceil(-math.log10(goal))}"
         )
     return mpmath.mpf(goal)
 
