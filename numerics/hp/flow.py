@@ -368,8 +368,8 @@ def flow_time(
     they hold (docs/certified.md). The mpf time is the midpoint of the same ball; the mpf
     bound is the same formula at the maximizing delta_1, in mpmath.
 
-    Cost (2-core machine): d = 3 about 0.02-0.3 s (goal 0.5 to 1e-30), d = 1000 at dps = 30
-    about 6 s.
+    Cost (2-core machine, shared, load ~8): d <= 6 about 0.1-0.3 s (goal 0.5 to 1e-30), d = 1000
+    at dps = 30 about 4 s (the heuristic quadrature this replaced took 0.4 s).
 
     >>> t, lb = flow_time([0.5 + 0.5j] * 40, 1, 1)
     >>> mpmath.nstr(t, 8), bool(lb <= t)
