@@ -636,11 +636,11 @@ def simulate_gd_channels_arguments(
 
 
 def grad_norms_arguments(
-    filters: Any, x: Any, y: Any, normalized: Any = False, dps: Any = 50, **_: Any
-) -> tuple[list[list[Any]], list[Any], list[Any]]:
+    filters: Any, x: Any, y: Any, normalized: Any = False, dps: Any = 50, certified: Any = False, **_: Any
+) -> tuple[list[list[Any]], list[Any], list[Any], bool]:
     """``numerics.grad_norms``: a d x n table, x and y of length n (real numbers, mpf or
-    decimal strings), ``normalized`` a bool, dps in DPS_RANGE; returns filters, x, y with
-    NumPy scalars made Python numbers."""
+    decimal strings), ``normalized`` and ``certified`` bools, dps in DPS_RANGE; returns
+    filters, x, y (NumPy scalars made Python numbers) and ``certified``."""
     rows = as_filters(filters)
     check_flag(normalized, "normalized")
     dps = check_dps(dps)
@@ -649,18 +649,25 @@ def grad_norms_arguments(
     check_memory(
         2 * n * n * (48 + limbs), f"filters of length n = {n} at dps = {dps} (two n x n arb DFT tables)"
     )
-    return rows, as_signal(x, n, "x"), as_signal(y, n, "y")
+    return rows, as_signal(x, n, "x"), as_signal(y, n, "y"), check_flag(certified, "certified")
 
 
 def flow_time_arguments(
-    z0: Any, a: Any, b: Any, goal: Any = 0.5, dps: Any = 30, **_: Any
-) -> tuple[list[Any], Any, Any, float, int]:
+    z0: Any, a: Any, b: Any, goal: Any = 0.5, dps: Any = 30, certified: Any = False, **_: Any
+) -> tuple[list[Any], Any, Any, float, int, bool]:
     """``numerics.flow_time``: z0 a non-empty vector of finite numbers, a and b finite and
-    nonzero, 0 < goal < 1, dps in DPS_RANGE; returns z0, a, b, goal, dps with NumPy
-    scalars made Python numbers."""
+    nonzero, dps in DPS_RANGE, 10^-dps <= goal < 1 (a smaller residual goal |b| is not resolved
+    at dps digits: refused before any work), certified a bool; returns z0, a, b, goal, dps,
+    certified with NumPy scalars made Python numbers."""
     z = [_plain(v) for v in as_complex_vector_entries(z0, "z0")]
     a, b = check_number(a, "a", nonzero=True), check_number(b, "b", nonzero=True)
-    return z, a, b, check_real(goal, "goal", 0, 1, lo_open=True), check_dps(dps)
+    goal, dps = check_real(goal, "goal", 0, 1, lo_open=True), check_dps(dps)
+    if goal < 10.0 ** (-dps):
+        raise ValueError(
+            f"goal must be >= 10^-dps = 1e-{dps} at dps = {dps} (a smaller residual goal |b| is not "
+            f"resolved at dps digits), got {goal!r}; raise dps to at least {math.ceil(-math.log10(goal))}"
+        )
+    return z, a, b, goal, dps, check_flag(certified, "certified")
 
 
 # ------------------------------------------------------------------ width-k networks
@@ -761,10 +768,10 @@ def as_channel_filters(
 
 
 def channel_grad_norms_arguments(
-    filters: Any, x: Any, y: Any, normalized: Any = False, dps: Any = 50, **_: Any
-) -> tuple[list[np.ndarray], list[int], int, list[Any], list[Any], bool, int]:
+    filters: Any, x: Any, y: Any, normalized: Any = False, dps: Any = 50, certified: Any = False, **_: Any
+) -> tuple[list[np.ndarray], list[int], int, list[Any], list[Any], bool, int, bool]:
     """``numerics.channel_grad_norms``: the rules of ``grad_norms`` for a list of layers;
-    returns layers, widths, n, x, y, normalized, dps."""
+    returns layers, widths, n, x, y, normalized, dps, certified."""
     layers, ks, n = as_channel_filters(filters)
     normalized, dps = check_flag(normalized, "normalized"), check_dps(dps)
     per_mpf = 100 + dps // 2  # bytes of one Python mpf (object, tuple, mantissa)
@@ -773,7 +780,8 @@ def channel_grad_norms_arguments(
         per_mpf * (n * (n // 2 + 1) * 2 + 4 * (n // 2 + 1) * taps),
         f"filters of length n = {n}, width {max(ks)}, at dps = {dps} (DFT tables and {taps} tap spectra)",
     )
-    return layers, ks, n, as_signal(x, n, "x"), as_signal(y, n, "y"), normalized, dps
+    x, y = as_signal(x, n, "x"), as_signal(y, n, "y")
+    return layers, ks, n, x, y, normalized, dps, check_flag(certified, "certified")
 
 
 def width_rate_arguments(k: Any, real: Any = False, dps: Any = 30, **_: Any) -> tuple[int, bool, int]:

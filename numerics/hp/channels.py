@@ -33,6 +33,7 @@ import mpmath
 import numpy as np
 from mpmath import mp
 
+from numerics.hp.channel_balls import certified_channel_grad_norms
 from numerics.hp.precise import guard_digits
 from numerics.mc.rates import SlopeFit, fit
 
@@ -168,19 +169,31 @@ def _sq(v: list[Any]) -> Any:
     return mpmath.fsum(abs(t) ** 2 for t in v)
 
 
-def channel_grad_norms(filters: Any, x: Any, y: Any, *, normalized: bool = False, dps: int = 50) -> list[Any]:
-    """||grad_{C_i} L|| (over all taps of layer i), i = 1..d, exact to ``dps`` digits.
+def channel_grad_norms(
+    filters: Any, x: Any, y: Any, *, normalized: bool = False, dps: int = 50, certified: bool = False
+) -> list[Any]:
+    """||grad_{C_i} L|| (over all taps of layer i), i = 1..d, to ``dps`` digits.
 
     ``filters``: d arrays, layer i of shape (k_i, k_{i-1}, n), widths chaining 1 -> ... -> 1;
     ``normalized``: CN (gain 1, bias 0) after every convolution, the output included.
     Frequencies w = 0..n/2 (conjugate pairs counted twice), mpmath at dps + guard digits;
     mpmath exponents are unbounded, so the products of d matrices never underflow.
-    k = 1 gives ``numerics.hp.precise.grad_norms``.
+    k = 1 gives ``numerics.hp.precise.grad_norms``. Computed at dps + guard digits and
+    checked (by ``precision_guard`` in the claims) at 2 dps: not an enclosure.
+
+    ``certified=True`` runs the same formulas in arb ball arithmetic instead
+    (``channel_grad_norm_balls``; the precision doubles until every radius is below 10^-dps
+    relative) and returns ``flint.arb`` balls that contain the exact norms of the inputs
+    (their binary values).
     """
     from theory.validation import channel_grad_norms_arguments
 
-    layers, ks, n, xs, ys, normalized, dps = channel_grad_norms_arguments(filters, x, y, normalized, dps)
+    layers, ks, n, xs, ys, normalized, dps, certified = channel_grad_norms_arguments(
+        filters, x, y, normalized, dps, certified
+    )
     d = len(layers)
+    if certified:
+        return certified_channel_grad_norms(layers, ks, n, xs, ys, normalized, dps)
     F = n // 2 + 1
     mult = _half_weights(n)
     with mp.workdps(dps + guard_digits(d * max(ks), n)):

@@ -26,12 +26,12 @@ gradient flow (THEORY T3-T5) with rho_i^2 = |z_i(0)|^2, f0 = a prod z_i(0), r0 =
   unique smallest modulus D1(0) > 0 and the time is finite (the layer crosses 0); with k >= 2
   layers tied at the minimum, D1(0) = 0, the integrand grows like 1/t and GF stalls (T = inf).
 
-The polynomials are built and evaluated in arb ball arithmetic (python-flint), and
-``acb.integral`` integrates them rigorously, in the variable w with e (or t) = u1 expm1(w)
-(linear near the reference, logarithmic far from it, so a range of 10^600 costs ~1400
-units of w). The returned ball certifies the quadrature and the integrand at the working
-precision; the roots that fix the piece ends are Newton iterates whose residual is below
-the working precision.
+The time itself is computed by ``numerics.hp.gf_time``: exact rational decisions, arb balls
+for every number, certified brackets for the roots that fix the piece ends, and
+``acb.integral`` (rigorous error bounds) for the integrals, in variables that make both
+ends of every piece smooth (logarithmic near the reference, and near R = 0 when the goal
+is small). ``flow_time(..., certified=True)`` returns the enclosing balls themselves;
+docs/certified.md says what is proven and under which assumptions.
 
 Lower bound (T6): d delta/dt <= 2 |r0| |a| P(delta)^{1/2}, so reaching delta_1 > 0 takes at
 least delta_1 / (2 |r0| |a| P(delta_1)^{1/2}); at the goal |f| >= (1 - goal)|b|, so every
@@ -55,10 +55,12 @@ from typing import Any
 import flint
 import mpmath
 import numpy as np
-from flint import arb, arb_poly
+from flint import arb
 from mpmath import mp
 from scipy.optimize import brentq
 
+from numerics.hp.gf_exact import ExactFlow, exact_fmpq
+from numerics.hp.gf_time import certified_time, lower_bound_ball
 from theory.validation import as_complex_vector, checked, complex_vector, nonzero_number, real, reals
 
 #: sigma <= THETA_MAX makes the residual non-increasing under GD (docs/derivations.md).
@@ -80,8 +82,10 @@ def arb_precision(bits: int) -> Iterator[None]:
 
 
 def to_arb(x: Any) -> arb:
-    """The mpf x as an exact arb (midpoint man * 2^exp, radius 0)."""
-    x = mpmath.mpf(x)
+    """The mpf x as an exact arb (midpoint man * 2^exp, radius 0); other numbers through
+    mpmath.mpf first (an mpf is not passed through mpmath.mpf, which rounds to mp.prec)."""
+    if not isinstance(x, mpmath.mpf):
+        x = mpmath.mpf(x)
     if not mpmath.isfinite(x):
         raise ValueError(f"expected a finite number, got {x}")
     sign, man, exp, bc = x._mpf_
@@ -132,280 +136,23 @@ class ScalarFlow:
     b: Any
     f0: Any
     r0: Any
+    z: tuple[Any, ...] = ()  # the exact weights (mpc), for the certified time
 
     @classmethod
     def from_weights(cls, z0: Sequence[Any], a: Any, b: Any) -> ScalarFlow:
         as_complex_vector(z0, "z0")  # validation only: it rounds to the working precision
         z = [exact_complex(v) for v in z0]
-        a, b = mpmath.mpc(a), mpmath.mpc(b)
+        a, b = exact_complex(a), exact_complex(b)
         if a == 0:
             raise ValueError("a must be nonzero (the input's Fourier coefficient)")
         if b == 0 or not mpmath.isfinite(b) or not mpmath.isfinite(a):
             raise ValueError("b must be a finite nonzero target (the goal is relative to |b|)")
         f0 = a * mpmath.fprod(z)
-        return cls([_exact_square_modulus(v) for v in z], a, b, f0, b - f0)
+        return cls([_exact_square_modulus(v) for v in z], a, b, f0, b - f0, tuple(z))
 
     def log_product(self, delta: Any) -> Any:
         """log P(delta) = sum_i log(rho_i^2 + delta)."""
         return mpmath.fsum(mpmath.log(r + delta) for r in self.rho2)
-
-
-@dataclass(frozen=True)
-class _Geometry:
-    """The path R from |r0| down to goal |b| (arb numbers) and the exact gaps g_i."""
-
-    a_abs: arb
-    c_b: arb
-    h: arb
-    r_start: arb
-    r_end: arb
-    gaps: list[arb]
-    rho_min2: arb
-    ties: int  # layers sharing the smallest modulus
-    start_gap: arb  # |r0| - c_b = -Re(f0 conj r0)/|r0|, computed without cancellation
-
-
-def _geometry(flow: ScalarFlow, goal: Any) -> _Geometry:
-    r0, b = flow.r0, flow.b
-    r_start = abs(r0)
-    cross = b * mpmath.conj(r0)
-    low = min(flow.rho2)
-    with mp.workprec(4 * max(mpmath.mpf(v)._mpf_[3] for v in flow.rho2) + 2 * mp.prec):
-        gaps = [r - low for r in flow.rho2]  # exact: the rho2 are exact, and so is this difference
-    return _Geometry(
-        a_abs=to_arb(abs(flow.a)),
-        c_b=to_arb(cross.real / r_start),
-        h=to_arb(
-            abs((b * mpmath.conj(flow.f0)).imag) / r_start
-        ),  # Im(b conj r0) = -Im(b conj f0), no cancellation
-        r_start=to_arb(r_start),
-        r_end=to_arb(goal * abs(b)),
-        gaps=[to_arb(v) for v in gaps],
-        rho_min2=to_arb(low),
-        ties=sum(1 for v in gaps if v == 0),
-        start_gap=to_arb(-(flow.f0 * mpmath.conj(r0)).real / r_start),
-    )
-
-
-def _shifted_poly(m: list[arb]) -> arb_poly:
-    """D1(e) = (prod_i (m_i + e) - prod_i m_i) / e, coefficients >= 0 when every m_i >= 0."""
-    coeffs = arb_poly.from_roots([-v for v in m]).coeffs()
-    return arb_poly(coeffs[1:])
-
-
-def _solve_increment(d1: arb_poly, target: arb) -> arb:
-    """The e >= 0 with e D1(e) = target (0 if target is 0).
-
-    psi(e) = e D1(e) is a sum of c_k e^k with c_k >= 0, so log psi(e^v) is convex and increasing
-    in v; Newton in v started to the right of the root (psi >= max(c_1 e, e^deg)) converges
-    monotonically. Midpoints only, so the iterate stays an exact number.
-    """
-    if target.is_zero() or target < 0:
-        return arb(0)
-    deg = d1.degree() + 1
-    c1 = d1.coeffs()[0]
-    e = (target.log() / deg).exp().mid()
-    if not c1.is_zero():
-        e = min(e, (target / c1).mid())
-    d1_prime = d1.derivative()
-    log_target = target.log()
-    bits = flint.ctx.prec
-    for _ in range(400):
-        p, dp = d1(e), d1_prime(e)
-        phi = (e * p).log() - log_target
-        slope = 1 + e * dp / p  # d log(e D1(e)) / d log e
-        step = (phi / slope).mid()
-        e = (e * (-step).exp()).mid()
-        if abs(step) < arb(2) ** (-bits + 4):
-            break
-    return e
-
-
-@dataclass(frozen=True)
-class _Piece:
-    """One monotone piece: reference end (m_i, q_r), direction of R - c_b, and its length E."""
-
-    d1: arb_poly
-    x_r: arb
-    q_r: arb
-    side: int  # R = c_b + side * q
-    length: arb
-    scale: arb  # where the integrand changes: min(1/sum 1/m_i, q_r^2/(|a|^2 D1(0)))
-
-
-def _piece(geo: _Geometry, x_r: arb, q_r: arb, side: int, dq2: arb) -> _Piece:
-    m = [g + x_r for g in geo.gaps]
-    d1 = _shifted_poly(m)
-    length = _solve_increment(d1, dq2 / geo.a_abs**2)
-    inv = sum((1 / v for v in m if not v.is_zero()), arb(0))
-    scale = 1 / inv if not inv.is_zero() else length
-    c1 = d1.coeffs()[0]
-    if not c1.is_zero():  # where q grows past q_r, and past |c_b| (the pole of 1/R at R = 0)
-        for level in (q_r, geo.c_b):
-            if not level.is_zero():
-                scale = min(scale, (level**2 / (geo.a_abs**2 * c1)).mid())
-    return _Piece(d1, x_r, q_r, side, length, scale)
-
-
-def _prod(values: list[arb]) -> arb:
-    out = arb(1)
-    for v in values:
-        out *= v
-    return out
-
-
-def _solve_x(geo: _Geometry, f2: arb) -> arb:
-    """The x >= 0 with |a|^2 prod_i (g_i + x) = F^2 (prod_i g_i = 0 since some g_i = 0)."""
-    return _solve_increment(_shifted_poly(geo.gaps), f2 / geo.a_abs**2)
-
-
-@dataclass(frozen=True)
-class _GaussLegendre:
-    """Gauss-Legendre nodes and weights on [-1, 1] at the current arb precision."""
-
-    nodes: tuple[arb, ...]
-    weights: tuple[arb, ...]
-
-    @classmethod
-    def make(cls, n: int) -> _GaussLegendre:
-        pairs = [arb.legendre_p_root(n, k, weight=True) for k in range(n)]
-        return cls(tuple(p[0] for p in pairs), tuple(p[1] for p in pairs))
-
-    def apply(self, f: Any, lo: arb, hi: arb) -> arb:
-        half, mid = (hi - lo) / 2, (hi + lo) / 2
-        return half * sum((wk * f(mid + half * xk) for xk, wk in zip(self.nodes, self.weights)), arb(0))
-
-
-_GL_CACHE: dict[tuple[int, int], _GaussLegendre] = {}
-
-
-def _rule(n: int) -> _GaussLegendre:
-    key = (n, flint.ctx.prec)
-    if key not in _GL_CACHE:
-        _GL_CACHE[key] = _GaussLegendre.make(n)
-    return _GL_CACHE[key]
-
-
-def adaptive_gauss_legendre(
-    f: Any, lo: arb, hi: arb, rel_bits: int, far: float = math.inf, tail: Any = None, n: int = 0
-) -> arb:
-    """int_lo^hi f for a positive f analytic in a strip of half-width >= ~1 around [lo, hi].
-
-    Unit-length pieces up to ``far``; beyond it, where f is analytic in a disc of radius
-    w - far around w, pieces of length w - far (so a range of 10^4 costs ~log of it). On each,
-    Gauss-Legendre with n and 2n nodes, accepted when they agree
-    to 2^-rel_bits relatively (the 2n-node value is then accurate far beyond that: its error
-    falls like rho^(-4n) against rho^(-2n)), else the piece is halved. A positive integrand
-    makes relative accuracy per piece relative accuracy of the sum.
-    """
-    n = n or max(12, rel_bits // 5)
-    coarse, fine = _rule(n), _rule(2 * n)
-    tol = arb(2) ** (-rel_bits)
-    total, stack = arb(0), []
-    edges, w = [lo], float(lo)
-    while w < float(hi) - 1e-9:
-        w += 1.0 if w < far + 1 else w - far
-        edges.append(arb(w) if w < float(hi) else hi)
-    edges[-1] = hi
-    for j in range(len(edges) - 1):
-        stack = [(edges[j], edges[j + 1], 0)]
-        while stack:
-            a_, b_, depth = stack.pop()
-            i1, i2 = coarse.apply(f, a_, b_), fine.apply(f, a_, b_)
-            gap = abs((i2 - i1).mid())
-            if gap <= tol * max(abs(i2.mid()), abs(total.mid()) / 64):  # f > 0: relative to the sum
-                total += i2 + arb(0, gap)  # the n-vs-2n gap bounds the 2n rule's error (heuristically)
-            elif depth >= 40:
-                raise ArithmeticError("Gauss-Legendre did not converge on a piece of the flow-time integral")
-            else:
-                m_ = (a_ + b_) / 2
-                stack += [(m_, b_, depth + 1), (a_, m_, depth + 1)]
-        rest = tail(edges[j + 1]) if tail is not None and j + 2 < len(edges) and total > 0 else None
-        if rest is not None and rest <= tol * abs(total.mid()) / 16:
-            return total + arb(0, rest)  # a proven bound on the rest of the integral
-    return total
-
-
-def _integrate_piece(geo: _Geometry, piece: _Piece, rel_bits: int) -> arb:
-    """int_0^E de / (2 R q), or with e = t^2 when q_r = 0, in w where e (or t) = u1 expm1(w)."""
-    if piece.length.is_zero():
-        return arb(0)
-    turning = piece.q_r.is_zero()
-    end = piece.length.sqrt() if turning else piece.length
-    u1 = (piece.scale.sqrt() if turning else piece.scale) / 4
-    u1 = min(u1, end).mid()
-    w_end = (end / u1).log1p()
-    d1, a_abs, c_b, q_r2, side = piece.d1, geo.a_abs, geo.c_b, piece.q_r**2, piece.side
-
-    def integrand(w: arb) -> arb:
-        s = u1 * w.expm1()
-        ds = u1 * w.exp()
-        if turning:
-            q_over_t = a_abs * d1(s * s).sqrt()
-            return ds / ((c_b + side * s * q_over_t) * q_over_t)
-        q = (q_r2 + a_abs**2 * s * d1(s)).sqrt()
-        return ds / (2 * (c_b + side * q) * q)
-
-    # Every singularity of the integrand in e lies in |e| <= radius (zeros of q^2 and of R):
-    # |e| > 2 max(max m_i, (2 prod m_i + 2 (c_b^2 + h^2 + q_r^2)/|a|^2)^(1/d)) makes |prod (m_i + e)| too
-    # large for q^2 = 0 or R = 0 (arb midpoints: this only places the break points).
-    m = [(g + piece.x_r).mid() for g in geo.gaps]
-    bound = 2 * _prod(m) + 2 * (geo.c_b**2 + geo.h**2 + piece.q_r**2) / geo.a_abs**2
-    radius = 2 * max(max(m), (bound.log() / len(m)).exp().mid())
-    if turning:
-        radius = radius.sqrt()
-    far = float((radius / u1).log1p()) + 1
-    d = len(m)
-
-    def tail(w: arb) -> arb | None:
-        """A proven bound on the rest of the integral from e = e(w) on, using q >= |a| e^(d/2)
-        (e D1(e) >= e^d). Side +: once q >= 2|c_b|, R >= q/2, the integrand is <= 1/(|a|^2 e^d)
-        and the rest <= e^(1-d)/((d-1)|a|^2). Side -: R >= R_end on the piece, the integrand is
-        <= 1/(2 R_end |a| e^(d/2)) and the rest <= e^(1-d/2)/((d/2-1) 2 R_end |a|)."""
-        s = u1 * w.expm1()
-        e = s * s if turning else s
-        if side > 0:
-            if d < 2 or not (piece.q_r**2 + a_abs**2 * e * d1(e)).sqrt() >= 2 * abs(c_b):
-                return None
-            return (e ** (1 - d) / ((d - 1) * a_abs**2)).upper()
-        if d < 3:
-            return None
-        half = arb(d) / 2
-        return (e ** (1 - half) / ((half - 1) * 2 * geo.r_end * a_abs)).upper()
-
-    return adaptive_gauss_legendre(integrand, arb(0), w_end, rel_bits, far, tail)
-
-
-def _time_ball(flow: ScalarFlow, goal: Any, bits: int) -> arb:
-    """The GF time as an arb ball at ``bits`` bits (inf if GF stalls)."""
-    geo = _geometry(flow, goal)
-    with arb_precision(bits):
-        c_b, r0, r1, g0 = geo.c_b, geo.r_start, geo.r_end, geo.start_gap
-        turn_x = None
-        if (c_b > r1 or c_b == r1) and (g0 > 0 or g0.is_zero()):  # the path reaches its turning point
-            if geo.h.is_zero():
-                if geo.ties >= 2:
-                    return arb.pos_inf()  # two or more layers reach 0 together: GF stalls at f = 0
-                turn_x = arb(0)
-            else:
-                turn_x = _solve_x(geo, geo.h**2)
-        pieces = []
-        if g0 > 0:  # before the turning point: R in [max(c_b, r1), r0], side +
-            if c_b > r1 or c_b == r1:
-                x_r, q_r, dq2 = turn_x, arb(0), g0**2
-            else:
-                q_r = r1 - c_b
-                x_r, dq2 = _solve_x(geo, geo.h**2 + q_r**2), (r0 - r1) * (g0 + q_r)
-            pieces.append(_piece(geo, x_r, q_r, +1, dq2))
-        if c_b > r1:  # after the turning point: R in [r1, min(c_b, r0)], side -
-            if g0 > 0 or g0.is_zero():
-                x_r, q_r, dq2 = turn_x, arb(0), (c_b - r1) ** 2
-            else:
-                x_r, q_r, dq2 = geo.rho_min2, -g0, (r0 - r1) * (c_b - r1 - g0)
-            pieces.append(_piece(geo, x_r, q_r, -1, dq2))
-        if any(p.q_r.is_zero() and geo.h.is_zero() and p.d1.coeffs()[0].is_zero() for p in pieces):
-            return arb.pos_inf()
-        return sum((_integrate_piece(geo, p, bits - 8) for p in pieces), arb(0))
 
 
 @checked()
@@ -417,25 +164,20 @@ def exact_time(flow: ScalarFlow, goal: Any, fast: bool = False) -> Any:
     more zero layers). One zero layer, or a unique smallest layer on a path through 0,
     crosses 0 in finite time (THEORY T9 as corrected).
 
-    The value is certified by arb balls to the working precision (``fast``: 64 bits, about
-    19 digits, for Monte Carlo); ``ArithmeticError`` if the ball stays too wide.
+    The midpoint of ``certified_time_ball``'s enclosure, whose radius is below 2^-prec of the
+    value (``fast``: 64 bits, about 19 digits, for Monte Carlo); ``ArithmeticError`` if the
+    ball stays too wide.
     """
-    goal = mpmath.mpf(goal)
-    if abs(flow.r0) <= goal * abs(flow.b):
-        return mpmath.mpf(0)  # already within the goal (includes r0 = 0)
-    want = FAST_BITS if fast else mp.prec
-    extra = 16 + int(math.log2(len(flow.rho2) + 1)) + int(-math.log2(float(goal)) + 2)
-    for bits in (want + extra, 2 * want + extra, 4 * want + extra):
-        ball = _time_ball(flow, goal, bits)
-        if ball.is_finite() is False and ball > 0 and ball == arb.pos_inf():
-            return mpmath.inf
-        if not ball.is_finite():
-            if ball.mid() == arb.pos_inf():
-                return mpmath.inf
-            continue
-        if ball.rel_accuracy_bits() >= want + 2:
-            return +to_mpf(ball)
-    raise ArithmeticError(f"flow time not certified to {want} bits (ball {ball})")
+    ball = certified_time_ball(flow, goal, FAST_BITS if fast else mp.prec)
+    if not ball.is_finite():
+        return mpmath.inf
+    return +to_mpf(ball)
+
+
+def certified_time_ball(flow: ScalarFlow, goal: Any, want_bits: int) -> arb:
+    """The GF time as an arb ball of relative radius below 2^-want_bits that contains the
+    exact time of the exact inputs (``numerics.hp.gf_time``; +inf when GF stalls)."""
+    return certified_time(ExactFlow.from_inputs(flow.z, flow.a, flow.b, goal), want_bits)
 
 
 @checked()
@@ -606,29 +348,47 @@ def typical_rate(delta_1: Any) -> Any:
     return -(mpmath.log(d1) + mpmath.exp(d1) * mpmath.e1(d1)) / 2
 
 
-def flow_time(z0: Sequence[Any], a: Any, b: Any, *, goal: float = 0.5, dps: int = 30) -> tuple[Any, Any]:
+def flow_time(
+    z0: Sequence[Any], a: Any, b: Any, *, goal: float = 0.5, dps: int = 30, certified: bool = False
+) -> tuple[Any, Any]:
     """Exact GF time until |b - u| <= goal |b| for u = a prod z_i from z0, and the T6 lower bound.
 
     Returns ``(time, lower_bound)`` as real mpf numbers at ``dps`` digits; ``time`` is ``inf``
-    only when GF stalls at f = 0 (see ``exact_time``). Handles any depth and any |f0|/|b|;
-    times like 1e40 are computed, not simulated. Cost: d = 1000 at dps = 30 about 0.5-1.3 s;
-    the Gauss-Legendre rules grow with the digits, so d = 3 takes ~0.05 s at dps = 100,
-    ~0.5 s at 300 and ~1 min at 1000 (measured on the 2-core machine, under load).
+    only when GF stalls at f = 0 (see ``exact_time``). Handles any depth, any |f0|/|b| and any
+    goal in [10^-dps, 1) (a smaller goal is refused: ValueError naming goal and dps); times
+    like 1e40 are computed, not simulated.
+
+    ``certified=True`` returns two ``flint.arb`` balls instead, of relative radius below
+    10^-dps, that contain the exact GF time and the exact value of the T6 bound
+    delta_1/(2|r0||a|P(delta_1)^{1/2}) at a delta_1 proven (in arb) to satisfy
+    P(delta_1) < (1 - goal)^2|b|^2/|a|^2, for the inputs read as the exact binary numbers
+    they hold (docs/certified.md). The mpf time is the midpoint of the same ball; the mpf
+    bound is the same formula at the maximizing delta_1, in mpmath.
+
+    Cost (2-core machine, shared, load ~8): d <= 6 about 0.1-0.3 s (goal 0.5 to 1e-30), d = 1000
+    at dps = 30 about 4 s (the heuristic quadrature this replaced took 0.4 s).
 
     >>> t, lb = flow_time([0.5 + 0.5j] * 40, 1, 1)
     >>> mpmath.nstr(t, 8), bool(lb <= t)
     ('13797.251', True)
+    >>> t, lb = flow_time([0.5j], 1, 1, goal=1e-10, certified=True)  # d = 1: log(|r0|/(goal|b|))/|a|^2
+    >>> t.str(12), bool(lb < t)
+    ('[23.1374227056 +/- 2.45e-12]', True)
     """
     from theory.validation import flow_time_arguments
 
-    z0, a, b, goal, dps = flow_time_arguments(**locals())
-    goal = mpmath.mpf(goal)
+    z0, a, b, goal, dps, certified = flow_time_arguments(z0, a, b, goal, dps, certified)
+    goal_mpf = mpmath.mpf(goal)
+    want = int(dps * math.log2(10)) + 4
     with mp.workdps(dps + 15):
         flow = ScalarFlow.from_weights(z0, a, b)
-        t = exact_time(flow, goal)
-        lb, _ = lower_bound(flow, goal)
+        t_ball = certified_time_ball(flow, goal, want)
+        lb, delta_1 = lower_bound(flow, goal_mpf)
+    if certified:
+        ex = ExactFlow.from_inputs(flow.z, flow.a, flow.b, goal)
+        return t_ball, lower_bound_ball(ex, exact_fmpq(delta_1), want) if lb > 0 else arb(0)
     with mp.workdps(dps):
-        return +t, +lb
+        return (mpmath.inf if not t_ball.is_finite() else +to_mpf(t_ball)), +lb
 
 
 @checked(
@@ -645,7 +405,8 @@ def gd_steps_lower_bound(
     Valid for every run along which tau_k <= 1 and sigma_k <= theta (see module docstring);
     ``numerics.gd.simulate`` records both so the condition is checked, not assumed.
     """
-    _, lb = flow_time(z0, a, b, goal=goal, dps=15)
+    dps = max(15, math.ceil(-math.log10(goal))) if isinstance(goal, (int, float)) and 0 < goal < 1 else 15
+    _, lb = flow_time(z0, a, b, goal=goal, dps=dps)
     return 2 / (2 + mpmath.mpf(theta)) * lb / eta
 
 

@@ -10,9 +10,11 @@ gain 1 and bias 0 (C4). ``grad_norms`` forms everything in arb ball arithmetic
 and arg x̂ + sum arg ĉ; a rectangular product of d complex balls would inflate its radius by
 up to sqrt(2) per factor), and the products "all but i" from prefix and suffix products (no
 division, exact when a factor is 0). The exponent is unbounded, so nothing underflows: at
-d = 3000 the norms are near 1e-345. Every returned value is the midpoint of a ball whose
-radius is below 10^-dps relative (the precision doubles until it is): the digits are
-certified. d = 10^4, n = 16, 30 digits: about 4 s (was 9.6 s; ``python -m numerics.bench.flow``).
+d = 3000 the norms are near 1e-345. Every ball has a radius below 10^-dps relative (the
+precision doubles until it is); ``certified=True`` returns the balls themselves (they contain
+the exact norms of the inputs: floats and mpf as their binary values, decimal strings
+enclosed by arb's parser), ``certified=False`` their midpoints (correct to dps digits).
+d = 10^4, n = 16, 30 digits: about 4 s (``python -m numerics.bench.flow``).
 
 The mpmath helpers below (``spectrum``, ``output_error_spectrum``) serve the Monte Carlo of
 ``numerics.mc.rates``; ``precision_guard`` recomputes at 2 dps and counts the digits that agree.
@@ -75,15 +77,18 @@ def _arb_spectra(rows: list[list[Any]], n: int) -> list[list[acb]]:
     """DFTs of the rows as acb balls: one arb matrix product per real and imaginary part."""
     cos_t = arb_mat([[arb.cos_pi(arb(2 * j * w) / n) for w in range(n)] for j in range(n)])
     sin_t = arb_mat([[-arb.sin_pi(arb(2 * j * w) / n) for w in range(n)] for j in range(n)])
-    data = arb_mat([[_exact_arb(v) for v in row] for row in rows])
+    data = arb_mat([[exact_arb(v) for v in row] for row in rows])
     re, im = data * cos_t, data * sin_t
     return [[acb(re[i, w], im[i, w]) for w in range(n)] for i in range(len(rows))]
 
 
-def _exact_arb(v: Any) -> arb:
-    """v as an exact arb: floats and ints directly, mpf and decimal strings through mpmath."""
+def exact_arb(v: Any) -> arb:
+    """v as an arb that contains it: floats, ints and mpf exactly, decimal strings as the
+    ball arb's parser gives at the current precision (they are not binary numbers)."""
     if isinstance(v, (float, int, np.floating, np.integer)) and not isinstance(v, bool):
         return arb(float(v)) if isinstance(v, (float, np.floating)) else arb(int(v))
+    if isinstance(v, str):
+        return arb(v.strip())
     return to_arb(_as_exact_mpf(v))
 
 
@@ -137,20 +142,23 @@ def _grad_norm_balls(rows: list[list[Any]], xs: list[Any], ys: list[Any], normal
     return out
 
 
-def grad_norms(filters: Any, x: Any, y: Any, *, normalized: bool = False, dps: int = 50) -> list[Any]:
+def grad_norms(
+    filters: Any, x: Any, y: Any, *, normalized: bool = False, dps: int = 50, certified: bool = False
+) -> list[Any]:
     """||grad_{c_i} L|| for i = 1..d, exact to ``dps`` significant digits.
 
     ``filters`` is a d x n table (rows are layers 1..d) of finite reals; ``x`` and ``y`` have
     length n. ``normalized`` selects the CN loss (gain 1, bias 0). Raises ValueError naming
     the offending parameter.
 
-    Computed in arb ball arithmetic (python-flint) at dps plus guard digits; every returned
-    value is the midpoint of a ball whose radius is below 10^-dps relative (the precision is
-    doubled until it is), so the digits are certified, not estimated.
+    Computed in arb ball arithmetic (python-flint) at dps plus guard digits, the precision
+    doubled until every ball's radius is below 10^-dps relative. ``certified=True`` returns
+    those balls (``flint.arb``, each containing the exact norm of the inputs); otherwise
+    their midpoints as mpf at dps digits.
     """
     from theory.validation import grad_norms_arguments
 
-    rows, xs, ys = grad_norms_arguments(**locals())
+    rows, xs, ys, certified = grad_norms_arguments(filters, x, y, normalized, dps, certified)
     n, d = len(rows[0]), len(rows)
     want = int(dps * 3.33) + 4
     bits = want + int(3.33 * guard_digits(d, n))
@@ -162,6 +170,8 @@ def grad_norms(filters: Any, x: Any, y: Any, *, normalized: bool = False, dps: i
         bits *= 2
     else:
         raise ArithmeticError(f"gradient norms not certified to {dps} digits")
+    if certified:
+        return balls
     with mp.workdps(dps):
         return [+to_mpf(v) for v in balls]
 

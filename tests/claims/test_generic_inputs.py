@@ -23,15 +23,12 @@ def test_T6_flow_time_matches_s_integral_away_from_half(goal):
     assert lb <= t
 
 
-@pytest.mark.xfail(
-    strict=True, raises=ArithmeticError, reason="flow_time fails at goal <= 1e-5 here (issue 22)"
-)
 def test_T6_flow_time_at_goal_1e_6():
-    # When this passes (branch `certified`), add 1e-6 to iteration_count.GOALS and drop the xfail.
+    """The goal is the float 1e-6 on both sides (its binary value, not the decimal 1e-6)."""
     z = list(rates.complex_weights(3, 103))
     t, _ = flow.flow_time(z, 1, 1, goal=1e-6, dps=20)
     with mp.workdps(25):
-        ref = flow.time_by_s_integral(z, 1, 1, goal=mpmath.mpf("1e-6"))
+        ref = flow.time_by_s_integral(z, 1, 1, goal=mpmath.mpf(1e-6))
     assert abs(t - ref) <= 1e-18 * ref
 
 

@@ -549,6 +549,8 @@ BAD_API = [
     ("flow_time", "goal", True),
     ("flow_time", "dps", 9),
     ("flow_time", "dps", 30.0),
+    ("flow_time", "certified", "yes"),
+    ("flow_time", "goal", 1e-40),  # below 10^-dps: refused before any work
     # grad_norms
     ("grad_norms", "filters", [[1j, 2], [1, 1]]),
     ("grad_norms", "filters", [1.0, 2.0]),
@@ -564,6 +566,7 @@ BAD_API = [
     ("grad_norms", "y", None),
     ("grad_norms", "normalized", "yes"),
     ("grad_norms", "dps", 10**6),
+    ("grad_norms", "certified", 1),
     # simulate_gd
     ("simulate_gd", "x", X + 1j),
     ("simulate_gd", "x", ["1"] * 4),

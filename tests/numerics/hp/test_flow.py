@@ -87,6 +87,14 @@ def test_T6_flow_time_matches_theory_s_integral(d, seed):
     assert agreeing_digits(t, ref) >= 28
 
 
+def test_T6_flow_time_at_depth_200_agrees_with_twice_the_digits():
+    z = list(rates.complex_weights(200, 1))
+    t30, _ = flow.flow_time(z, 1, 1, dps=30)
+    t60, _ = flow.flow_time(z, 1, 1, dps=60)
+    assert agreeing_digits(t30, t60) >= 30
+
+
+@pytest.mark.slow
 def test_T6_flow_time_at_depth_1000_agrees_with_twice_the_digits():
     z = list(rates.complex_weights(1000, 1))
     t30, _ = flow.flow_time(z, 1, 1, dps=30)
