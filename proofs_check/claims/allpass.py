@@ -1,16 +1,19 @@
 """Claim X3 (THEORY section 6): all-pass initialization is isometric at the start, its flow is
-balanced, and it stalls at a wrong-signed real frequency."""
+balanced, and it stalls at a wrong-signed real frequency.
+
+X3(a), X3(b) and the floor itself are checked here; the excess decay, the crossing once the
+tie is broken, and the stall under CN and at width k are in ``allpass_tie``."""
 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import mpmath
 import numpy as np
 import sympy
 from mpmath import mp
 
-from numerics.gd.channel_gd import simulate_gd_channels
 from numerics.gd.simulate import simulate_gd
 from numerics.hp.allpass import (
     allpass_filters,
@@ -21,18 +24,15 @@ from numerics.hp.allpass import (
 )
 from numerics.hp.flow import flow_time
 from numerics.hp.precise import agreeing_digits, grad_norms
+from proofs_check.claims.allpass_tie import crossing_checks, excess_decay_checks, problem, variant_checks
 from proofs_check.claims.base import Claim, Context, agree, compared, identity, measurement, worst_pair
 from theory.checks import Check, discrepancy_of
-
-
-def _problem(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    return tuple(np.random.default_rng([seed, n, 3]).normal(size=(2, n)))  # type: ignore[return-value]
 
 
 def _x3a(ctx: Context) -> list[Check]:
     out = []
     n = 6
-    x, y = _problem(n, ctx.seed)
+    x, y = problem(n, ctx.seed)
     with mp.workdps(2 * ctx.dps + 10):
         xh = [
             sum(mpmath.mpf(x[j]) * mpmath.expjpi(-2 * mpmath.mpf(j * w) / n) for j in range(n))
@@ -241,6 +241,11 @@ def _x3b(ctx: Context) -> list[Check]:
     return out
 
 
+#: Working precision (bits) at which ``stall_floor``'s mpf holds its rational exactly: the floor is
+#: a sum of squares of sums of float64 values over 2n, a dyadic rational of a few hundred bits.
+EXACT_BITS = 4096
+
+
 def _floor_closed_form(x: np.ndarray, y: np.ndarray, c: np.ndarray) -> sympy.Rational:
     """Sum of ŷ_w^2/(2n) over w in {0, n/2} whose sign of x̂_w prod ĉ_w differs from ŷ_w (sympy)."""
     n = len(x)
@@ -266,11 +271,13 @@ def _x3c(ctx: Context) -> list[Check]:
     for s in range(6):
         for delta in (True, False):
             n = 8
-            x, y = _problem(n, ctx.seed + s)
+            x, y = problem(n, ctx.seed + s)
             c = allpass_filters(n, 3 + s, seed=s, delta=delta)[0]
-            got = stall_floor(x, y, c)
             want = _floor_closed_form(x, y, c)
-            differs = got != mpmath.mpf(want.p) / want.q
+            with mp.workprec(EXACT_BITS):  # the floor's rational is dyadic and fits: the mpf is exact
+                got = stall_floor(x, y, c)
+            man, exp = got.man_exp
+            differs = Fraction(man) * Fraction(2) ** exp != Fraction(want.p, want.q)
             mism += int(differs)
             if worst is None or differs:
                 worst = (got, want)
@@ -286,8 +293,9 @@ def _x3c(ctx: Context) -> list[Check]:
                 f"(mismatches: {mism}); e.g. {mpmath.nstr(worst[0], 12)} vs {worst[1]}",
             ),
             sides=("numerics.hp.allpass.stall_floor", "proofs_check.claims.allpass._floor_closed_form"),
-            reason="exact identity: exact rationals compared for equality (the floor is a rational of the "
-            "float64 data, stall_floor's mpf holds it exactly); a tolerance-0 comparison has no number to move",
+            reason="exact identity: exact rationals compared for equality (the floor is a dyadic rational of "
+            "the float64 data, which stall_floor's mpf holds exactly at 4096 bits); a tolerance-0 comparison "
+            "has no number to move",
             cases=cases,
             mismatches=mism,
         )
@@ -297,7 +305,7 @@ def _x3c(ctx: Context) -> list[Check]:
     depths = (2, 3, 4, 8, 16, 32) if ctx.full else (2, 3, 4, 8)
     for delta in (True, False):
         for d in depths:
-            x, y = _problem(n, ctx.seed + 100 + d)
+            x, y = problem(n, ctx.seed + 100 + d)
             c = allpass_filters(n, d, seed=ctx.seed + d, delta=delta)
             # make the floor sizable: push ŷ_0 to the wrong side, |ŷ_0| = n
             f0_sign = np.sign(np.fft.fft(x)[0].real * np.prod(np.fft.fft(c[0], axis=-1)[:, 0].real))
@@ -367,7 +375,7 @@ def _x3c(ctx: Context) -> list[Check]:
                 )
             )
     # the large-step escape across the tie (odd d): n = 8, d = 5
-    x, y = _problem(8, ctx.seed + 7)
+    x, y = problem(8, ctx.seed + 7)
     x = x + 2.0
     y = y - y.mean() - 1.0
     c = allpass_filters(8, 5, delta=True)
@@ -390,247 +398,9 @@ def _x3c(ctx: Context) -> list[Check]:
             },
         )
     )
-    out.extend(_x3c_rates(ctx))
-    out.extend(_x3c_crossing(ctx))
-    out.extend(_x3c_variants(ctx))
-    return out
-
-
-def _x3c_rates(ctx: Context) -> list[Check]:
-    """Excess decay at one wrong-signed real frequency: n = 2, x = (1, 1), y = (-1, -1), delta."""
-    out = []
-    x, y = np.array([1.0, 1.0]), np.array([-1.0, -1.0])
-    K = 4.0  # |ŷ_0||x̂_0|
-    pairs, rows = [], {}
-    for d in (3, 4, 6) if not ctx.full else (3, 4, 5, 6, 8, 12):
-        eta = 0.02
-        steps = 200000 if ctx.full else 40000
-        res = simulate_gd(
-            x,
-            y,
-            allpass_filters(2, d, delta=True),
-            eta=eta,
-            max_iter=steps,
-            tol=0,
-            record=True,
-            record_points=60,
-        )
-        st, loss = res.record["steps"], res.record["loss"][:, 0]
-        excess = loss - 1.0  # floor = 4/(2*2) = 1
-        keep = (st >= steps // 20) & (excess > 0)
-        slope = float(np.polyfit(np.log(st[keep]), np.log(excess[keep]), 1)[0])
-        want = -d / (d - 2)
-        rows[f"d{d}_exponent"] = slope
-        rows[f"d{d}_predicted"] = want
-        # prefactor: excess ~ |ŷ||x̂| c^d / n with c^(d-2) = 1/((d-2) K' t): which K' fits?
-        t = st[keep][-1] * eta
-        for label, kk in (("K", K), ("K_over_n", K / 2)):
-            c_pred = (1 + (d - 2) * kk * t) ** (-1 / (d - 2))
-            rows[f"d{d}_excess_over_pred_{label}"] = float(excess[keep][-1] / (K * c_pred**d / 2))
-        pairs.append((slope, want))
-    lhs, rhs = worst_pair(pairs, "rel")
-    out.append(
-        compared(
-            "X3(c) excess decay exponent -d/(d-2) (d >= 3)",
-            "simulation",
-            lhs,
-            rhs,
-            0.03,
-            comparison="rel",
-            sides=(
-                "numerics.gd.simulate.simulate_gd (log-log slope of loss - floor)",
-                "proofs_check.claims.allpass._x3c_rates (THEORY's exponent -d/(d-2))",
-            ),
-            detail="lhs: log-log slope of GD's loss - floor over the last 1.3 decades of steps (numerics.simulate_gd, "
-            "n=2, x=(1,1), y=(-1,-1), delta, eta=0.02); rhs: -d/(d-2) from c ~ ((d-2) K t)^(-1/(d-2)); sides: the "
-            "worst depth; "
-            "tolerance 3% relative (the asymptote is approached like 1/t); values also hold the excess over the "
-            "prefactor prediction with K = |ŷ||x̂| (T3's normalization) and with THEORY's K = |ŷ||x̂|/n",
-            values=rows,
-        )
-    )
-    # d = 2: exponential, excess ratio per step (1 - eta K)^2 asymptotically
-    eta = 0.02
-    res = simulate_gd(
-        x, y, allpass_filters(2, 2, delta=True), eta=eta, max_iter=600, tol=0, record=True, record_points=60
-    )
-    st, ex2 = res.record["steps"], res.record["loss"][:, 0] - 1.0
-    keep = (st >= 100) & (ex2 > 1e-13)
-    rate = float(np.polyfit(st[keep], np.log(ex2[keep]), 1)[0])
-    want = 2 * math.log(1 - eta * K)  # c <- c (1 - eta |r̂||x̂|), |r̂| -> |ŷ|: excess ~ c^2
-    out.append(
-        compared(
-            "X3(c) d=2: exponential excess decay, log-rate per step",
-            "simulation",
-            rate,
-            want,
-            0.02,
-            comparison="rel",
-            sides=(
-                "numerics.gd.simulate.simulate_gd (slope of log(loss - floor))",
-                "proofs_check.claims.allpass._x3c_rates (T3's step: 2 log(1 - eta K))",
-            ),
-            detail=f"lhs: slope of log(loss - floor) vs steps from numerics.simulate_gd; rhs: 2 log(1 - eta K) "
-            f"= {want:.5f} (T3's step at the stalled frequency, K = |ŷ||x̂| = 4); measured {rate:.5f}",
-            values={"rate": rate, "predicted": want},
-        )
-    )
-    return out
-
-
-def _x3c_crossing(ctx: Context) -> list[Check]:
-    """Break the tie: one layer's modulus^2 lowered by g; GF time vs g (flow_time)."""
-    out = []
-    exps = (4, 8, 12, 16)
-    for d in (2, 3, 4):
-        times = []
-        for k in exps:
-            with mp.workdps(k + 40):
-                g = mpmath.mpf(10) ** (-k)
-                z = [mpmath.sqrt(1 - g)] + [mpmath.mpf(1)] * (d - 1)
-            t, _ = flow_time(z, 1, -1, goal=0.5, dps=20)
-            times.append(float(t))
-        logs = np.log(10.0) * np.array(exps)
-        lin = np.polyfit(logs, times, 1)
-        line = np.polyval(lin, logs)
-        far = int(np.argmax(np.abs(line - times)))
-        resid = float(abs(line[far] - times[far]) / max(times))
-        power = float(np.polyfit(logs, np.log(times), 1)[0])
-        out.append(
-            compared(
-                f"X3(c) crossing time after breaking the tie by g, d={d}: T linear in log(1/g)",
-                "high-precision",
-                times[far],
-                float(line[far]),
-                0.01,
-                scale=max(times),
-                sides=(
-                    "numerics.hp.flow.flow_time",
-                    "numpy.polyfit (the least-squares line A log(1/g) + B through these times)",
-                ),
-                detail="lhs: numerics.flow_time from |ĉ_1|^2 = 1 - g, the other d-1 layers at 1 (x̂ = 1, ŷ = -1), "
-                f"g = 1e-4..1e-16, at the g farthest from the line; rhs: the line A log(1/g) + B (T9) there; "
-                f"discrepancy: that deviation relative to max T; slope A = {lin[0]:.4g}; log T vs log(1/g) has slope {power:.3f} "
-                "(0 for a log law; (d-2)/2 if T ~ g^(-(d-2)/2), the d-1 tied layers above the smallest)",
-                values={
-                    "slope_A": float(lin[0]),
-                    "max_line_deviation": resid,
-                    "loglog_slope": power,
-                    **{f"T_g1e-{k}": t for k, t in zip(exps, times)},
-                },
-            )
-        )
-        if d >= 3:
-            out.append(
-                compared(
-                    f"X3(c) crossing time after breaking the tie by g, d={d}: T ~ g^(-(d-2)/2)",
-                    "high-precision",
-                    power,
-                    (d - 2) / 2,
-                    0.02,
-                    comparison="rel",
-                    sides=(
-                        "numerics.hp.flow.flow_time (log-log slope against 1/g)",
-                        "proofs_check.claims.allpass._x3c_crossing ((d-2)/2, docs/derivations.md)",
-                    ),
-                    detail="lhs: log-log slope of numerics.flow_time against 1/g (as above); rhs: (d-2)/2 from "
-                    "docs/derivations.md (X3): near the crossing |f|^2 = x (x + g)^(d-1), dx/dt ~ -2|ŷ||x̂| |f|, "
-                    f"so T ~ int dx/(x^(1/2) (x+g)^((d-1)/2)) ~ g^(-(d-2)/2); measured {power:.4f}",
-                    values={
-                        "loglog_slope": power,
-                        "predicted": (d - 2) / 2,
-                        # T g^((d-2)/2) -> B(1/2, (d-2)/2)/|x̂ ŷ| (both sides of the crossing)
-                        "prefactor_measured": times[-1] * 10.0 ** (-exps[-1] * (d - 2) / 2),
-                        "prefactor_predicted": float(mpmath.beta(0.5, (d - 2) / 2)),
-                    },
-                )
-            )
-    return out
-
-
-def _orthogonal_channels(n: int, d: int, k: int, seed: int) -> list[np.ndarray]:
-    """Widths 1, k, ..., k, 1 with Ĉ_i(w) unitary per frequency (real orthogonal at w = 0, n/2);
-    the first layer a unit column, the last a unit row; one trial axis."""
-    rng = np.random.default_rng(seed)
-    F = n // 2 + 1
-    ks = [1] + [k] * (d - 1) + [1]
-    layers = []
-    for i in range(d):
-        ko, ki = ks[i + 1], ks[i]
-        m = max(ko, ki)
-        spec = np.empty((ko, ki, F), complex)
-        for w in range(F):
-            real = w == 0 or 2 * w == n
-            z = rng.normal(size=(m, m)) if real else rng.normal(size=(m, m)) + 1j * rng.normal(size=(m, m))
-            q, r = np.linalg.qr(z)
-            q = q * (np.diag(r) / np.abs(np.diag(r)))
-            spec[:, :, w] = q[:ko, :ki]
-        layers.append(np.fft.irfft(spec, n=n, axis=-1)[None])
-    return layers
-
-
-def _x3c_variants(ctx: Context) -> list[Check]:
-    out = []
-    n, d = 8, 4
-    x, y = _problem(n, ctx.seed + 50)
-    c = allpass_filters(n, d, delta=True)
-    # Nyquist wrong-signed, w = 0 right-signed
-    xh, yh = np.fft.fft(x).real, np.fft.fft(y).real
-    alt = np.array([(-1) ** j for j in range(n)], float)
-    y = y - (yh[n // 2] / n) * alt - np.sign(xh[n // 2]) * alt
-    floor = float(stall_floor(x, y, c))
-    nyquist_floor = float(np.fft.fft(y)[n // 2].real ** 2 / (2 * n))
-    steps = 20000 if not ctx.full else 100000
-    eta = 0.3 / (d * float(np.max(np.abs(np.fft.fft(y)) ** 2)))
-    plain = simulate_gd(x, y, c, eta=eta, max_iter=steps, tol=0)
-    cn = simulate_gd(x, y, c, eta=eta, max_iter=steps, tol=0, normalized=True)
-    out.append(
-        measurement(
-            "X3 with CN on top: the stall at the wrong-signed Nyquist frequency",
-            f"n={n}, d={d}, delta start, ŷ_(n/2) of the wrong sign; {steps} steps at eta={eta:.3g}: plain loss "
-            f"{float(plain.final_loss[0]):.6g} (floor {floor:.6g}, w = 0 and n/2), CN loss "
-            f"{float(cn.final_loss[0]):.6g} against the Nyquist part of the floor {nyquist_floor:.6g}: CN's bias "
-            "fits w = 0 (P removes it), and the tied layers still cannot cross 0 at n/2 (C5's step is T3's, "
-            "with the same q_w for every layer), so the Nyquist stall survives CN",
-            {
-                "floor_predicted": floor,
-                "nyquist_floor": nyquist_floor,
-                "plain_final_loss": float(plain.final_loss[0]),
-                "cn_final_loss": float(cn.final_loss[0]),
-                "steps": steps,
-            },
-        )
-    )
-    x2, y2 = _problem(n, ctx.seed + 60)
-    for k in (2, 4):
-        layers = _orthogonal_channels(n, d, k, ctx.seed + k)
-        f0 = np.fft.rfft(x2)[0].real  # the width-k output at w = 0: a product of real orthogonal blocks
-        col = np.array([[f0]])
-        for L_ in layers:
-            col = np.fft.rfft(L_[0], axis=-1)[:, :, 0].real @ col
-        yk = y2 - y2.mean() - np.sign(col[0, 0])  # ŷ_0 = -n sign(f̂_0): the wrong sign at the start
-        eta = 0.3 / (d * float(np.max(np.abs(np.fft.fft(yk)) ** 2)))
-        res = simulate_gd_channels(x2, yk, layers, eta=eta, max_iter=steps, tol=1e-12)
-        zero_floor = float(np.fft.fft(yk)[0].real ** 2 / (2 * n))
-        fin = float(res.final_loss[0])
-        out.append(
-            measurement(
-                f"X3 at width k={k} with orthogonal Ĉ_i(w): does the stall at w = 0 survive?",
-                f"n={n}, d={d}, start f̂_0 = {col[0, 0]:.4g} against ŷ_0 = {np.fft.fft(yk)[0].real:.4g}; "
-                f"numerics.simulate_gd_channels, eta={eta:.3g}, up to {steps} steps: final loss {fin:.3g} "
-                f"(converged to 1e-12 L_0: {bool(res.converged[0])}, after {int(res.iterations[0])} steps) "
-                f"against the one-channel floor |ŷ_0|^2/(2n) = {zero_floor:.6g}; well below it means the "
-                "output passed through 0 by rotating the blocks, with no layer vanishing: the stall does not survive",
-                {
-                    "final_loss": fin,
-                    "one_channel_floor": zero_floor,
-                    "k": k,
-                    "converged": int(res.converged[0]),
-                    "iterations": int(res.iterations[0]),
-                    "f0": float(col[0, 0]),
-                },
-            )
-        )
+    out.extend(excess_decay_checks(ctx))
+    out.extend(crossing_checks(ctx))
+    out.extend(variant_checks(ctx))
     return out
 
 
