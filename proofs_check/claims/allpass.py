@@ -1,16 +1,19 @@
 """Claim X3 (THEORY section 6): all-pass initialization is isometric at the start, its flow is
-balanced, and it stalls at a wrong-signed real frequency."""
+balanced, and it stalls at a wrong-signed real frequency.
+
+X3(a), X3(b) and the floor itself are checked here; the excess decay, the crossing once the
+tie is broken, and the stall under CN and at width k are in ``allpass_tie``."""
 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import mpmath
 import numpy as np
 import sympy
 from mpmath import mp
 
-from numerics.gd.channel_gd import simulate_gd_channels
 from numerics.gd.simulate import simulate_gd
 from numerics.hp.allpass import (
     allpass_filters,
@@ -21,18 +24,15 @@ from numerics.hp.allpass import (
 )
 from numerics.hp.flow import flow_time
 from numerics.hp.precise import agreeing_digits, grad_norms
-from proofs_check.claims.base import Claim, Context, digits_check, measured, measurement
-from theory.checks import Check
-
-
-def _problem(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    return tuple(np.random.default_rng([seed, n, 3]).normal(size=(2, n)))  # type: ignore[return-value]
+from proofs_check.claims.allpass_tie import crossing_checks, excess_decay_checks, problem, variant_checks
+from proofs_check.claims.base import Claim, Context, agree, compared, identity, measurement, worst_pair
+from theory.checks import Check, discrepancy_of
 
 
 def _x3a(ctx: Context) -> list[Check]:
     out = []
     n = 6
-    x, y = _problem(n, ctx.seed)
+    x, y = problem(n, ctx.seed)
     with mp.workdps(2 * ctx.dps + 10):
         xh = [
             sum(mpmath.mpf(x[j]) * mpmath.expjpi(-2 * mpmath.mpf(j * w) / n) for j in range(n))
@@ -43,46 +43,72 @@ def _x3a(ctx: Context) -> list[Check]:
             for w in range(n)
         ]
         closed = mpmath.sqrt(mpmath.fsum(abs(b - a) ** 2 * abs(a) ** 2 for a, b in zip(xh, yh)) / n)
-    worst = math.inf
+    pairs = []
     for d in (1, 4, 16):
         norms = grad_norms(allpass_filters(n, d, delta=True)[0], x, y, dps=ctx.dps)
-        worst = min(worst, min(agreeing_digits(g, closed) for g in norms))
+        pairs += [(g, closed) for g in norms]
         deepest = norms[-1]
+    lhs, rhs = worst_pair(pairs)
     out.append(
-        digits_check(
+        agree(
             "X3(a) delta start: every layer's ||grad|| = ((1/n) sum |r̂|^2 |x̂|^2)^(1/2), d=1, 4, 16",
             "high-precision",
-            worst,
+            lhs,
+            rhs,
             ctx.dps - 2,
-            "side 1: numerics.grad_norms (arb balls, per-layer products of the filters' DFTs); side 2: the "
-            f"closed form from x, y alone (mpmath DFT at {2 * ctx.dps + 10} digits, r = y - x); n={n}",
-            {
-                "digits": worst,
-                "wanted_digits": ctx.dps - 2,
+            sides=("numerics.hp.precise.grad_norms", "mpmath.expjpi (the closed form's DFT of x, y)"),
+            detail="lhs: arb balls, per-layer products of the filters' DFTs; rhs: the closed form from x, y alone "
+            f"(mpmath DFT at {2 * ctx.dps + 10} digits, r = y - x); n={n}; sides: the worst layer",
+            values={
                 "closed_form": float(closed),
                 "grad_norm_d16_last_layer": float(deepest),
+                "min_digits": min(agreeing_digits(g, c) for g, c in pairs),
             },
         )
     )
     # random all-pass: depth-free |f̂| and the same closed form with r̂ from f̂ (float64 filters)
-    worst_rel = 0.0
+    moduli, grads = [], []
     for d in (3, 12):
         c = allpass_filters(n, d, seed=ctx.seed + d)[0]
         ch = np.fft.fft(c, axis=-1)
         fh = np.fft.fft(x) * ch.prod(0)
         closed_d = math.sqrt(float(np.sum(np.abs(np.fft.fft(y) - fh) ** 2 * np.abs(np.fft.fft(x)) ** 2)) / n)
-        norms = [float(v) for v in grad_norms(c, x, y, dps=20)]
-        worst_rel = max(worst_rel, max(abs(g - closed_d) / closed_d for g in norms))
-        worst_rel = max(worst_rel, float(np.max(np.abs(np.abs(fh) / np.abs(np.fft.fft(x)) - 1))))
+        grads += [(float(v), closed_d) for v in grad_norms(c, x, y, dps=20)]
+        moduli += list(zip(np.abs(fh).tolist(), np.abs(np.fft.fft(x)).tolist()))
+    worst_rel = max(abs(a - b) / b for a, b in grads + moduli)
+    lhs, rhs = worst_pair(moduli, "rel")
     out.append(
-        measured(
-            "X3(a) random all-pass: |f̂_w| = |x̂_w| and every layer's ||grad|| equals the closed form",
+        compared(
+            "X3(a) random all-pass: |f̂_w| = |x̂_w|",
             "float64",
-            worst_rel,
+            lhs,
+            rhs,
             1e-12,
-            "side 1: numerics.grad_norms at 20 digits of the float64 filters; side 2: the closed form "
-            "(1/n) sum |r̂|^2 |x̂|^2 with NumPy FFTs; the filters' moduli are 1 to rounding (~1e-16), so "
-            "the tolerance is 1e-12 relative; n=6, d=3, 12",
+            comparison="rel",
+            sides=(
+                "numerics.hp.allpass.allpass_filters (|x̂ prod ĉ_i| by numpy.fft)",
+                "numpy.fft.fft (|x̂| alone)",
+            ),
+            detail="the filters' moduli are 1 to rounding (~1e-16), so the tolerance is 1e-12 relative; n=6, "
+            "d=3, 12; sides: the worst frequency",
+            values={"max_relative_difference": worst_rel},
+        )
+    )
+    lhs, rhs = worst_pair(grads, "rel")
+    out.append(
+        compared(
+            "X3(a) random all-pass: every layer's ||grad|| equals the closed form",
+            "float64",
+            lhs,
+            rhs,
+            1e-12,
+            comparison="rel",
+            sides=(
+                "numerics.hp.precise.grad_norms (20 digits of the float64 filters)",
+                "numpy.fft.fft (the closed form ((1/n) sum |r̂|^2 |x̂|^2)^(1/2))",
+            ),
+            detail="float64 closed form from NumPy FFTs (rounding ~1e-16), tolerance 1e-12 relative; n=6, d=3, 12; "
+            "sides: the worst layer",
             values={"max_relative_difference": worst_rel},
         )
     )
@@ -101,23 +127,18 @@ def _x3b(ctx: Context) -> list[Check]:
             f0 = a * mpmath.fprod(z0)
             closed = balanced_time_complex(a, b, f0, d)
         exact, _ = flow_time(z0, a, b, goal=0.5, dps=dps)
-        dig = agreeing_digits(closed, exact)
         out.append(
-            digits_check(
+            agree(
                 f"X3(b) balanced GF time, d={d}: closed-form speed integral vs flow_time",
                 "high-precision",
-                dig,
+                closed,
+                exact,
                 25,
-                "side 1: numerics.hp.allpass.balanced_time_complex (tanh-sinh quadrature of "
-                "ds/(s d |x̂|^(2/d) |f̂(s)|^(2-2/d)), no layer moduli); side 2: numerics.flow_time (arb "
-                f"polynomials in the smallest modulus, Gauss-Legendre); random phases, |ĉ|=1 exactly; {dps} digits",
-                {
-                    "digits": dig,
-                    "wanted_digits": 25,
-                    "d": d,
-                    "balanced_time": float(closed),
-                    "flow_time": float(exact),
-                },
+                sides=("numerics.hp.allpass.balanced_time_complex", "numerics.hp.flow.flow_time"),
+                detail="lhs: tanh-sinh quadrature of ds/(s d |x̂|^(2/d) |f̂(s)|^(2-2/d)), no layer moduli; rhs: "
+                "arb polynomials in the smallest modulus, Gauss-Legendre; random phases, |ĉ|=1 exactly; "
+                f"{dps} digits",
+                values={"d": d, "balanced_time": float(closed), "flow_time": float(exact)},
             )
         )
     # 1/d law and GD at eta0/d on one complex frequency (n = 3), delta start
@@ -133,13 +154,19 @@ def _x3b(ctx: Context) -> list[Check]:
         times = {d: balanced_time_complex(xh, yh, xh, d, goal) for d in (4, 8, 16, 32, 64)}
     ratio = float((64 * times[64] - limit) / (32 * times[32] - limit))
     out.append(
-        measured(
+        compared(
             "X3(b) 1/d law: (d T_d - L) halves when d doubles (d = 32 -> 64)",
             "high-precision",
-            abs(ratio - 0.5),
+            ratio,
+            0.5,
             0.05,
-            f"side 1: d T_d from balanced_time_complex; side 2: the limit L = int ds/(s|f̂(s)|^2) = "
-            f"{float(limit):.6g} (numerics.hp.allpass.depth_free_limit); n=3, delta start; ratio {ratio:.4f}",
+            sides=(
+                "numerics.hp.allpass.balanced_time_complex (d T_d - L, L by depth_free_limit)",
+                "proofs_check.claims.allpass._x3b (the 1/d law's ratio 1/2)",
+            ),
+            detail="lhs: (64 T_64 - L)/(32 T_32 - L) with the limit L = int ds/(s|f̂(s)|^2) = "
+            f"{float(limit):.6g} (numerics.hp.allpass.depth_free_limit); rhs: 1/2 (d T_d = L + B/d); n=3, "
+            f"delta start; ratio {ratio:.4f}; tolerance 0.05 absolute",
             values={
                 "ratio": ratio,
                 "limit": float(limit),
@@ -147,23 +174,28 @@ def _x3b(ctx: Context) -> list[Check]:
             },
         )
     )
-    steps, worst_gd = {}, 0.0
+    steps, gd_pairs = {}, []
     for d in (4, 8, 16, 32) if not ctx.full else (4, 8, 16, 32, 64, 128):
         eta = eta0 / d
         res = simulate_gd(x, y, allpass_filters(n, d, delta=True), eta=eta, max_iter=10**6, tol=tol)
         it = int(res.iterations[0])
         steps[d] = it
         gf = float(times[d]) if d in times else float(balanced_time_complex(xh, yh, xh, d, goal))
-        worst_gd = max(worst_gd, abs(it * eta - gf) / gf if it > 0 else math.inf)
+        gd_pairs.append((it * eta if it > 0 else math.nan, gf))  # 0 steps (never started) fails
+    lhs, rhs = worst_pair(gd_pairs, "rel")
+    worst_gd = float(discrepancy_of("rel", lhs, rhs))
     out.append(
-        measured(
+        compared(
             "X3(b) GD at eta = eta0/d: eta * steps vs the balanced GF time",
             "simulation",
-            worst_gd,
+            lhs,
+            rhs,
             0.02,
-            "side 1: numerics.simulate_gd (compiled phase-free GD) from delta filters; side 2: "
-            f"balanced_time_complex; eta0 = {eta0:.4g} (eta0 max|ŷ|^2 = 0.02 < 2); tolerance 2% (O(eta) "
-            f"discretization); steps {steps}; depth-free limit L/eta0 = {float(limit) / eta0:.1f}",
+            comparison="rel",
+            sides=("numerics.gd.simulate.simulate_gd", "numerics.hp.allpass.balanced_time_complex"),
+            detail="lhs: compiled phase-free GD from delta filters; rhs: the balanced GF time; "
+            f"eta0 = {eta0:.4g} (eta0 max|ŷ|^2 = 0.02 < 2); tolerance 2% (O(eta) "
+            f"discretization); steps {steps}; depth-free limit L/eta0 = {float(limit) / eta0:.1f}; sides: the worst depth",
             values={
                 "max_relative_difference": worst_gd,
                 "limit_steps": float(limit) / eta0,
@@ -190,19 +222,28 @@ def _x3b(ctx: Context) -> list[Check]:
     )
     lim = float(limit) / eta0
     gaps = {d: abs(steps[d] - lim) / lim for d in sorted(steps)}
+    lhs, rhs = worst_pair(((steps[d], lim) for d in sorted(steps)), "rel")
     out.append(
-        measured(
+        compared(
             f"X3(b) GD steps at eta = eta0/d are depth-free: within 1% of L/eta0 for d = {sorted(steps)}",
             "simulation",
-            max(gaps.values()),
+            lhs,
+            rhs,
             0.01,
-            "side 1: GD step counts (numerics.simulate_gd); side 2: the limit L/eta0 with L = lim d T_d = "
+            comparison="rel",
+            sides=("numerics.gd.simulate.simulate_gd", "numerics.hp.allpass.depth_free_limit"),
+            detail="lhs: GD step counts (worst depth); rhs: the limit L/eta0 with L = lim d T_d = "
             "int ds/(s |f̂(s)|^2) (numerics.hp.allpass.depth_free_limit, mpmath quadrature); the gap is "
             "(d T_d - L)/L (1/d law, 0.6% at d=4) plus O(eta0) discretization plus 1 step of rounding",
             values={"limit_steps": lim, **{f"d{d}_gap": g for d, g in gaps.items()}},
         )
     )
     return out
+
+
+#: Working precision (bits) at which ``stall_floor``'s mpf holds its rational exactly: the floor is
+#: a sum of squares of sums of float64 values over 2n, a dyadic rational of a few hundred bits.
+EXACT_BITS = 4096
 
 
 def _floor_closed_form(x: np.ndarray, y: np.ndarray, c: np.ndarray) -> sympy.Rational:
@@ -226,26 +267,37 @@ def _x3c(ctx: Context) -> list[Check]:
     # exact floor vs a sympy closed form
     mism = 0
     cases = 0
+    worst = None
     for s in range(6):
         for delta in (True, False):
             n = 8
-            x, y = _problem(n, ctx.seed + s)
+            x, y = problem(n, ctx.seed + s)
             c = allpass_filters(n, 3 + s, seed=s, delta=delta)[0]
-            got = stall_floor(x, y, c)
             want = _floor_closed_form(x, y, c)
-            with mp.workdps(mp.dps):
-                mism += int(got != mpmath.mpf(want.p) / want.q)
+            with mp.workprec(EXACT_BITS):  # the floor's rational is dyadic and fits: the mpf is exact
+                got = stall_floor(x, y, c)
+            man, exp = got.man_exp
+            differs = Fraction(man) * Fraction(2) ** exp != Fraction(want.p, want.q)
+            mism += int(differs)
+            if worst is None or differs:
+                worst = (got, want)
             cases += 1
     out.append(
-        measured(
-            "X3(c) stall_floor vs the sympy closed form (exact rationals)",
-            "exact",
-            mism,
-            0,
-            "side 1: numerics.stall_floor (Fractions, tie check); side 2: sympy Rationals of the "
-            f"float64 data, sign test at w = 0, n/2; {cases} cases (n=8, d=3..8, delta and random all-pass); "
-            "discrepancy = number of cases that differ",
-            values={"cases": cases, "mismatches": mism},
+        identity(
+            Check(
+                "X3(c) stall_floor vs the sympy closed form (exact rationals)",
+                "exact",
+                mism == 0,
+                "lhs: Fractions, tie check; rhs: sympy Rationals of the float64 data, sign test at w = 0, n/2; "
+                f"{cases} cases (n=8, d=3..8, delta and random all-pass); passes when every case is equal "
+                f"(mismatches: {mism}); e.g. {mpmath.nstr(worst[0], 12)} vs {worst[1]}",
+            ),
+            sides=("numerics.hp.allpass.stall_floor", "proofs_check.claims.allpass._floor_closed_form"),
+            reason="exact identity: exact rationals compared for equality (the floor is a dyadic rational of "
+            "the float64 data, which stall_floor's mpf holds exactly at 4096 bits); a tolerance-0 comparison "
+            "has no number to move",
+            cases=cases,
+            mismatches=mism,
         )
     )
     # GD from delta and random all-pass approaches the floor from above
@@ -253,7 +305,7 @@ def _x3c(ctx: Context) -> list[Check]:
     depths = (2, 3, 4, 8, 16, 32) if ctx.full else (2, 3, 4, 8)
     for delta in (True, False):
         for d in depths:
-            x, y = _problem(n, ctx.seed + 100 + d)
+            x, y = problem(n, ctx.seed + 100 + d)
             c = allpass_filters(n, d, seed=ctx.seed + d, delta=delta)
             # make the floor sizable: push ŷ_0 to the wrong side, |ŷ_0| = n
             f0_sign = np.sign(np.fft.fft(x)[0].real * np.prod(np.fft.fft(c[0], axis=-1)[:, 0].real))
@@ -277,31 +329,53 @@ def _x3c(ctx: Context) -> list[Check]:
             res = simulate_gd(x, y, c, eta=eta, max_iter=steps, tol=0)
             fin = float(res.final_loss[0])
             rel = (fin - floor) / floor
-            ok_rel = rel if (rel >= 0 and not flips) else math.inf
+            gd_side = math.nan if flips else fin  # a step that flips a layer leaves the stall: no verdict
             kind = "delta" if delta else "random all-pass"
+            setup = (
+                f"lhs/rhs: numerics.simulate_gd (compiled phase-free GD), a step small enough that no layer "
+                f"flips (numerics.hp.allpass.layers_flip: {flips}; a flip fails both rows), and "
+                f"numerics.stall_floor; n={n}, x, y ~ N(0, I) with ŷ_0 = -n sign(f̂_0); {steps} steps at "
+                f"eta={eta:.3g}; relative excess {rel:.3g}"
+            )
+            values = {
+                "floor_predicted": floor,
+                "floor_measured": fin,
+                "relative_excess": rel,
+                "d": d,
+                "delta": int(delta),
+                "steps": steps,
+                "eta": eta,
+            }
             out.append(
-                measured(
-                    f"X3(c) GD's final loss vs stall_floor, {kind}, d={d}",
+                compared(
+                    f"X3(c) GD's final loss vs stall_floor, {kind}, d={d}: at most floor (1 + 1e-4)",
                     "simulation",
-                    ok_rel,
+                    gd_side,
+                    floor,
                     1e-4,
-                    "side 1: numerics.simulate_gd (compiled phase-free GD), a step small enough that no layer "
-                    f"flips (numerics.hp.allpass.layers_flip: {flips}); side 2: numerics.stall_floor; n={n}, "
-                    f"x, y ~ N(0, I) with ŷ_0 = -n sign(f̂_0); {steps} steps at eta={eta:.3g}; passes when the "
-                    f"final loss is in [floor, floor (1 + 1e-4)]; relative excess {rel:.3g}",
-                    values={
-                        "floor_predicted": floor,
-                        "floor_measured": fin,
-                        "relative_excess": rel,
-                        "d": d,
-                        "delta": int(delta),
-                        "steps": steps,
-                        "eta": eta,
-                    },
+                    comparison="upper",
+                    scale=floor,
+                    sides=("numerics.gd.simulate.simulate_gd", "numerics.hp.allpass.stall_floor"),
+                    detail=setup + "; passes when (loss - floor)/floor <= 1e-4",
+                    values=values,
+                )
+            )
+            out.append(
+                compared(
+                    f"X3(c) GD's final loss vs stall_floor, {kind}, d={d}: at least the floor",
+                    "simulation",
+                    floor,
+                    gd_side,
+                    0.0,
+                    comparison="upper",
+                    scale=floor,
+                    sides=("numerics.hp.allpass.stall_floor", "numerics.gd.simulate.simulate_gd"),
+                    detail=setup + "; passes when floor <= loss (the stalled frequency keeps |ŷ_w|^2/(2n))",
+                    values=values,
                 )
             )
     # the large-step escape across the tie (odd d): n = 8, d = 5
-    x, y = _problem(8, ctx.seed + 7)
+    x, y = problem(8, ctx.seed + 7)
     x = x + 2.0
     y = y - y.mean() - 1.0
     c = allpass_filters(8, 5, delta=True)
@@ -324,219 +398,9 @@ def _x3c(ctx: Context) -> list[Check]:
             },
         )
     )
-    out.extend(_x3c_rates(ctx))
-    out.extend(_x3c_crossing(ctx))
-    out.extend(_x3c_variants(ctx))
-    return out
-
-
-def _x3c_rates(ctx: Context) -> list[Check]:
-    """Excess decay at one wrong-signed real frequency: n = 2, x = (1, 1), y = (-1, -1), delta."""
-    out = []
-    x, y = np.array([1.0, 1.0]), np.array([-1.0, -1.0])
-    K = 4.0  # |ŷ_0||x̂_0|
-    worst, rows = 0.0, {}
-    for d in (3, 4, 6) if not ctx.full else (3, 4, 5, 6, 8, 12):
-        eta = 0.02
-        steps = 200000 if ctx.full else 40000
-        res = simulate_gd(
-            x,
-            y,
-            allpass_filters(2, d, delta=True),
-            eta=eta,
-            max_iter=steps,
-            tol=0,
-            record=True,
-            record_points=60,
-        )
-        st, loss = res.record["steps"], res.record["loss"][:, 0]
-        excess = loss - 1.0  # floor = 4/(2*2) = 1
-        keep = (st >= steps // 20) & (excess > 0)
-        slope = float(np.polyfit(np.log(st[keep]), np.log(excess[keep]), 1)[0])
-        want = -d / (d - 2)
-        rows[f"d{d}_exponent"] = slope
-        rows[f"d{d}_predicted"] = want
-        # prefactor: excess ~ |ŷ||x̂| c^d / n with c^(d-2) = 1/((d-2) K' t): which K' fits?
-        t = st[keep][-1] * eta
-        for label, kk in (("K", K), ("K_over_n", K / 2)):
-            c_pred = (1 + (d - 2) * kk * t) ** (-1 / (d - 2))
-            rows[f"d{d}_excess_over_pred_{label}"] = float(excess[keep][-1] / (K * c_pred**d / 2))
-        worst = max(worst, abs(slope - want) / abs(want))
-    out.append(
-        measured(
-            "X3(c) excess decay exponent -d/(d-2) (d >= 3)",
-            "simulation",
-            worst,
-            0.03,
-            "side 1: log-log slope of GD's loss - floor over the last 1.3 decades of steps (numerics.simulate_gd, "
-            "n=2, x=(1,1), y=(-1,-1), delta, eta=0.02); side 2: -d/(d-2) from c ~ ((d-2) K t)^(-1/(d-2)); "
-            "tolerance 3% relative (the asymptote is approached like 1/t); values also hold the excess over the "
-            "prefactor prediction with K = |ŷ||x̂| (T3's normalization) and with THEORY's K = |ŷ||x̂|/n",
-            values=rows,
-        )
-    )
-    # d = 2: exponential, excess ratio per step (1 - eta K)^2 asymptotically
-    eta = 0.02
-    res = simulate_gd(
-        x, y, allpass_filters(2, 2, delta=True), eta=eta, max_iter=600, tol=0, record=True, record_points=60
-    )
-    st, ex2 = res.record["steps"], res.record["loss"][:, 0] - 1.0
-    keep = (st >= 100) & (ex2 > 1e-13)
-    rate = float(np.polyfit(st[keep], np.log(ex2[keep]), 1)[0])
-    want = 2 * math.log(1 - eta * K)  # c <- c (1 - eta |r̂||x̂|), |r̂| -> |ŷ|: excess ~ c^2
-    out.append(
-        measured(
-            "X3(c) d=2: exponential excess decay, log-rate per step",
-            "simulation",
-            abs(rate - want) / abs(want),
-            0.02,
-            f"side 1: slope of log(loss - floor) vs steps from numerics.simulate_gd; side 2: 2 log(1 - eta K) "
-            f"= {want:.5f} (T3's step at the stalled frequency, K = |ŷ||x̂| = 4); measured {rate:.5f}",
-            values={"rate": rate, "predicted": want},
-        )
-    )
-    return out
-
-
-def _x3c_crossing(ctx: Context) -> list[Check]:
-    """Break the tie: one layer's modulus^2 lowered by g; GF time vs g (flow_time)."""
-    out = []
-    exps = (4, 8, 12, 16)
-    for d in (2, 3, 4):
-        times = []
-        for k in exps:
-            with mp.workdps(k + 40):
-                g = mpmath.mpf(10) ** (-k)
-                z = [mpmath.sqrt(1 - g)] + [mpmath.mpf(1)] * (d - 1)
-            t, _ = flow_time(z, 1, -1, goal=0.5, dps=20)
-            times.append(float(t))
-        logs = np.log(10.0) * np.array(exps)
-        lin = np.polyfit(logs, times, 1)
-        resid = float(np.max(np.abs(np.polyval(lin, logs) - times)) / max(times))
-        power = float(np.polyfit(logs, np.log(times), 1)[0])
-        out.append(
-            measured(
-                f"X3(c) crossing time after breaking the tie by g, d={d}: T linear in log(1/g)",
-                "high-precision",
-                resid,
-                0.01,
-                "side 1: numerics.flow_time from |ĉ_1|^2 = 1 - g, the other d-1 layers at 1 (x̂ = 1, ŷ = -1), "
-                f"g = 1e-4..1e-16; side 2: the line A log(1/g) + B (T9); discrepancy: largest deviation from the "
-                f"fitted line relative to max T; slope A = {lin[0]:.4g}; log T vs log(1/g) has slope {power:.3f} "
-                "(0 for a log law; (d-2)/2 if T ~ g^(-(d-2)/2), the d-1 tied layers above the smallest)",
-                values={
-                    "slope_A": float(lin[0]),
-                    "max_line_deviation": resid,
-                    "loglog_slope": power,
-                    **{f"T_g1e-{k}": t for k, t in zip(exps, times)},
-                },
-            )
-        )
-        if d >= 3:
-            out.append(
-                measured(
-                    f"X3(c) crossing time after breaking the tie by g, d={d}: T ~ g^(-(d-2)/2)",
-                    "high-precision",
-                    abs(power - (d - 2) / 2) / ((d - 2) / 2),
-                    0.02,
-                    "side 1: log-log slope of numerics.flow_time against 1/g (as above); side 2: (d-2)/2 from "
-                    "docs/derivations.md (X3): near the crossing |f|^2 = x (x + g)^(d-1), dx/dt ~ -2|ŷ||x̂| |f|, "
-                    f"so T ~ int dx/(x^(1/2) (x+g)^((d-1)/2)) ~ g^(-(d-2)/2); measured {power:.4f}",
-                    values={
-                        "loglog_slope": power,
-                        "predicted": (d - 2) / 2,
-                        # T g^((d-2)/2) -> B(1/2, (d-2)/2)/|x̂ ŷ| (both sides of the crossing)
-                        "prefactor_measured": times[-1] * 10.0 ** (-exps[-1] * (d - 2) / 2),
-                        "prefactor_predicted": float(mpmath.beta(0.5, (d - 2) / 2)),
-                    },
-                )
-            )
-    return out
-
-
-def _orthogonal_channels(n: int, d: int, k: int, seed: int) -> list[np.ndarray]:
-    """Widths 1, k, ..., k, 1 with Ĉ_i(w) unitary per frequency (real orthogonal at w = 0, n/2);
-    the first layer a unit column, the last a unit row; one trial axis."""
-    rng = np.random.default_rng(seed)
-    F = n // 2 + 1
-    ks = [1] + [k] * (d - 1) + [1]
-    layers = []
-    for i in range(d):
-        ko, ki = ks[i + 1], ks[i]
-        m = max(ko, ki)
-        spec = np.empty((ko, ki, F), complex)
-        for w in range(F):
-            real = w == 0 or 2 * w == n
-            z = rng.normal(size=(m, m)) if real else rng.normal(size=(m, m)) + 1j * rng.normal(size=(m, m))
-            q, r = np.linalg.qr(z)
-            q = q * (np.diag(r) / np.abs(np.diag(r)))
-            spec[:, :, w] = q[:ko, :ki]
-        layers.append(np.fft.irfft(spec, n=n, axis=-1)[None])
-    return layers
-
-
-def _x3c_variants(ctx: Context) -> list[Check]:
-    out = []
-    n, d = 8, 4
-    x, y = _problem(n, ctx.seed + 50)
-    c = allpass_filters(n, d, delta=True)
-    # Nyquist wrong-signed, w = 0 right-signed
-    xh, yh = np.fft.fft(x).real, np.fft.fft(y).real
-    alt = np.array([(-1) ** j for j in range(n)], float)
-    y = y - (yh[n // 2] / n) * alt - np.sign(xh[n // 2]) * alt
-    floor = float(stall_floor(x, y, c))
-    nyquist_floor = float(np.fft.fft(y)[n // 2].real ** 2 / (2 * n))
-    steps = 20000 if not ctx.full else 100000
-    eta = 0.3 / (d * float(np.max(np.abs(np.fft.fft(y)) ** 2)))
-    plain = simulate_gd(x, y, c, eta=eta, max_iter=steps, tol=0)
-    cn = simulate_gd(x, y, c, eta=eta, max_iter=steps, tol=0, normalized=True)
-    out.append(
-        measurement(
-            "X3 with CN on top: the stall at the wrong-signed Nyquist frequency",
-            f"n={n}, d={d}, delta start, ŷ_(n/2) of the wrong sign; {steps} steps at eta={eta:.3g}: plain loss "
-            f"{float(plain.final_loss[0]):.6g} (floor {floor:.6g}, w = 0 and n/2), CN loss "
-            f"{float(cn.final_loss[0]):.6g} against the Nyquist part of the floor {nyquist_floor:.6g}: CN's bias "
-            "fits w = 0 (P removes it), and the tied layers still cannot cross 0 at n/2 (C5's step is T3's, "
-            "with the same q_w for every layer), so the Nyquist stall survives CN",
-            {
-                "floor_predicted": floor,
-                "nyquist_floor": nyquist_floor,
-                "plain_final_loss": float(plain.final_loss[0]),
-                "cn_final_loss": float(cn.final_loss[0]),
-                "steps": steps,
-            },
-        )
-    )
-    x2, y2 = _problem(n, ctx.seed + 60)
-    for k in (2, 4):
-        layers = _orthogonal_channels(n, d, k, ctx.seed + k)
-        f0 = np.fft.rfft(x2)[0].real  # the width-k output at w = 0: a product of real orthogonal blocks
-        col = np.array([[f0]])
-        for L_ in layers:
-            col = np.fft.rfft(L_[0], axis=-1)[:, :, 0].real @ col
-        yk = y2 - y2.mean() - np.sign(col[0, 0])  # ŷ_0 = -n sign(f̂_0): the wrong sign at the start
-        eta = 0.3 / (d * float(np.max(np.abs(np.fft.fft(yk)) ** 2)))
-        res = simulate_gd_channels(x2, yk, layers, eta=eta, max_iter=steps, tol=1e-12)
-        zero_floor = float(np.fft.fft(yk)[0].real ** 2 / (2 * n))
-        fin = float(res.final_loss[0])
-        out.append(
-            measurement(
-                f"X3 at width k={k} with orthogonal Ĉ_i(w): does the stall at w = 0 survive?",
-                f"n={n}, d={d}, start f̂_0 = {col[0, 0]:.4g} against ŷ_0 = {np.fft.fft(yk)[0].real:.4g}; "
-                f"numerics.simulate_gd_channels, eta={eta:.3g}, up to {steps} steps: final loss {fin:.3g} "
-                f"(converged to 1e-12 L_0: {bool(res.converged[0])}, after {int(res.iterations[0])} steps) "
-                f"against the one-channel floor |ŷ_0|^2/(2n) = {zero_floor:.6g}; well below it means the "
-                "output passed through 0 by rotating the blocks, with no layer vanishing: the stall does not survive",
-                {
-                    "final_loss": fin,
-                    "one_channel_floor": zero_floor,
-                    "k": k,
-                    "converged": int(res.converged[0]),
-                    "iterations": int(res.iterations[0]),
-                    "f0": float(col[0, 0]),
-                },
-            )
-        )
+    out.extend(excess_decay_checks(ctx))
+    out.extend(crossing_checks(ctx))
+    out.extend(variant_checks(ctx))
     return out
 
 

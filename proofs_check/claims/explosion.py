@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from numerics.mc import explosion as ex
-from proofs_check.claims.base import Claim, Context, measured, measurement
+from proofs_check.claims.base import Claim, Context, compared, measurement, worst_pair
 from theory.checks import Check
 
 
@@ -46,29 +46,36 @@ def run_x1(ctx: Context) -> list[Check]:
     core = init_grad_norms(x, y, f, normalized=True, relu=True)[0]
     direct = np.array(ex.time_domain_grad_norms([layer[0] for layer in f], x, y, relu=True))
     rel = float(np.max(np.abs(core - direct) / direct))
+    lhs, rhs = worst_pair(zip(core.tolist(), direct.tolist()), "rel")
     out.append(
-        measured(
+        compared(
             "per-layer ||grad_(C_i) L||: GD core vs time-domain backprop",
             "float64",
-            rel,
+            lhs,
+            rhs,
             1e-12,
-            f"side 1: numerics.gd.channel_gd.init_grad_norms (per-frequency matrices, ReLU through inverse "
-            f"FFTs); side 2: numerics.mc.explosion.time_domain_grad_norms (circulant gathers, no FFT); "
-            f"n={n}, k={k}, d={d}, ReLU + CN; tolerance 1e-12 relative (float64 over d layers)",
+            comparison="rel",
+            sides=("numerics.gd.channel_gd.init_grad_norms", "numerics.mc.explosion.time_domain_grad_norms"),
+            detail="lhs: per-frequency matrices, ReLU through inverse FFTs; rhs: circulant gathers, no FFT; "
+            f"n={n}, k={k}, d={d}, ReLU + CN; tolerance 1e-12 relative (float64 over d layers); sides: the "
+            f"worst layer (max relative difference {rel:.2g})",
             values={"gd_core_layer1": float(core[0]), "time_domain_layer1": float(direct[0]), "max_rel": rel},
         )
     )
     fa = ex.relu_cn_rate(64, 4, draws=12, seed=ctx.seed)
     fb = ex.relu_cn_rate(64, 4, draws=12, seed=ctx.seed, path="time")
-    gap = abs(fa.estimate - fb.estimate)
     out.append(
-        measured(
+        compared(
             "rate estimate n=64, k=4: GD core vs time-domain path (same draws)",
             "float64",
-            gap,
+            fa.estimate,
+            fb.estimate,
             1e-10,
-            "side 1: relu_cn_rate(path='fourier') (numerics.gd.channel_gd); side 2: relu_cn_rate(path='time') "
-            "(numerics.mc.explosion.time_domain_grad_norms); 12 draws at d=8 and 32; tolerance 1e-10 absolute",
+            sides=(
+                "numerics.gd.channel_gd.init_grad_norms (relu_cn_rate, path='fourier')",
+                "numerics.mc.explosion.time_domain_grad_norms (relu_cn_rate, path='time')",
+            ),
+            detail="the same 12 draws at d=8 and 32 through both backprop paths; tolerance 1e-10 absolute",
             values={"fourier": fa.estimate, "time": fb.estimate, "stderr": fa.stderr},
         )
     )
@@ -87,13 +94,17 @@ def run_x1(ctx: Context) -> list[Check]:
     big = max(n_ for n_, k_ in table if k_ == 1)
     est, se = table[(big, 1)]
     out.append(
-        measured(
+        compared(
             f"largest-n rate vs (1/2) ln(pi/(pi-1)), n={big}, k=1",
             "simulation",
-            abs(est - ex.X1_RATE) / se,
+            est,
+            ex.X1_RATE,
             2.0,
-            f"side 1: Monte Carlo slope {est:.5f} +- {se:.5f} (GD-core backprop, {draws_for[1]} draws per depth); "
-            f"side 2: the mean-field constant {ex.X1_RATE:.5f} (closed form); passes within 2 standard errors",
+            scale=se,
+            sides=("numerics.mc.explosion.relu_cn_rate", "numerics.mc.explosion.X1_RATE"),
+            detail=f"lhs: Monte Carlo slope {est:.5f} +- {se:.5f} (GD-core backprop, {draws_for[1]} draws per "
+            f"depth); rhs: the mean-field constant {ex.X1_RATE:.5f} (closed form); discrepancy in standard "
+            "errors, passes within 2",
             values={"rate.estimate": est, "rate.stderr": se, "prediction": ex.X1_RATE, "n": big, "k": 1},
         )
     )
@@ -136,16 +147,18 @@ def run_x1(ctx: Context) -> list[Check]:
             continue
         fit_ = ex.extrapolate_rate(ns, [table[(n_, k_)][0] for n_ in ns], [table[(n_, k_)][1] for n_ in ns])
         out.append(
-            measured(
+            compared(
                 f"n -> infinity extrapolation vs (1/2) ln(pi/(pi-1)), k={k_}",
                 "simulation",
-                abs(fit_["r_inf"] - ex.X1_RATE) / fit_["r_inf_stderr"],
+                fit_["r_inf"],
+                ex.X1_RATE,
                 3.0,
-                f"side 1: r_inf of the weighted fit rate(n) = r_inf + A/n over n={ns} "
-                "(numerics.mc.explosion.extrapolate_rate of the GD-core rates above; k=1 uses n >= 256, where "
-                f"the excess has stopped changing sign); side 2: the constant {ex.X1_RATE:.5f}; r_inf = "
-                f"{fit_['r_inf']:.5f} +- {fit_['r_inf_stderr']:.5f}, A = {fit_['A']:.3g} +- {fit_['A_stderr']:.2g}; "
-                "passes within 3 standard errors",
+                scale=fit_["r_inf_stderr"],
+                sides=("numerics.mc.explosion.extrapolate_rate", "numerics.mc.explosion.X1_RATE"),
+                detail=f"lhs: r_inf of the weighted fit rate(n) = r_inf + A/n over n={ns} (of the GD-core "
+                "rates above; k=1 uses n >= 256, where the excess has stopped changing sign); rhs: the "
+                f"constant {ex.X1_RATE:.5f}; r_inf = {fit_['r_inf']:.5f} +- {fit_['r_inf_stderr']:.5f}, "
+                f"A = {fit_['A']:.3g} +- {fit_['A_stderr']:.2g}; discrepancy in standard errors, passes within 3",
                 values={"k": k_, "prediction": ex.X1_RATE, **fit_},
             )
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from proofs_check.claims import CLAIMS, allpass
+from proofs_check.claims import CLAIMS, allpass, allpass_tie
 from proofs_check.claims.base import Context
 
 
@@ -19,7 +19,7 @@ def test_X3a_and_b_checks_pass():
 
 
 def test_X3_crossing_law_rows_state_both_laws():
-    rows = allpass._x3c_crossing(Context())
+    rows = allpass_tie.crossing_checks(Context())
     by_name = {c.name: c for c in rows}
     assert by_name["X3(c) crossing time after breaking the tie by g, d=2: T linear in log(1/g)"].passed
     assert by_name["X3(c) crossing time after breaking the tie by g, d=3: T ~ g^(-(d-2)/2)"].passed
