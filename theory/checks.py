@@ -19,11 +19,12 @@ from typing import Any
 import mpmath
 
 #: The comparison kinds, with discrepancy and pass rule (NaN never passes):
-#: ``abs``     |lhs - rhs| / scale <= tolerance (scale = 1 for a plain absolute difference, a
-#:             standard error for a z-test, any positive unit otherwise);
-#: ``rel``     |lhs - rhs| / |rhs| <= tolerance;
-#: ``digits``  |lhs - rhs| / max(|lhs|, |rhs|) <= tolerance = 10^-wanted (digits agreeing);
-#: ``upper``   (lhs - rhs) / scale <= tolerance: a one-sided bound lhs <= rhs (+ tolerance).
+#:
+#: * ``abs``: |lhs - rhs| / scale <= tolerance (scale = 1 for a plain absolute difference, a
+#:   standard error for a z-test, any positive unit otherwise);
+#: * ``rel``: |lhs - rhs| / |rhs| <= tolerance;
+#: * ``digits``: |lhs - rhs| / max(|lhs|, |rhs|) <= tolerance = 10^-wanted (digits agreeing);
+#: * ``upper``: (lhs - rhs) / scale <= tolerance, a one-sided bound lhs <= rhs (+ tolerance).
 COMPARISONS = ("abs", "rel", "digits", "upper")
 
 
