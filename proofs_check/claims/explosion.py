@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
+import mpmath
 import numpy as np
+from mpmath import mp
 
 from numerics.mc import explosion as ex
-from proofs_check.claims.base import Claim, Context, compared, measurement, worst_pair
+from proofs_check.claims.base import Claim, Context, agree, compared, measurement, worst_pair
 from theory.checks import Check
 
 
@@ -35,8 +38,30 @@ def _rate_row(n: int, k: int, draws: int, seed: int, relu: bool = True) -> tuple
     return row, f.estimate, f.stderr
 
 
+def _mean_field_rate_by_quadrature(dps: int) -> Any:
+    """(1/2) log(E relu(z)^2 / Var relu(z)), z ~ N(0, 1), the Gaussian moments by mpmath
+    quadrature: per layer E||delta||^2 gains 1/2 (the ReLU mask) and n/s^2 (CN's Jacobian),
+    s^2/n = Var relu(z) (docs/derivations.md, X1). Shares nothing with ``X1_RATE``'s formula."""
+    with mp.workdps(dps):
+        phi = lambda z: mpmath.exp(-z * z / 2) / mpmath.sqrt(2 * mpmath.pi)  # noqa: E731
+        second = mpmath.quad(lambda z: z * z * phi(z), [0, mpmath.inf])
+        first = mpmath.quad(lambda z: z * phi(z), [0, mpmath.inf])
+        return mpmath.log(second / (second - first**2)) / 2
+
+
 def run_x1(ctx: Context) -> list[Check]:
-    out: list[Check] = []
+    out: list[Check] = [
+        agree(
+            "X1 constant: X1_RATE (float closed form) vs (1/2) log(E relu^2 / Var relu) by quadrature",
+            "high-precision",
+            ex.X1_RATE,
+            _mean_field_rate_by_quadrature(ctx.dps),
+            14,
+            sides=("numerics.mc.explosion.X1_RATE", "mpmath.quad"),
+            detail="the typed prediction against the Gaussian moments of the mean-field sketch, "
+            "integrated by mpmath; 14 of float64's ~16 digits required",
+        )
+    ]
     # two paths, same draws: GD core (Fourier matrices) vs plain NumPy time domain (no FFT)
     n, k, d = 32, 3, 6
     x, y = ex.problem(n, ctx.seed)
