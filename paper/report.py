@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import platform
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from numerics.store.files import atomic_path  # noqa: E402
+from numerics.store.files import atomic_path, write_text  # noqa: E402
 
 COLUMN = 3.4  # inches, the toolkit's (and a two-column paper's) column width
 STYLE = {
@@ -82,28 +81,6 @@ def experiment(
     }
 
 
-def environment(threads: int, quick: bool, full: bool, seeds: int) -> dict[str, Any]:
-    """Versions, threads, load and the run's size flags."""
-    import torch
-
-    try:
-        load = list(os.getloadavg())
-    except OSError:
-        load = []
-    return {
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
-        "torch_threads": threads,
-        "load_average_at_end": load,
-        "quick": quick,
-        "full": full,
-        "seeds": seeds,
-    }
-
-
 def _clean(obj: Any) -> Any:
     """JSON-safe copy: numpy scalars to Python, non-finite floats to None (null)."""
     if isinstance(obj, dict):
@@ -120,7 +97,5 @@ def _clean(obj: Any) -> Any:
 
 
 def write_json(path: str, experiments: list[dict], env: dict) -> None:
-    """Write the report atomically (non-finite numbers become null)."""
-    with atomic_path(path) as tmp, open(tmp, "w") as fh:
-        json.dump(_clean({"experiments": experiments, "environment": env}), fh, indent=1)
-        fh.write("\n")
+    """Write the report atomically, or to standard output for ``-`` (non-finite numbers become null)."""
+    write_text(path, json.dumps(_clean({"experiments": experiments, "environment": env}), indent=1) + "\n")

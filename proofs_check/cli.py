@@ -17,8 +17,9 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from numerics.store.files import STDOUT, output_problem, write_text
+from numerics.store.files import STDOUT, write_text
 from proofs_check import paper as paper_cmd
+from proofs_check.outputs import output_arg as _output
 from theory import __version__
 from theory.validation import CLI_DPS_RANGE, check_memory, memory_needed
 
@@ -114,14 +115,6 @@ def _normalizations(text: str) -> list[str]:
     if not vals or any(v not in ("none", "channel") for v in vals):
         raise argparse.ArgumentTypeError(f"must be a list of none, channel; got {text!r}")
     return vals
-
-
-def _output(text: str) -> str:
-    """A path an output file can be written to (a regular file, new or writable), or ``-``."""
-    problem = output_problem(text)
-    if problem:
-        raise argparse.ArgumentTypeError(f"cannot write {text!r}: {problem}")
-    return text
 
 
 def _dask_address(text: str) -> str:
