@@ -99,3 +99,29 @@ def _clean(obj: Any) -> Any:
 def write_json(path: str, experiments: list[dict], env: dict) -> None:
     """Write the report atomically, or to standard output for ``-`` (non-finite numbers become null)."""
     write_text(path, json.dumps(_clean({"experiments": experiments, "environment": env}), indent=1) + "\n")
+
+
+def clusters(values: Sequence[float], gap_decades: float = 0.5) -> list[dict[str, Any]]:
+    """Groups of positive finite values separated by more than ``gap_decades`` in log10
+    (sorted, split at every larger gap): count, min, max, median and the indices (seeds).
+
+    Example: clusters([1e-3, 2e-3, 0.1]) gives two groups, [1e-3, 2e-3] (indices 0, 1) and [0.1] (index 2).
+    """
+    v = np.asarray(values, dtype=float)
+    idx = [int(i) for i in np.argsort(v) if np.isfinite(v[i]) and v[i] > 0]
+    groups: list[list[int]] = []
+    for i in idx:
+        if groups and math.log10(v[i]) - math.log10(v[groups[-1][-1]]) <= gap_decades:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return [
+        {
+            "count": len(g),
+            "min": float(v[g].min()),
+            "max": float(v[g].max()),
+            "median": float(np.median(v[g])),
+            "seeds": sorted(g),
+        }
+        for g in groups
+    ]
