@@ -274,12 +274,12 @@ def build_parser() -> Parser:
 
 
 def _select(only: str | None, quiet: bool) -> list:
-    from proofs_check.claims import CLAIMS
+    from proofs_check.claims import CLAIMS, EXTRA_CLAIMS
 
     if only is None:
         return list(CLAIMS)
     wanted = _dedupe([s.strip().upper() for s in only.split(",") if s.strip()], "--only", quiet)
-    known = {c.id: c for c in CLAIMS}
+    known = {c.id: c for c in (*CLAIMS, *(c for extra in EXTRA_CLAIMS.values() for c in extra))}
     unknown = [w for w in wanted if w not in known]
     if unknown or not wanted:
         raise ValueError(
@@ -310,12 +310,15 @@ def _write_output(name: str, path: str, text: str) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from proofs_check.claims import CLAIMS, Context
+    from proofs_check.claims import CLAIMS, EXTRA_CLAIMS, Context
     from proofs_check.report import build_report, default_jobs, markdown, run_claims, table, to_json
 
     if args.list:
         for c in CLAIMS:
             print(f"{c.id}\t{c.methods}\t{c.title}")
+        for extra, claims in EXTRA_CLAIMS.items():
+            for c in claims:
+                print(f"{c.id}\t{c.methods}\t{c.title} (needs the extra '{extra}'; not in the default run)")
         return 0
     _distinct_outputs([("--json", args.json), ("--markdown", args.markdown)])
     claims = _select(args.only, args.quiet)

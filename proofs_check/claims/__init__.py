@@ -1,12 +1,13 @@
 """The claim registry: every claim of THEORY with the checks that verify it, one module per
-claim family (one channel, iteration counts, channel normalization).
+claim family (one channel, iteration counts, channel normalization, widths; the paper's
+experiments P1-P6, which need the extra ``paper``).
 
 ``CLAIMS`` lists them in THEORY's order: T (one channel), then C (normalization), each by number.
 """
 
 from __future__ import annotations
 
-from proofs_check.claims import channels, iteration_count, normalization, one_channel
+from proofs_check.claims import channels, iteration_count, normalization, one_channel, paper
 from proofs_check.claims.base import Claim, Context
 
 FAMILIES = (one_channel, iteration_count, normalization, channels)
@@ -19,4 +20,8 @@ def _order(claim: Claim) -> tuple[int, int]:
 
 CLAIMS: tuple[Claim, ...] = tuple(sorted((c for f in FAMILIES for c in f.CLAIMS), key=_order))
 
-__all__ = ["CLAIMS", "Claim", "Context"]
+#: families that need an optional extra: not in the default run; listed and run by ID on request
+#: (``--only P2``) or with figures by their subcommand (``proofs_check paper``). Extra -> claims.
+EXTRA_CLAIMS: dict[str, tuple[Claim, ...]] = {paper.EXTRA: paper.CLAIMS}
+
+__all__ = ["CLAIMS", "EXTRA_CLAIMS", "Claim", "Context"]
