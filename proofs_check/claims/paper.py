@@ -75,7 +75,9 @@ def checks(entry: dict) -> list[Check]:
         v = float("nan") if value is None else float(value)
         if exact:
             out.append(measured(key, "float64", v, TOL_EXACT, "autograd vs closed form (float64)"))
-        elif key.endswith("max_rel_err_vs_eps_prediction"):
+        elif (
+            key.endswith("max_rel_err_vs_eps_prediction") and value is not None
+        ):  # None: eps 0, no prediction
             out.append(
                 measured(key, "float64", v, TOL_EPS_PREDICTION, "M3 with eps vs its predicted eps term")
             )
