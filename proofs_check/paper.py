@@ -227,8 +227,22 @@ def run(args) -> int:
 
     torch.set_num_threads(args.threads)
     say = sys.stderr if args.paper_json == STDOUT else sys.stdout
-    results = []
+    results: list[dict] = []
     t0 = time.time()
+
+    def write(complete: bool) -> list[str]:
+        bad = failures(results)
+        env = {**environment(args), "seconds": round(time.time() - t0, 1), "crosscheck_failures": bad}
+        env["complete"] = complete  # a long run's file holds every finished experiment so far
+        if args.paper_json and (complete or args.paper_json != STDOUT):
+            try:
+                report.write_json(args.paper_json, results, env)
+            except OSError as err:
+                raise ValueError(
+                    f"--json: cannot write {args.paper_json!r} ({err.strerror or err})"
+                ) from None
+        return bad
+
     for eid in args.paper_only:
         entry = runner(eid)(args.out, **_kwargs(eid, args))
         results.append(entry)
@@ -237,19 +251,11 @@ def run(args) -> int:
             file=say,
             flush=True,
         )
-    bad = failures(results)
-    env = environment(args)
-    env["seconds"] = round(time.time() - t0, 1)
-    env["crosscheck_failures"] = bad
-    if args.paper_json:
-        try:
-            report.write_json(args.paper_json, results, env)
-        except OSError as err:
-            raise ValueError(f"--json: cannot write {args.paper_json!r} ({err.strerror or err})") from None
+        if eid != args.paper_only[-1]:
+            write(complete=False)
+    bad = write(complete=True)
     for f in bad:
         print(f"check FAILED: {f}", file=say)
-    print(
-        f"{len(results)} experiments in {env['seconds']} s; checks {'FAILED' if bad else 'all hold'}",
-        file=say,
-    )
+    seconds = round(time.time() - t0, 1)
+    print(f"{len(results)} experiments in {seconds} s; checks {'FAILED' if bad else 'all hold'}", file=say)
     return 1 if bad else 0

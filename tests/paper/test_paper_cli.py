@@ -102,3 +102,35 @@ def test_P6_checks_need_both_ratios_of_ten():
     assert all(c.passed for c in checks(entry(8e-3, 6e-5)))
     assert [c.passed for c in checks(entry(3.2e-6, 6e-5))] == [False, True]  # the old 64^2 reading
     assert [c.passed for c in checks(entry(8e-3, 1e-2))] == [True, False]
+
+
+def test_paper_json_keeps_every_finished_experiment_of_a_long_run(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    pytest.importorskip("skimage")
+    import json
+
+    import proofs_check.paper as cmd
+    from proofs_check.cli import build_parser
+
+    path = tmp_path / "r.json"
+    seen = []
+
+    def fake(eid):
+        def run(out, **kwargs):
+            if seen:  # the file already holds the finished experiment, marked incomplete
+                partial = json.loads(path.read_text())
+                assert [e["id"] for e in partial["experiments"]] == seen
+                assert partial["environment"]["complete"] is False
+            seen.append(eid)
+            ours = {"seconds": 0.0, "crosschecks": {"T1_max_rel_err": 1e-16}}
+            return {"id": eid, "title": "t", "figure": "f", "setup": {}, "ours": ours, "authors": {}}
+
+        return run
+
+    monkeypatch.setattr(cmd, "runner", fake)
+    args = build_parser().parse_args(
+        ["paper", "--only", "P1,P5", "--out", str(tmp_path), "--json", str(path)]
+    )
+    assert cmd.run(args) == 0
+    final = json.loads(path.read_text())
+    assert [e["id"] for e in final["experiments"]] == ["P1", "P5"] and final["environment"]["complete"]
