@@ -135,7 +135,7 @@ def check_paths(args) -> None:
         inside_state = inside_folder(args.paper_json, os.path.join(args.out, "p6_state"))
         if inside_state or name.endswith((".png", ".pdf")) or os.path.splitext(name)[0] in stems:
             raise ValueError(f"--json: {args.paper_json!r} would overwrite a figure or state file in --out")
-    if args.paper_json and args.paper_json != STDOUT:
+    if args.paper_json is not None and args.paper_json != STDOUT:
         folder = os.path.dirname(os.path.abspath(args.paper_json))
         fresh = not os.path.exists(folder) and os.path.realpath(folder) == os.path.realpath(args.out)
         problem = folder_problem(folder) if fresh else output_problem(args.paper_json)
@@ -234,7 +234,7 @@ def run(args) -> int:
         bad = failures(results)
         env = {**environment(args), "seconds": round(time.time() - t0, 1), "crosscheck_failures": bad}
         env["complete"] = complete  # a long run's file holds every finished experiment so far
-        if args.paper_json and (complete or args.paper_json != STDOUT):
+        if args.paper_json is not None and (complete or args.paper_json != STDOUT):
             try:
                 report.write_json(args.paper_json, results, env)
             except OSError as err:

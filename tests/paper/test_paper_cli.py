@@ -11,7 +11,11 @@ import pytest
 
 def run_cli(*args, cwd=None):
     return subprocess.run(
-        [sys.executable, "-m", "proofs_check", "paper", *args], capture_output=True, text=True, cwd=cwd
+        [sys.executable, "-m", "proofs_check", "paper", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
     )
 
 
