@@ -152,6 +152,10 @@ def run(out: str, *, quick: bool, full: bool, seed: int) -> dict:
         ax.legend(frameon=False)
     for ax in axes.ravel():
         ax.set_yticks([])
+    fig.suptitle(
+        "P1: gradient norm at initialization, linear single channel, n = 100 (density; (b) their code vs projected)",
+        fontsize=5.5,
+    )
     fig.tight_layout()
     figure = report.save_figure(fig, out, "p1_histograms")
 

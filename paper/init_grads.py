@@ -16,10 +16,12 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import torch
 
 from paper import crosschecks, nets, report
 
 N, CHANNELS, DEPTH, KERNEL, STD, DRAWS, BINS = 256, 4, 6, 9, 1 / 8, 2000, 100
+BLOCKS_FULL = 20  # --full: 20 blocks of DRAWS draws, for the distribution of the block maximum
 MODES = {"with_cn": "cn_fixed", "without_cn": "none"}
 AUTHORS = {
     "with_cn": {"peak": 1.0, "tail_max": 16.0},
@@ -30,16 +32,27 @@ AUTHORS = {
 CHUNK = 250
 
 
-def gradient_norms(mode: str, draws: list[int], eps: float = nets.EPS_AUTHORS) -> np.ndarray:
+def gradient_norms(
+    mode: str, draws: list[int], eps: float = nets.EPS_AUTHORS, dtype=torch.float64
+) -> np.ndarray:
     """sqrt(sum over the conv weights of ||grad W||^2) for each draw (one seed per draw)."""
     out = []
     for start in range(0, len(draws), CHUNK):
         gens = [nets.generator(s) for s in draws[start : start + CHUNK]]
         net = nets.make_net(
-            DEPTH, CHANNELS, KERNEL, mode, relu=True, sigmoid=False, gens=gens, eps=eps, weight_std=STD
+            DEPTH,
+            CHANNELS,
+            KERNEL,
+            mode,
+            relu=True,
+            sigmoid=False,
+            gens=gens,
+            eps=eps,
+            weight_std=STD,
+            dtype=dtype,
         )
-        x = nets.uniform_input(CHANNELS, N, gens)
-        net.losses(x, nets.step_target(N)).sum().backward()
+        x = nets.uniform_input(CHANNELS, N, gens, dtype=dtype)
+        net.losses(x, nets.step_target(N, dtype=dtype)).sum().backward()
         out.append(net.grad_norms().norm(dim=1).numpy())
     return np.concatenate(out)
 
@@ -51,11 +64,13 @@ def histogram_peak(values: np.ndarray, bins: int = BINS) -> float:
     return float((edges[k] + edges[k + 1]) / 2)
 
 
-def run(out: str, *, quick: bool, full: bool, seed: int = 0) -> dict:
-    """2000 draws per mode; the figure and the JSON entry (with the M1 and M3 cross-checks)."""
+def run(out: str, *, quick: bool, full: bool, seed: int = 0, dtype=torch.float64) -> dict:
+    """2000 draws per mode (``full``: 20 blocks of 2000); the figure and the JSON entry (with
+    the M1 and M3 cross-checks, always float64)."""
     t0 = time.time()
-    draws = list(range(seed, seed + DRAWS))
-    norms = {name: gradient_norms(mode, draws) for name, mode in MODES.items()}
+    blocks = BLOCKS_FULL if full else 1
+    draws = list(range(seed, seed + DRAWS * blocks))
+    norms = {name: gradient_norms(mode, draws, dtype=dtype) for name, mode in MODES.items()}
     gens = [nets.generator(seed)]
     checks = {}
     for eps in (0.0, nets.EPS_AUTHORS):
@@ -67,19 +82,7 @@ def run(out: str, *, quick: bool, full: bool, seed: int = 0) -> dict:
         )
         gens = [nets.generator(seed)]
     checks["M1_multichannel_linear"] = crosschecks.multichannel_m1(seed)
-
-    import matplotlib.pyplot as plt
-
-    fig, (a, b) = plt.subplots(1, 2, figsize=(report.COLUMN, 1.5))
-    a.hist(norms["with_cn"], bins=BINS, density=True, color=report.CN)
-    a.set_title("(a) CN")
-    b.hist(norms["without_cn"], bins=BINS, density=True, color=report.PLAIN)
-    b.set_title("(b) no CN")
-    for ax in (a, b):
-        ax.set_xlabel(r"$(\sum_l \|\nabla W_l\|^2)^{1/2}$")
-        ax.set_yticks([])
-    fig.tight_layout()
-    figure = report.save_figure(fig, out, "p5_init_grads")
+    figure = plot(norms, out, blocks, str(dtype).removeprefix("torch."))
 
     cn, plain = norms["with_cn"], norms["without_cn"]
     ours = {
@@ -90,6 +93,8 @@ def run(out: str, *, quick: bool, full: bool, seed: int = 0) -> dict:
             "mass_below_0.05": float(np.mean(plain < 0.05)),
         },
         "median_ratio_cn_over_plain": float(np.median(cn) / np.median(plain)),
+        "blocks": blocks,
+        "block_maxima": {name: block_maxima(v, blocks) for name, v in norms.items()},
         "crosschecks": checks,
     }
     setup = {
@@ -99,11 +104,12 @@ def run(out: str, *, quick: bool, full: bool, seed: int = 0) -> dict:
         "kernel": KERNEL,
         "weight_std": STD,
         "draws": DRAWS,
+        "blocks": blocks,
         "bins": BINS,
         "eps": nets.EPS_AUTHORS,
         "seeds": [draws[0], draws[-1]],
         "init": "conv weights N(0, 1/64); output bias PyTorch default",
-        "precision": "float64",
+        "precision": str(dtype).removeprefix("torch."),
     }
     return report.experiment(
         "P5",
@@ -114,3 +120,34 @@ def run(out: str, *, quick: bool, full: bool, seed: int = 0) -> dict:
         AUTHORS,
         time.time() - t0,
     )
+
+
+def block_maxima(values: np.ndarray, blocks: int) -> dict:
+    """The largest value of each block of DRAWS draws (their figure shows one block's maximum)
+    and the summary of those maxima over the blocks."""
+    maxima = [float(np.max(b)) for b in np.split(np.asarray(values), blocks)]
+    return {"values": maxima, "summary": report.summary(maxima)}
+
+
+def plot(norms: dict[str, np.ndarray], out: str, blocks: int, precision: str) -> str:
+    """(a) CN on a linear axis, 100 bins (theirs); (b) no CN on a log x axis with log-spaced
+    bins, so that the mass near 0 shows."""
+    import matplotlib.pyplot as plt
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=(report.COLUMN, 1.7))
+    a.hist(norms["with_cn"], bins=BINS, density=True, color=report.CN)
+    a.set_title("(a) CN (linear x)")
+    plain = norms["without_cn"][norms["without_cn"] > 0]
+    edges = np.logspace(np.log10(plain.min()), np.log10(plain.max()), BINS + 1)
+    b.hist(plain, bins=edges, color=report.PLAIN)
+    b.set_xscale("log")
+    b.set_title("(b) no CN (log x, log bins)")
+    for ax in (a, b):
+        ax.set_xlabel(r"$(\sum_l \|\nabla W_l\|^2)^{1/2}$")
+        ax.set_yticks([])
+    fig.suptitle(
+        f"P5: gradient norm at initialization, {DRAWS * blocks} draws ({blocks} x {DRAWS}), {precision}",
+        fontsize=6,
+    )
+    fig.tight_layout()
+    return report.save_figure(fig, out, "p5_init_grads")

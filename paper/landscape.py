@@ -118,9 +118,14 @@ def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
             }
 
     import matplotlib.pyplot as plt
+    from matplotlib.colors import Normalize
 
-    fig = plt.figure(figsize=(report.COLUMN, 3.2))
+    fig = plt.figure(figsize=(report.COLUMN, 3.4))
     a, b = np.meshgrid(GRID, GRID, indexing="ij")
+    logs = {key: np.log10(np.where(z > 0, z, np.nan)) for key, z in first.items()}
+    lo = min(np.nanmin(z) for z in logs.values())
+    hi = max(np.nanmax(z) for z in logs.values())
+    norm = Normalize(lo, hi)  # one colour scale and one z range for all four panels, nothing clipped
     for k, (key, title) in enumerate(
         (
             (("multichannel", "with_cn"), "(a) multi-channel, CN"),
@@ -130,13 +135,23 @@ def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
         )
     ):
         ax = fig.add_subplot(2, 2, k + 1, projection="3d")
-        z = np.clip(first[key], None, np.nanquantile(first[key], 0.98))
-        ax.plot_surface(a, b, z, cmap="viridis", edgecolor="none", rstride=1, cstride=1)
+        surf = ax.plot_surface(
+            a, b, logs[key], cmap="viridis", norm=norm, edgecolor="none", rstride=1, cstride=1
+        )
+        ax.set_zlim(lo, hi)
         ax.set_title(title, pad=0)
         ax.tick_params(labelsize=4.5, pad=0)
         ax.set_xlabel("a", fontsize=5, labelpad=-8)
         ax.set_ylabel("b", fontsize=5, labelpad=-8)
-    fig.subplots_adjust(wspace=0.05, hspace=0.15, left=0, right=1, top=0.95, bottom=0.02)
+        ax.set_zlabel(r"$\log_{10}$ MSE", fontsize=5, labelpad=-8)
+    fig.subplots_adjust(wspace=0.05, hspace=0.15, left=0, right=0.88, top=0.9, bottom=0.02)
+    cax = fig.add_axes([0.9, 0.15, 0.02, 0.65])
+    fig.colorbar(surf, cax=cax).set_label(r"$\log_{10}$ MSE (all panels)", fontsize=5)
+    cax.tick_params(labelsize=4.5)
+    fig.suptitle(
+        "P4: MSE on the plane W + a D1 + b D2 after training, seed 0 (log scale shared by all panels, not clipped)",
+        fontsize=5.5,
+    )
     figure = report.save_figure(fig, out, "p4_landscape")
     setup = {
         "settings": SETTINGS,
@@ -151,7 +166,7 @@ def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
         "eps": nets.EPS_AUTHORS,
         "precision": "float64",
         "figure_seed": 0,
-        "figure_z_clipped_at_quantile": 0.98,
+        "figure_z": "log10 MSE, one scale for all panels, not clipped",
     }
     return report.experiment(
         "P4", "Loss landscapes after training (Fig. 3)", figure, setup, ours, AUTHORS, time.time() - t0

@@ -19,10 +19,12 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import torch
 
 from paper import nets, report
 
 N, KERNEL, LR, MOMENTUM = 128, 15, 0.1, 0.9
+PRINTED_EVERY = 10  # their notebook prints every 10 steps: the last printed loss is at iterations - 10
 DEPTHS = (5, 10, 30)
 ITERS = {"with_cn": {5: 2000, 10: 2000, 30: 3000}, "without_cn": {5: 1000, 10: 1000, 30: 5000}}
 MODES = {"with_cn": "cn", "without_cn": "bias"}
@@ -36,71 +38,41 @@ AUTHORS = {
 }
 
 
-def fit(mode: str, depth: int, seeds: list[int], iters: int) -> nets.Fit:
+def fit(mode: str, depth: int, seeds: list[int], iters: int, dtype=torch.float64) -> nets.Fit:
     """Runs for ``seeds`` side by side: seed s draws the weights, then the input."""
     gens = [nets.generator(s) for s in seeds]
-    net = nets.make_net(depth, 1, KERNEL, mode, relu=False, sigmoid=True, gens=gens)
-    x = nets.uniform_input(1, N, gens)
-    return nets.train(net, x, nets.step_target(N), lr=LR, momentum=MOMENTUM, iters=iters)
+    net = nets.make_net(depth, 1, KERNEL, mode, relu=False, sigmoid=True, gens=gens, dtype=dtype)
+    x = nets.uniform_input(1, N, gens, dtype=dtype)
+    return nets.train(net, x, nets.step_target(N, dtype=dtype), lr=LR, momentum=MOMENTUM, iters=iters)
 
 
-def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
+def run(out: str, *, quick: bool, full: bool, seeds: int, dtype=torch.float64) -> dict:
     """Every depth and variant for ``seeds`` seeds, their figure and the toolkit's; the JSON entry."""
     from numerics.figures.one_channel import FIGURES, draw_all
 
     t0 = time.time()
     fits = {
-        name: {d: fit(MODES[name], d, list(range(seeds)), ITERS[name][d]) for d in DEPTHS} for name in MODES
+        name: {d: fit(MODES[name], d, list(range(seeds)), ITERS[name][d], dtype) for d in DEPTHS}
+        for name in MODES
     }
-
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(report.COLUMN, 1.7), sharey=True)
-    shades = dict(zip(DEPTHS, ("#444444", "#1b9e77", "#d95f02")))
-    for ax, name, title in ((axes[0], "without_cn", "(a) no CN"), (axes[1], "with_cn", "(b) CN")):
-        for d in DEPTHS:
-            for k, loss in enumerate(fits[name][d].loss):
-                ax.loglog(
-                    np.arange(1, len(loss) + 1),
-                    loss,
-                    color=shades[d],
-                    lw=0.7,
-                    alpha=0.8,
-                    label=f"$d={d}$" if k == 0 else None,
-                )
-        ax.set_title(title)
-        ax.set_xlabel("iteration")
-        ax.legend(frameon=False, loc="lower left")
-    axes[0].set_ylabel("MSE (sigmoid head)")
-    fig.tight_layout()
-    figure = report.save_figure(fig, out, "p3_linear_head")
+    precision = str(dtype).removeprefix("torch.")
+    figure = plot(fits, out, seeds, precision)
     toolkit = draw_all(out, quick, 0, figures=[f for f in FIGURES if f[0] == "training_curves"])
-
-    ours = {}
-    for name in MODES:
-        ours[name] = {}
-        for d in DEPTHS:
-            runs = fits[name][d]
-            g0 = runs.grad_norms[:, :, 0]
-            finals = runs.final_loss
-            ours[name][str(d)] = {
-                "final_loss": finals,
-                "median_final_loss": float(np.median(finals)),
-                "grad_norm_iter0_range": [float(g0.min()), float(g0.max())],
-                "grad_norm_iter0_median": float(np.median(g0)),
-            }
+    ours = {name: {str(d): summarize(fits[name][d]) for d in DEPTHS} for name in MODES}
     setup = {
         "n": N,
         "kernel": KERNEL,
         "depths": list(DEPTHS),
         "iterations": AUTHORS["iterations"],
+        "printed_step": {k: {str(d): v - PRINTED_EVERY for d, v in it.items()} for k, it in ITERS.items()},
         "lr": LR,
         "momentum": MOMENTUM,
         "eps": nets.EPS_AUTHORS,
         "head": "1x1 conv with bias, sigmoid",
         "seeds": list(range(seeds)),
         "init": "PyTorch default Conv1d; beta 0",
-        "precision": "float64",
+        "precision": precision,
+        "clusters": "final losses sorted in log10 and split at gaps > 0.5 decades",
         "toolkit_figure": {
             "figure": toolkit[0],
             "loss": "1/2||y-o||^2, plotted as MSE",
@@ -122,3 +94,57 @@ def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
         AUTHORS,
         time.time() - t0,
     )
+
+
+def summarize(runs: nets.Fit) -> dict:
+    """Over seeds: final losses (summary and clusters), the loss at their last printed step,
+    gradient norms at iteration 0 (every layer and seed)."""
+    g0 = runs.grad_norms[:, :, 0]
+    finals = runs.final_loss
+    printed = [float(v) for v in runs.loss[:, runs.loss.shape[1] - PRINTED_EVERY]]
+    return {
+        "final_loss": finals,
+        "final_loss_summary": report.summary(finals),
+        "median_final_loss": float(np.median(finals)),
+        "final_loss_clusters": report.clusters(finals),
+        "loss_at_printed_step": printed,
+        "loss_at_printed_step_summary": report.summary(printed),
+        "diverged_count": int(runs.diverged.sum()),
+        "grad_norm_iter0_range": [float(np.nanmin(g0)), float(np.nanmax(g0))],
+        "grad_norm_iter0_median": float(np.nanmedian(g0)),
+    }
+
+
+def plot(fits: dict, out: str, seeds: int, precision: str) -> str:
+    """Top row: the loss per depth, every seed its own shade (CN blues, no CN reds); bottom
+    row: every layer's gradient norm per depth, seed 0 (CN solid, no CN dashed)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, len(DEPTHS), figsize=(report.COLUMN * 1.6, 3.0), sharey="row")
+    maps = {"with_cn": plt.cm.Blues, "without_cn": plt.cm.Reds}
+    for col, d in enumerate(DEPTHS):
+        top, bottom = axes[0, col], axes[1, col]
+        for name, cmap in maps.items():
+            loss = fits[name][d].loss
+            shades = cmap(np.linspace(0.35, 0.95, len(loss)))
+            for k, curve in enumerate(loss):
+                top.loglog(np.arange(1, len(curve) + 1), curve, color=shades[k], lw=0.5)
+            g = fits[name][d].grad_norms[0]
+            layer_shades = cmap(np.linspace(0.35, 0.95, g.shape[0]))
+            style = "-" if name == "with_cn" else "--"
+            for layer in range(g.shape[0]):
+                bottom.loglog(
+                    np.arange(1, g.shape[1] + 1), g[layer], style, color=layer_shades[layer], lw=0.4
+                )
+        top.set_title(f"({'abc'[col]}) loss, $d={d}$", fontsize=6)
+        bottom.set_title(f"({'def'[col]}) grad. norm per layer, $d={d}$, seed 0", fontsize=5.5)
+        bottom.set_xlabel("iteration")
+    axes[0, 0].set_ylabel("MSE (sigmoid head)")
+    axes[1, 0].set_ylabel(r"$\|\nabla W_l\|$")
+    fig.suptitle(
+        f"P3: linear CNN, n={N}, kernel {KERNEL}, {seeds} seeds (one shade each), {precision}; "
+        "blue: CN, red (dashed below): no CN; light to dark: seed (top) or layer (bottom)",
+        fontsize=5.5,
+    )
+    fig.tight_layout()
+    return report.save_figure(fig, out, "p3_linear_head")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import platform
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,7 +23,7 @@ import numpy as np  # noqa: E402
 from numerics.figures.style import CN, PLAIN, STYLE, THEIRS  # noqa: E402, F401
 from numerics.figures.style import DPI as _DPI  # noqa: E402
 from numerics.figures.style import WIDTH as COLUMN  # noqa: E402, F401
-from numerics.store.files import atomic_path  # noqa: E402
+from numerics.store.files import atomic_path, write_text  # noqa: E402
 
 plt.rcParams.update(STYLE)
 
@@ -72,28 +71,6 @@ def experiment(
     }
 
 
-def environment(threads: int, quick: bool, full: bool, seeds: int) -> dict[str, Any]:
-    """Versions, threads, load and the run's size flags."""
-    import torch
-
-    try:
-        load = list(os.getloadavg())
-    except OSError:
-        load = []
-    return {
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
-        "torch_threads": threads,
-        "load_average_at_end": load,
-        "quick": quick,
-        "full": full,
-        "seeds": seeds,
-    }
-
-
 def _clean(obj: Any) -> Any:
     """JSON-safe copy: numpy scalars to Python, non-finite floats to None (null)."""
     if isinstance(obj, dict):
@@ -110,7 +87,31 @@ def _clean(obj: Any) -> Any:
 
 
 def write_json(path: str, experiments: list[dict], env: dict) -> None:
-    """Write the report atomically (non-finite numbers become null)."""
-    with atomic_path(path) as tmp, open(tmp, "w") as fh:
-        json.dump(_clean({"experiments": experiments, "environment": env}), fh, indent=1)
-        fh.write("\n")
+    """Write the report atomically, or to standard output for ``-`` (non-finite numbers become null)."""
+    write_text(path, json.dumps(_clean({"experiments": experiments, "environment": env}), indent=1) + "\n")
+
+
+def clusters(values: Sequence[float], gap_decades: float = 0.5) -> list[dict[str, Any]]:
+    """Groups of positive finite values separated by more than ``gap_decades`` in log10
+    (sorted, split at every larger gap): count, min, max, median and the indices (seeds).
+
+    Example: clusters([1e-3, 2e-3, 0.1]) gives two groups, [1e-3, 2e-3] (indices 0, 1) and [0.1] (index 2).
+    """
+    v = np.asarray(values, dtype=float)
+    idx = [int(i) for i in np.argsort(v) if np.isfinite(v[i]) and v[i] > 0]
+    groups: list[list[int]] = []
+    for i in idx:
+        if groups and math.log10(v[i]) - math.log10(v[groups[-1][-1]]) <= gap_decades:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return [
+        {
+            "count": len(g),
+            "min": float(v[g].min()),
+            "max": float(v[g].max()),
+            "median": float(np.median(v[g])),
+            "seeds": sorted(g),
+        }
+        for g in groups
+    ]

@@ -21,6 +21,7 @@ from paper import crosschecks, nets, report
 N, CHANNELS, DEPTH, KERNEL, LR, MOMENTUM, ITERS = 1024, 4, 12, 3, 0.1, 0.9, 2000
 VARIANTS = {"with_cn": "cn", "with_cn_no_beta": "cn_fixed", "without_cn": "bias"}
 LATE = 100  # "late in training": the last 100 iterations
+PRINTED_EVERY = 10  # their notebook prints every 10 steps: the last printed loss is at ITERS - 10
 AUTHORS = {
     "with_cn": {"final_loss": 3.7e-5, "late_grad_norm_range": [1e-4, 1e-3]},
     "with_cn_no_beta": {"final_loss": 2.9e-5},
@@ -28,13 +29,18 @@ AUTHORS = {
 }
 
 
-def fit(mode: str, seeds: list[int], iters: int = ITERS, eps: float = nets.EPS_AUTHORS):
+def fit(
+    mode: str, seeds: list[int], iters: int | None = None, eps: float = nets.EPS_AUTHORS, dtype=torch.float64
+):
     """Training runs for ``seeds`` side by side (seed s draws the weights, then the input);
     returns (Fit, net, x, y)."""
+    iters = ITERS if iters is None else iters
     gens = [nets.generator(s) for s in seeds]
-    net = nets.make_net(DEPTH, CHANNELS, KERNEL, mode, relu=True, sigmoid=True, gens=gens, eps=eps)
-    x = nets.uniform_input(CHANNELS, N, gens)
-    y = nets.step_target(N)
+    net = nets.make_net(
+        DEPTH, CHANNELS, KERNEL, mode, relu=True, sigmoid=True, gens=gens, eps=eps, dtype=dtype
+    )
+    x = nets.uniform_input(CHANNELS, N, gens, dtype=dtype)
+    y = nets.step_target(N, dtype=dtype)
     return nets.train(net, x, y, lr=LR, momentum=MOMENTUM, iters=iters), net, x, y
 
 
@@ -55,55 +61,31 @@ def _m3(seed: int, trained: nets.ConvNet, x: torch.Tensor, y: torch.Tensor) -> d
     return out
 
 
-def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
+def run(out: str, *, quick: bool, full: bool, seeds: int, dtype=torch.float64) -> dict:
     """All variants for ``seeds`` seeds; the figure and the JSON entry."""
     t0 = time.time()
     fits = {}
     for name, mode in VARIANTS.items():
-        fits[name], net, x, y = fit(mode, list(range(seeds)))
+        fits[name], net, x, y = fit(mode, list(range(seeds)), dtype=dtype)
         if name == "with_cn":
-            m3 = _m3(0, net.network(0), x[:, :CHANNELS], y)
-
-    import matplotlib.pyplot as plt
-
-    fig, (a, b) = plt.subplots(1, 2, figsize=(report.COLUMN, 1.7))
-    colors = {"with_cn": report.CN, "with_cn_no_beta": "#6baed6", "without_cn": report.PLAIN}
-    labels = {"with_cn": "CN", "with_cn_no_beta": r"CN, no $\beta$", "without_cn": "no CN"}
-    for name, runs in fits.items():
-        for k, loss in enumerate(runs.loss):
-            a.loglog(
-                np.arange(1, len(loss) + 1),
-                loss,
-                color=colors[name],
-                alpha=0.8,
-                lw=0.7,
-                label=labels[name] if k == 0 else None,
-            )
-    a.set_xlabel("iteration")
-    a.set_ylabel("MSE")
-    a.set_title(f"(a) loss, {seeds} seeds")
-    a.legend(frameon=False)
-    for name in ("with_cn", "without_cn"):
-        g = fits[name].grad_norms[0]
-        for layer in range(g.shape[0]):
-            b.loglog(np.arange(1, g.shape[1] + 1), g[layer], color=colors[name], alpha=0.5, lw=0.5)
-    b.set_xlabel("iteration")
-    b.set_title("(b) per-layer grad. norms, seed 0")
-    b.text(0.02, 0.02, "blue: CN, red: no CN", transform=b.transAxes, fontsize=5.5)
-    fig.tight_layout()
-    figure = report.save_figure(fig, out, "p2_step_fit")
-
-    ours = {}
-    for name, runs in fits.items():
-        late = np.median(runs.grad_norms[:, :, -LATE:], axis=2)  # seeds x layers
-        finals = runs.final_loss
-        ours[name] = {
-            "final_loss": finals,
-            "median_final_loss": float(np.median(finals)),
-            "diverged": runs.diverged.tolist(),
-            "late_grad_norm_range": [float(late.min()), float(late.max())],
-            "late_grad_norm_median": float(np.median(late)),
-        }
+            trained = net.network(0)
+            if dtype != torch.float64:  # the cross-checks are float64 identities
+                trained = nets.ConvNet(
+                    *[
+                        [t.detach().double().requires_grad_(True) for t in ts]
+                        for ts in (trained.weights, trained.betas)
+                    ],
+                    trained.out_weight.detach().double().requires_grad_(True),
+                    trained.out_bias.detach().double().requires_grad_(True),
+                    trained.mode,
+                    trained.relu,
+                    trained.sigmoid,
+                    1,
+                    trained.eps,
+                )
+            m3 = _m3(0, trained, x[:, :CHANNELS].double(), y.double())
+    figure = plot(fits, out, seeds, str(dtype).removeprefix("torch."))
+    ours = {name: summarize(runs) for name, runs in fits.items()}
     ours["crosschecks"] = {"M3_row_scale_invariance": m3}
     setup = {
         "n": N,
@@ -113,10 +95,11 @@ def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
         "lr": LR,
         "momentum": MOMENTUM,
         "iterations": ITERS,
+        "printed_step": ITERS - PRINTED_EVERY,
         "eps": nets.EPS_AUTHORS,
         "seeds": list(range(seeds)),
         "init": "PyTorch default Conv1d (kaiming_uniform a=sqrt(5)); output bias default; beta 0",
-        "precision": "float64",
+        "precision": str(dtype).removeprefix("torch."),
         "late_window": LATE,
     }
     return report.experiment(
@@ -128,3 +111,58 @@ def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
         AUTHORS,
         time.time() - t0,
     )
+
+
+def summarize(runs: nets.Fit) -> dict:
+    """Per seed and over seeds: the final loss, the loss at their last printed step, the late
+    gradient norms (median over the last LATE steps, per seed and layer), divergences."""
+    late = np.median(runs.grad_norms[:, :, -LATE:], axis=2)  # seeds x layers
+    finals = runs.final_loss
+    printed = [float(v) for v in runs.loss[:, ITERS - PRINTED_EVERY]]
+    per_seed_late = np.median(late, axis=1)
+    return {
+        "final_loss": finals,
+        "final_loss_summary": report.summary(finals),
+        "median_final_loss": float(np.median(finals)),
+        "loss_at_printed_step": printed,
+        "loss_at_printed_step_summary": report.summary(printed),
+        "diverged": runs.diverged.tolist(),
+        "diverged_count": int(runs.diverged.sum()),
+        "late_grad_norm_range": [float(np.nanmin(late)), float(np.nanmax(late))],
+        "late_grad_norm_median": float(np.nanmedian(late)),
+        "late_grad_norm_per_seed_summary": report.summary(per_seed_late),
+    }
+
+
+def plot(fits: dict[str, nets.Fit], out: str, seeds: int, precision: str) -> str:
+    """(a) the loss of every seed (log-log); (b), (c) per-layer gradient norms of seed 0 with
+    and without CN on a linear iteration axis and a log norm axis, as the authors plot them."""
+    import matplotlib.pyplot as plt
+
+    fig, (a, b, c) = plt.subplots(1, 3, figsize=(report.COLUMN * 1.6, 1.8))
+    colors = {"with_cn": report.CN, "with_cn_no_beta": "#6baed6", "without_cn": report.PLAIN}
+    labels = {"with_cn": "CN", "with_cn_no_beta": r"CN, no $\beta$", "without_cn": "no CN"}
+    for name, runs in fits.items():
+        for k, loss in enumerate(runs.loss):
+            steps = np.arange(1, len(loss) + 1)
+            a.loglog(
+                steps, loss, color=colors[name], alpha=0.6, lw=0.6, label=labels[name] if k == 0 else None
+            )
+    a.set_xlabel("iteration")
+    a.set_ylabel("MSE")
+    a.set_title(f"(a) loss, {seeds} seeds")
+    a.legend(frameon=False)
+    shades = plt.cm.viridis(np.linspace(0, 0.9, DEPTH + 1))
+    for ax, name, tag in ((b, "with_cn", "(b) CN"), (c, "without_cn", "(c) no CN")):
+        g = fits[name].grad_norms[0]
+        for layer in range(g.shape[0]):
+            ax.semilogy(np.arange(1, g.shape[1] + 1), g[layer], color=shades[layer], lw=0.5)
+        ax.set_xlabel("iteration (linear)")
+        ax.set_title(f"{tag}: grad. norm per layer, seed 0", fontsize=6)
+    b.set_ylabel(r"$\|\nabla W_l\|$ (dark: layer 1, light: output)", fontsize=5.5)
+    fig.suptitle(
+        f"P2: step fit, n={N}, {DEPTH} layers x {CHANNELS} channels, SGD 0.1, momentum 0.9, {precision}",
+        fontsize=6.5,
+    )
+    fig.tight_layout()
+    return report.save_figure(fig, out, "p2_step_fit")

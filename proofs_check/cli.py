@@ -22,8 +22,9 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from numerics.store.files import STDOUT, output_problem, write_text
+from numerics.store.files import STDOUT, write_text
 from proofs_check import paper as paper_cmd
+from proofs_check.outputs import output_arg as _output
 from theory import __version__
 from theory.validation import CLI_DPS_RANGE, check_memory, memory_needed
 
@@ -145,14 +146,6 @@ def _normalizations(text: str) -> list[str]:
     if not vals or any(v not in ("none", "channel") for v in vals):
         raise argparse.ArgumentTypeError(f"must be a list of none, channel; got {text!r}")
     return vals
-
-
-def _output(text: str) -> str:
-    """A path an output file can be written to (a regular file, new or writable), or ``-``."""
-    problem = output_problem(text)
-    if problem:
-        raise argparse.ArgumentTypeError(f"cannot write {text!r}: {problem}")
-    return text
 
 
 def _dask_address(text: str) -> str:
@@ -313,12 +306,12 @@ def build_parser() -> Parser:
 
 
 def _select(only: str | None, quiet: bool) -> list:
-    from proofs_check.claims import CLAIMS
+    from proofs_check.claims import CLAIMS, EXTRA_CLAIMS
 
     if only is None:
         return list(CLAIMS)
     wanted = _dedupe([s.strip().upper() for s in only.split(",") if s.strip()], "--only", quiet)
-    known = {c.id: c for c in CLAIMS}
+    known = {c.id: c for c in (*CLAIMS, *(c for extra in EXTRA_CLAIMS.values() for c in extra))}
     unknown = [w for w in wanted if w not in known]
     if unknown or not wanted:
         raise ValueError(
@@ -349,12 +342,15 @@ def _write_output(name: str, path: str, text: str) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from proofs_check.claims import CLAIMS, Context
+    from proofs_check.claims import CLAIMS, EXTRA_CLAIMS, Context
     from proofs_check.report import build_report, default_jobs, markdown, run_claims, table, to_json
 
     if args.list:
         for c in CLAIMS:
             print(f"{c.id}\t{c.methods}\t{c.title}")
+        for extra, claims in EXTRA_CLAIMS.items():
+            for c in claims:
+                print(f"{c.id}\t{c.methods}\t{c.title} (needs the extra '{extra}'; not in the default run)")
         return 0
     _distinct_outputs([("--json", args.json), ("--markdown", args.markdown)])
     claims = _select(args.only, args.quiet)

@@ -1,7 +1,9 @@
 """The claim registry: every claim of THEORY with the checks that verify it, one module per
-claim family (one channel, iteration counts, channel normalization).
+claim family (one channel, iteration counts, channel normalization, widths; the paper's
+experiments P1-P6, which need the extra ``paper``).
 
-``CLAIMS`` lists them in THEORY's order: T (one channel), then C (normalization), each by number.
+``CLAIMS`` lists them in THEORY's order: T (one channel), C (normalization), M (width k),
+X (beyond the paper), each by number; the paper's P1-P6 are in ``EXTRA_CLAIMS``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from proofs_check.claims import (
     iteration_count,
     normalization,
     one_channel,
+    paper,
 )
 from proofs_check.claims.base import Claim, Context
 
@@ -27,4 +30,8 @@ def _order(claim: Claim) -> tuple[int, int]:
 
 CLAIMS: tuple[Claim, ...] = tuple(sorted((c for f in FAMILIES for c in f.CLAIMS), key=_order))
 
-__all__ = ["CLAIMS", "Claim", "Context"]
+#: families that need an optional extra: not in the default run; listed and run by ID on request
+#: (``--only P2``) or with figures by their subcommand (``proofs_check paper``). Extra -> claims.
+EXTRA_CLAIMS: dict[str, tuple[Claim, ...]] = {paper.EXTRA: paper.CLAIMS}
+
+__all__ = ["CLAIMS", "EXTRA_CLAIMS", "Claim", "Context"]

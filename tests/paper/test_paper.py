@@ -202,13 +202,19 @@ def test_batched_networks_train_exactly_like_single_ones():
     assert np.allclose(both.grad_norms[1], alone.grad_norms[0], rtol=1e-12, atol=0)
 
 
-def test_cli_P5_json_schema(tmp_path):
+def test_cli_P5_json_to_stdout_with_environment(tmp_path):
     _torch()
     pytest.importorskip("skimage")
-    path = tmp_path / "p.json"
-    out = run_cli("--only", "P5", "--out", str(tmp_path / "figs"), "--json", str(path))
+    out = subprocess.run(
+        [sys.executable, "-m", "proofs_check", "paper", "--only", "P5", "--out", "figs", "--json", "-"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**__import__("os").environ, "PYTHONPATH": __import__("os").getcwd()},
+    )
     assert out.returncode == 0, out.stderr
-    report = json.loads(path.read_text())
+    assert not (tmp_path / "-").exists()
+    report = json.loads(out.stdout)
     assert set(report) == {"experiments", "environment"}
     (p5,) = report["experiments"]
     assert set(p5) == {"id", "title", "figure", "setup", "ours", "authors"}
@@ -216,11 +222,14 @@ def test_cli_P5_json_schema(tmp_path):
     assert (tmp_path / "figs" / "p5_init_grads.pdf").exists()
     ratio = p5["ours"]["with_cn"]["median"] / p5["ours"]["without_cn"]["median"]
     assert ratio >= 10  # the P5 criterion
-    assert report["environment"]["crosscheck_failures"] == []
+    env = report["environment"]
+    assert env["crosscheck_failures"] == []
+    assert env["version"] and env["timestamp"] and "git_commit" in env and env["torch"]
+    assert p5["ours"]["block_maxima"]["with_cn"]["summary"]["count"] == 1
 
 
 def test_crosscheck_failures_flag_a_wrong_closed_form():
-    from proofs_check.paper import crosscheck_failures
+    from proofs_check.claims.paper import failures as crosscheck_failures
 
     good = {
         "id": "P9",

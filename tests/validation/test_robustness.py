@@ -492,6 +492,9 @@ BAD_CLI = [
     (["paper", "--out", "figs", "--seeds", "0"], "--seeds"),
     (["paper", "--out", "figs", "--only", "P9"], "--only"),
     (["paper", "--out", "figs", "--threads", "0"], "--threads"),
+    (["paper", "--out", "figs", "--dtype", "float16"], "--dtype"),
+    (["paper", "--out", "figs", "--bn-gain-init", "zeros"], "--bn-gain-init"),
+    (["paper", "--out", "figs", "--image", "no-such.png"], "--image"),
     (["nosuch"], "invalid choice"),
 ]
 

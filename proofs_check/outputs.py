@@ -1,0 +1,59 @@
+"""Where outputs may go: the checks every output path of the command line gets, in one place.
+
+Used by the main command (``--json``, ``--markdown``, ...) and by ``proofs_check paper``
+(``--out`` folder, ``--json``), so that neither imports the other. Each check returns the
+reason a path is refused, or None; the ``*_arg`` forms are argparse types (a refused path is
+a one-line error and exit code 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from numerics.store.files import STDOUT, output_problem
+
+__all__ = ["STDOUT", "folder_problem", "inside_folder", "output_arg", "output_problem"]
+
+
+def output_arg(text: str) -> str:
+    """argparse type: a path an output file can be written to (a regular file, new or
+    writable), or ``-`` for standard output."""
+    problem = output_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: {problem}")
+    return text
+
+
+def folder_problem(path: str) -> str | None:
+    """Why ``path`` cannot be (or become) a writable output folder, or None if it can.
+
+    Refused: an empty path, an existing non-folder, a folder that is not writable, and a
+    missing folder whose nearest existing ancestor is not a writable folder (so ``/proc/x``
+    is refused before anything is made). Nothing is created here.
+    """
+    if not path:
+        return "empty path; give a folder"
+    real = os.path.realpath(path)
+    if os.path.exists(real):
+        if not os.path.isdir(real):
+            return "exists and is not a folder"
+        if not os.access(real, os.W_OK | os.X_OK):
+            return "folder is not writable"
+        return None
+    parent = os.path.dirname(real)
+    while parent and not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        return f"cannot create a folder under {parent!r} (not a folder)"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot create a folder under {parent!r} (not writable)"
+    return None
+
+
+def inside_folder(path: str, folder: str) -> bool:
+    """Whether the file ``path`` would land directly or deeper inside ``folder`` (after links)."""
+    if path == STDOUT:
+        return False
+    real, base = os.path.realpath(path), os.path.realpath(folder)
+    return os.path.commonpath([real, base]) == base
