@@ -112,6 +112,11 @@ def function(v: Any, name: str) -> Callable:
     return v
 
 
+def number(v: Any, name: str) -> Any:
+    """A finite real or complex number (Python, NumPy or mpmath), returned as a Python or mpmath number."""
+    return check_number(v, name)
+
+
 def nonzero_number(v: Any, name: str) -> Any:
     return check_number(v, name, nonzero=True)
 
