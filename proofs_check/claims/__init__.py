@@ -11,13 +11,25 @@ from proofs_check.claims import (
     channels,
     depth_training,
     explosion,
+    flow_times,
     iteration_count,
     normalization,
     one_channel,
+    width_rates,
 )
 from proofs_check.claims.base import Claim, Context
 
-FAMILIES = (one_channel, iteration_count, normalization, channels, explosion, depth_training, allpass)
+FAMILIES = (
+    one_channel,
+    flow_times,
+    iteration_count,
+    normalization,
+    channels,
+    width_rates,
+    explosion,
+    depth_training,
+    allpass,
+)
 _FAMILY_ORDER = "TCMXP"
 
 

@@ -27,7 +27,7 @@ def test_T6_flow_time_matches_s_integral_away_from_half(goal):
     strict=True, raises=ArithmeticError, reason="flow_time fails at goal <= 1e-5 here (issue 22)"
 )
 def test_T6_flow_time_at_goal_1e_6():
-    # When this passes (branch `certified`), add 1e-6 to iteration_count.GOALS and drop the xfail.
+    # When this passes (branch `certified`), add 1e-6 to flow_times.GOALS and drop the xfail.
     z = list(rates.complex_weights(3, 103))
     t, _ = flow.flow_time(z, 1, 1, goal=1e-6, dps=20)
     with mp.workdps(25):
