@@ -27,17 +27,24 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from theory.validation import (
+    checked,
+    flag,
+    integer,
+    nonzero_number,
+    number,
+    optional,
+    real_array,
+    same_length,
+    vector,
+)
+
 #: relative spread of the real-frequency moduli |ĉ_{i,w}| below which they count as tied
 #: (an FFT-built all-pass filter is tied to ~1e-16; a Gaussian start is off by O(1)).
 TIE_RTOL = 1e-9
 
 
-def _check_int(value: Any, name: str, low: int) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
+@checked(seed=optional(integer(0)), delta=flag)
 def allpass_filters(
     n: int, d: int, *, trials: int = 1, seed: int | None = None, delta: bool = False
 ) -> np.ndarray:
@@ -47,13 +54,6 @@ def allpass_filters(
     signs iid +-1 at w = 0 and w = n/2 (n even); ``delta=True`` gives c_i = e_0 exactly.
     Same seed, same filters. Refuses more than 2^26 taps before allocating.
     """
-    n = _check_int(n, "n", 2)
-    d = _check_int(d, "d", 1)
-    trials = _check_int(trials, "trials", 1)
-    if not isinstance(delta, bool):
-        raise TypeError(f"delta must be a bool, got {delta!r}")
-    if seed is not None and (not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0):
-        raise ValueError(f"seed must be None or an integer >= 0, got {seed!r}")
     if trials * d * n > 2**26:
         raise ValueError(f"trials * d * n must be <= {2**26}, got {trials * d * n}")
     if delta:
@@ -79,6 +79,7 @@ def _exact_real_dfts(v: np.ndarray) -> tuple[Fraction, Fraction | None]:
     return s0, sum((t if j % 2 == 0 else -t for j, t in enumerate(vals)), Fraction(0))
 
 
+@checked(x=vector, y=vector)
 def stall_floor(x: Any, y: Any, filters: Any) -> Any:
     """The loss floor of X3(c): (1/(2n)) sum of |ŷ_w|^2 over the real frequencies w in {0, n/2}
     where the tied layers cannot reach ŷ_w, i.e. x̂_w prod_i ĉ_{i,w} and ŷ_w have opposite
@@ -94,20 +95,16 @@ def stall_floor(x: Any, y: Any, filters: Any) -> Any:
     >>> stall_floor(x, y, allpass_filters(4, 3, delta=True))  # ŷ_0 = -4, x̂_0 = 1: 16/8
     mpf('2.0')
     """
-    c = np.asarray(filters, dtype=float)
+    c = real_array(filters, "filters", (2, 3), "(d, n) or (1, d, n)")
     if c.ndim == 3 and c.shape[0] == 1:
         c = c[0]
     if c.ndim != 2:
-        raise ValueError(f"filters must have shape (d, n) or (1, d, n), got {np.shape(filters)}")
+        raise ValueError(f"filters must have shape (d, n) or (1, d, n), got shape {c.shape}")
     d, n = c.shape
     if n < 2 or d < 1:
         raise ValueError(f"filters must have n >= 2 and d >= 1, got shape {c.shape}")
-    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    for name, v in (("x", xs), ("y", ys)):
-        if v.shape != (n,) or not np.all(np.isfinite(v)):
-            raise ValueError(f"{name} must be a finite real vector of length n = {n}, got shape {v.shape}")
-    if not np.all(np.isfinite(c)):
-        raise ValueError("filters must be finite")
+    xs, ys = x, y  # finite real vectors (checked)
+    same_length(n, x=xs, y=ys)
     layer_dfts = [_exact_real_dfts(row) for row in c]
     x_dft, y_dft = _exact_real_dfts(xs), _exact_real_dfts(ys)
     total = Fraction(0)
@@ -133,6 +130,7 @@ def stall_floor(x: Any, y: Any, filters: Any) -> Any:
 
 
 # --------------------------------------------------------------- the balanced time
+@checked(x_hat=nonzero_number, y_hat=nonzero_number, f0=number)
 def balanced_time_complex(x_hat: Any, y_hat: Any, f0: Any, d: int, goal: Any = 0.5) -> Any:
     """GF time of one frequency from a balanced start (all |ĉ_{i,w}| equal) until
     |ŷ - f̂| <= goal |ŷ| (X3(b)): the closed-form speed integrated along T5's segment,
@@ -143,13 +141,8 @@ def balanced_time_complex(x_hat: Any, y_hat: Any, f0: Any, d: int, goal: Any = 0
     segment nearest 0). The segment must miss 0 (ValueError otherwise: the flow stalls there).
     No root finding and no layer moduli: an independent route to ``numerics.flow_time``.
     """
-    d = _check_int(d, "d", 1)
-    a, b, f0 = mpmath.mpc(x_hat), mpmath.mpc(y_hat), mpmath.mpc(f0)
+    a, b, f0 = mpmath.mpc(x_hat), mpmath.mpc(y_hat), mpmath.mpc(f0)  # d >= 1, 0 < goal < 1 (checked)
     goal = mpmath.mpf(goal)
-    if not 0 < goal < 1:
-        raise ValueError(f"goal must be in (0, 1), got {goal}")
-    if a == 0 or b == 0:
-        raise ValueError("x_hat and y_hat must be nonzero")
     D = f0 - b
     if abs(D) <= goal * abs(b):
         return mpmath.mpf(0)

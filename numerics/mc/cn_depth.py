@@ -43,6 +43,7 @@ from numerics.gd.channel_gd import simulate_gd_channels
 from numerics.gd.simulate import FourierGD, abs2, half_weights, random_filters, simulate_gd
 from numerics.hp.channels import random_channel_filters
 from numerics.store.files import write_text
+from theory.validation import check_choice, check_int, check_real
 
 VARIANTS = ("cn", "plain", "cn_rescaled")
 DEPTHS_FULL = (2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128)
@@ -68,16 +69,12 @@ class Setting:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.variant not in VARIANTS:
-            raise ValueError(f"variant must be one of {VARIANTS}, got {self.variant!r}")
+        check_choice(self.variant, "variant", VARIANTS)
         if self.k != 1 and self.variant != "cn":
             raise ValueError(f"width k >= 2 is measured with variant 'cn' only, got {self.variant!r}")
         for name, low in (("n", 2), ("k", 1), ("draws", 1), ("max_iter", 1)):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {v!r}")
-        if not 0 < self.tol < 1:
-            raise ValueError(f"tol must be in (0, 1), got {self.tol!r}")
+            object.__setattr__(self, name, check_int(getattr(self, name), name, low))
+        check_real(self.tol, "tol", 0, 1, lo_open=True)
 
     def label(self) -> str:
         return f"n={self.n}, k={self.k}, {self.variant}"

@@ -33,7 +33,7 @@ import numpy as np
 from numerics.gd.channel_gd import init_grad_norms
 from numerics.hp.channels import random_channel_filters
 from numerics.mc.rates import SlopeFit, fit
-from theory.validation import check_int
+from theory.validation import check_choice, checked, integer, integers
 
 #: (1/2) ln(pi/(pi - 1)), the mean-field rate of X1 (float64).
 X1_RATE = 0.5 * math.log(math.pi / (math.pi - 1.0))
@@ -45,12 +45,6 @@ MAX_TAPS = 2**28
 
 #: The largest k^2 n^2 (floats per layer of the circulant gathers) the time-domain path accepts.
 MAX_TIME_DOMAIN = 2**24
-
-
-def _check_int(value: Any, name: str, low: int) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
 
 
 def problem(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -90,6 +84,7 @@ def log_first_layer_norms(
     return out
 
 
+@checked(n=integer(4), draws=integer(2), depths=integers(2))
 def relu_cn_rate(
     n: int,
     k: int,
@@ -108,16 +103,10 @@ def relu_cn_rate(
     the linear CN network (flat, M4). Prediction as n -> infinity: ``X1_RATE`` = 0.19159...
     Cost: n = 1024, k = 1: 0.1 s for the defaults; k = 32, n = 128: 3 s.
     """
-    n = _check_int(n, "n", 4)
-    k = check_int(k, "k", 1)
-    draws = _check_int(draws, "draws", 2)
-    if isinstance(depths, np.ndarray):
-        depths = depths.tolist()
-    if isinstance(depths, (str, bytes)) or not isinstance(depths, Sequence) or len(depths) < 2:
+    check_choice(path, "path", ("fourier", "time"))
+    ds = list(depths)  # integers >= 2 (checked)
+    if len(ds) < 2 or len(set(ds)) != len(ds):
         raise ValueError(f"depths must be a sequence of >= 2 distinct integers >= 2, got {depths!r}")
-    ds = [_check_int(D, "depths[i]", 2) for D in depths]
-    if len(set(ds)) != len(ds):
-        raise ValueError(f"depths must be distinct, got {depths!r}")
     if n * k * k * max(ds) > MAX_TAPS:
         raise ValueError(f"n k^2 max(depths) must be <= {MAX_TAPS} taps, got {n * k * k * max(ds)}")
     if path == "time" and n * n * k * k > MAX_TIME_DOMAIN:

@@ -13,14 +13,26 @@ from proofs_check.claims import (
     channels,
     depth_training,
     explosion,
+    flow_times,
     iteration_count,
     normalization,
     one_channel,
     paper,
+    width_rates,
 )
 from proofs_check.claims.base import Claim, Context
 
-FAMILIES = (one_channel, iteration_count, normalization, channels, explosion, depth_training, allpass)
+FAMILIES = (
+    one_channel,
+    flow_times,
+    iteration_count,
+    normalization,
+    channels,
+    width_rates,
+    explosion,
+    depth_training,
+    allpass,
+)
 _FAMILY_ORDER = "TCMXP"
 
 

@@ -1,4 +1,8 @@
-"""Claims M1-M5: width-k linear CNNs (THEORY section 4)."""
+"""Claims M1 and M3: the exact identities of width-k linear CNNs (THEORY section 4): the block
+factorization and closed-form gradient (M1), and CN at every layer with k channels (M3).
+
+The rate lambda_k (M2) and the measured gradients and iterations at width k (M4, M5) are in
+``proofs_check.claims.width_rates``."""
 
 from __future__ import annotations
 
@@ -7,20 +11,14 @@ import time
 
 import mpmath
 import numpy as np
-import sympy
 from mpmath import mp
 
-from numerics.gd.channel_gd import ChannelGD, init_grad_norms, m4_table, m5_table, simulate_gd_channels
+from numerics.gd.channel_gd import ChannelGD, init_grad_norms, simulate_gd_channels
 from numerics.gd.reference import to_mpf
 from numerics.gd.simulate import simulate_gd
 from numerics.hp.channels import (
     channel_grad_norms,
-    mean_square_output,
     random_channel_filters,
-    rate_run,
-    single_frequency_problem,
-    width_rate,
-    width_rate_quadrature,
 )
 from numerics.hp.precise import grad_norms
 from proofs_check.claims.base import (
@@ -29,8 +27,6 @@ from proofs_check.claims.base import (
     agree,
     compared,
     identity,
-    measurement,
-    slope_of_means,
     worst_pair,
 )
 from theory import channels as tc
@@ -278,214 +274,6 @@ def run_m1(ctx: Context) -> list[Check]:
     return checks
 
 
-# ----------------------------------------------------------------------------------- M2
-def run_m2(ctx: Context) -> list[Check]:
-    wanted = max(25, ctx.dps - 5)
-    checks = []
-    pairs = [
-        (width_rate(k, real=real, dps=wanted), width_rate_quadrature(k, real=real, dps=wanted))
-        for k in (1, 2, 4, 8)
-        for real in (False, True)
-    ]
-    checks.append(
-        agree(
-            "lambda_k: digamma closed form vs quadrature of E log(Gamma(m)/m)/2",
-            "high-precision",
-            *worst_pair(pairs),
-            wanted - 1,
-            sides=("numerics.hp.channels.width_rate", "numerics.hp.channels.width_rate_quadrature"),
-            detail="k = 1, 2, 4, 8, complex and real",
-        )
-    )
-    with mp.workdps(30):
-        lam1_real = (mpmath.digamma(mpmath.mpf(1) / 2) - mpmath.log(mpmath.mpf(1) / 2)) / 2
-    for value, closed, label in (
-        (width_rate(1), -mpmath.euler / 2, "lambda_1 = -gamma_E/2"),
-        (
-            width_rate(1, real=True),
-            -(mpmath.euler + mpmath.log(2)) / 2,
-            "real lambda_1 = -(gamma_E + ln 2)/2",
-        ),
-        (lam1_real, width_rate(1, real=True, dps=30), "real lambda_1: psi(1/2) - log(1/2) form"),
-    ):
-        checks.append(
-            agree(
-                f"{label}: numerics.hp.channels.width_rate vs mpmath's constants",
-                "high-precision",
-                value,
-                closed,
-                14,
-                sides=("numerics.hp.channels.width_rate", "mpmath.euler (closed form)")
-                if "form" not in label
-                else ("mpmath.digamma", "numerics.hp.channels.width_rate"),
-                detail="the lambda_k values used as targets, against independently computed closed forms "
-                "(float64-sized values: 14 digits)",
-            )
-        )
-
-    e = sympy.EulerGamma
-    lam = lambda m: (sympy.digamma(m) - sympy.log(m)) / 2  # noqa: E731
-    ok = (
-        sympy.simplify(lam(1) + e / 2) == 0
-        and sympy.simplify(sympy.expand_func(lam(sympy.Rational(1, 2))) + (e + sympy.log(2)) / 2) == 0
-    )
-    checks.append(
-        identity(
-            Check(
-                "lambda_1 = -gamma_E/2, real lambda_1 = -(gamma_E + ln 2)/2",
-                "symbolic",
-                ok,
-                "SymPy digamma(1), digamma(1/2)",
-                0.0 if ok else None,
-                0.0,
-                values={"lambda_1": float(width_rate(1)), "lambda_1_real": float(width_rate(1, real=True))},
-            ),
-            ("sympy.digamma", "sympy.EulerGamma"),
-        )
-    )
-    kk = sympy.Symbol("k", positive=True)
-    series = sympy.series(sympy.digamma(kk) - sympy.log(kk), kk, sympy.oo, 7).removeO()
-    expansion_ok = (
-        sympy.simplify(
-            series / 2 - (-1 / (4 * kk) - 1 / (24 * kk**2) + 1 / (240 * kk**4) - 1 / (504 * kk**6))
-        )
-        == 0
-    )
-    checks.append(
-        identity(
-            Check(
-                "lambda_k = -1/(4k) - 1/(24k^2) + 1/(240k^4) - ... (no k^-3 term)",
-                "symbolic",
-                expansion_ok,
-                f"SymPy asymptotic series of (psi(k) - log k)/2: {series / 2}",
-                0.0 if expansion_ok else None,
-                0.0,
-                values={"k^-4 coefficient": 1 / 240, "k^-6 coefficient": -1 / 504},
-            ),
-            ("sympy.series", "proofs_check.claims.channels.run_m2 (THEORY's coefficients)"),
-        )
-    )
-    rows = []
-    with mp.workdps(40):
-        for k in (10, 100, 1000):
-            rest = (width_rate(k, dps=40) + mpmath.mpf(1) / (4 * k) + mpmath.mpf(1) / (24 * k * k)) * k**4
-            rows.append((rest, mpmath.mpf(1) / 240, mpmath.mpf(1) / (504 * k * k)))
-    lhs, rhs, unit = max(rows, key=lambda r: abs(r[0] - r[1]) / r[2])
-    checks.append(
-        compared(
-            "(lambda_k + 1/(4k) + 1/(24k^2)) k^4 -> 1/240, error ~ 1/(504 k^2)",
-            "high-precision",
-            lhs,
-            rhs,
-            1.05,
-            scale=unit,
-            sides=("numerics.hp.channels.width_rate", "sympy.series (the coefficient 1/240)"),
-            detail="k = 10, 100, 1000; discrepancy = |remainder - 1/240| * 504 k^2 (sides: the worst k)",
-        )
-    )
-    depths = tuple(range(50, 1001, 50)) if ctx.full else tuple(range(25, 251, 25))
-    draws = 400 if ctx.full else 120
-    for real in (False, True):
-        for k in (1, 2, 4, 8):
-            run = rate_run(k, depths, draws, real=real, seed=ctx.seed + 100 * k + int(real))
-            kind = "real" if real else "complex"
-            checks.append(
-                compared(
-                    f"slope of log||grad_(C_1)|| vs d, k={k}, {kind} frequency, vs lambda",
-                    "simulation",
-                    run.fit.slope,
-                    run.rate,
-                    4.0,
-                    scale=run.fit.stderr,
-                    sides=("numerics.hp.channels.rate_run", "numerics.hp.channels.width_rate"),
-                    detail=f"slope {run.fit.slope:.5f} +- {run.fit.stderr:.5f} (SE, {draws} nested draws, d = {depths[0]}..{depths[-1]}) "
-                    f"vs {run.rate:.5f}; discrepancy in standard errors",
-                    values={
-                        "estimate": run.fit.slope,
-                        "stderr": run.fit.stderr,
-                        "lambda_k": run.rate,
-                        "k": k,
-                        "draws": draws,
-                        "max_depth": depths[-1],
-                    },
-                )
-            )
-            sd, se, predicted = run.spread_check()
-            checks.append(
-                compared(
-                    f"spread of log||grad|| at d={depths[-1]}, k={k}, {kind}",
-                    "simulation",
-                    sd,
-                    predicted,
-                    4.0,
-                    scale=se,
-                    sides=(
-                        "numerics.hp.channels.RateRun.spread_check (sample sd)",
-                        "mpmath.psi (predicted spread)",
-                    ),
-                    detail=f"sd {sd:.4f} +- {se:.4f} vs (1/2)(sum psi'(k_j))^(1/2) = {predicted:.4f} (psi' at {'k/2' if real else 'k'}, {depths[-1] - 1} factors)",
-                    values={"estimate": sd, "stderr": se, "predicted": predicted, "k": k},
-                )
-            )
-    for k in (1, 4):
-        checks.append(_middle_layer(k, ctx))
-    draws_ms = 40000 if ctx.full else 8000
-    x = np.array([0.9, -0.3, 0.4, 0.7])
-    for k in (1, 2, 4, 8):
-        for d in (1, 2, 4):
-            m = mean_square_output(x, d, k, draws_ms, seed=ctx.seed + 10 * k + d)
-            for w, real in ((0, True), (1, False), (2, True)):
-                checks.append(
-                    compared(
-                        f"E|f̂_w|^2 = |x̂_w|^2, k={k}, d={d}, w={w} ({'real' if real else 'complex'})",
-                        "simulation",
-                        float(m.mean[w]),
-                        float(m.target[w]),
-                        4.0,
-                        scale=float(m.stderr[w]),
-                        sides=(
-                            "numerics.hp.channels.mean_square_output (Monte Carlo)",
-                            "numpy.fft.rfft (|x̂_w|^2)",
-                        ),
-                        detail=f"MC {m.mean[w]:.4g} vs {m.target[w]:.4g}, SE {m.stderr[w]:.2g} (exact, from the Gamma law; {draws_ms} draws, n=4); in standard errors",
-                        values={
-                            "estimate": float(m.mean[w]),
-                            "stderr": float(m.stderr[w]),
-                            "target": float(m.target[w]),
-                            "k": k,
-                            "d": d,
-                            "w": w,
-                        },
-                    )
-                )
-    return checks
-
-
-def _middle_layer(k: int, ctx: Context) -> Check:
-    """Slope of E log||grad_{C_i} L|| at i = d/2 against d, from independent draws per depth
-    (float64 simulator norms; one complex frequency pair as in ``single_frequency_problem``)."""
-    n, w, x, y = single_frequency_problem(False)
-    depths = (40, 80, 120, 160, 200) if ctx.full else (20, 40, 60, 80)
-    draws = 1000 if ctx.full else 200
-    samples = []
-    for D in depths:
-        f = random_channel_filters(n, D, k, trials=draws, seed=ctx.seed + 7000 + 10 * k + D)
-        samples.append(np.log(init_grad_norms(x, y, f)[:, D // 2 - 1]))
-    slope, se = slope_of_means(depths, samples)
-    lam = float(width_rate(k))
-    return compared(
-        f"slope of log||grad_(C_(d/2))|| vs d, k={k}, complex, vs lambda_k",
-        "simulation",
-        slope,
-        lam,
-        4.0,
-        scale=se,
-        sides=("numerics.gd.channel_gd.init_grad_norms (slope fit)", "numerics.hp.channels.width_rate"),
-        detail=f"slope {slope:.5f} +- {se:.5f} (SE; {draws} independent draws per depth, d = {depths}) vs {lam:.5f}; in standard errors",
-        values={"estimate": slope, "stderr": se, "lambda_k": lam, "k": k, "draws": draws},
-    )
-
-
 # ----------------------------------------------------------------------------------- M3
 def _row_facts(ctx: Context) -> Check:
     """mpmath: L(alpha c_i[a,:]) = L and <grad_{c_i[a,:]}, c_i[a,:]> = 0, linear and ReLU."""
@@ -602,78 +390,6 @@ def run_m3(ctx: Context) -> list[Check]:
     ]
 
 
-# ------------------------------------------------------------------------------- M4, M5
-def run_m4(ctx: Context) -> list[Check]:
-    depths = (2, 4, 8, 16, 32, 64) if ctx.full else (2, 4, 8, 16)
-    trials = 2000 if ctx.full else 200
-    table = m4_table(depths, trials, seed=ctx.seed)
-    out = []
-    for (k, label), q in table.items():
-        med = q[:, 1]
-        slope = float(np.polyfit(depths, med / math.log10(math.e), 1)[0])
-        lam = float(width_rate(k))
-        values = {"k": k, "trials": trials, "median_slope_per_layer": slope, "lambda_k": lam}
-        for D, row in zip(depths, q):
-            values.update(
-                {f"d{D}_q10": float(row[0]), f"d{D}_median": float(row[1]), f"d{D}_q90": float(row[2])}
-            )
-        text = ", ".join(f"d={D}: {row[1]:.2f} [{row[0]:.2f}, {row[2]:.2f}]" for D, row in zip(depths, q))
-        out.append(
-            measurement(
-                f"log10 ||grad_(C_1) L|| at init, k={k}, {label}",
-                f"median [10%, 90%]: {text}; slope of ln(median) per layer {slope:+.4f} (lambda_k = {lam:+.4f}); n=16, {trials} draws",
-                values,
-            )
-        )
-    return out
-
-
-def _steps(median: float, max_iter: int) -> str:
-    return f"{median:.0f}" if math.isfinite(median) else f">{max_iter}"
-
-
-def run_m5(ctx: Context) -> list[Check]:
-    if ctx.full:
-        ks, depths, etas, trials, max_iter = (
-            (1, 2, 4, 8),
-            (2, 4, 6, 8),
-            (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3),
-            6,
-            5000,
-        )
-    else:
-        ks, depths, etas, trials, max_iter = (2,), (2, 4), (0.001, 0.003, 0.01, 0.03, 0.1, 0.3), 4, 2000
-    table = m5_table(ks, depths, etas, trials, max_iter, seed=ctx.seed)
-    out = []
-    for k in ks:
-        for method in ("plain", "CN"):
-            rows = [(D, table[(k, method, D)]) for D in depths]
-            text = "; ".join(
-                f"d={D}: {_steps(r['median_iterations'], max_iter)} steps "
-                f"(eta={r['eta']}, {r['converged']:.0%} converged)"
-                for D, r in rows
-            )
-            values = {"k": k, "trials": trials, "max_iter": max_iter}
-            for D, r in rows:
-                values.update(
-                    {
-                        f"d{D}_eta": r["eta"],
-                        f"d{D}_median_iterations": r["median_iterations"]
-                        if math.isfinite(r["median_iterations"])
-                        else -1,
-                        f"d{D}_converged_fraction": r["converged"],
-                    }
-                )
-            out.append(
-                measurement(
-                    f"GD steps to 1e-3 of the starting loss, k={k}, {method}",
-                    f"{text}; eta tuned over {list(etas)}, n=16",
-                    values,
-                )
-            )
-    return out
-
-
 CLAIMS: tuple[Claim, ...] = (
     Claim(
         "M1",
@@ -684,35 +400,11 @@ CLAIMS: tuple[Claim, ...] = (
         run_m1,
     ),
     Claim(
-        "M2",
-        "sharp rate at width k",
-        "symbolic, high-precision, simulation",
-        "(1/d) log||grad|| -> lambda_k = (psi(k) - log k)/2 (real: k/2); E|f̂_w|^2 = |x̂_w|^2; spread (1/2)(sum psi'(k_j))^(1/2)",
-        "fan-in initialization, fixed n and k",
-        run_m2,
-    ),
-    Claim(
         "M3",
         "CN at every layer, k channels",
         "symbolic, exact, high-precision, simulation",
         "row-wise scale invariance, Euler identity, row norm growth eta^2||grad||^2; C1 fails for k >= 2",
         "CN after every convolution (output included), optional ReLU before CN",
         run_m3,
-    ),
-    Claim(
-        "M4",
-        "gradients at initialization vs depth and width (measured)",
-        "measurement",
-        "distribution of ||grad_{C_1} L|| at fan-in init, k in {1,2,4,8}, linear/ReLU, with/without CN",
-        "n = 16, x, y ~ N(0, I)",
-        run_m4,
-    ),
-    Claim(
-        "M5",
-        "iterations at width k (measured)",
-        "measurement",
-        "GD steps to 1e-3 of the starting loss vs depth, plain vs layerwise CN, eta tuned per case",
-        "n = 16, x, y ~ N(0, I), full-length filters",
-        run_m5,
     ),
 )

@@ -134,3 +134,60 @@ def test_memory_error_names_what_it_would_take():
         numerics.random_channel_filters(8, 3, 10**5, trials=10**4)
     with pytest.raises(ValueError, match=r"n, d, k must satisfy .* terms \(SymPy would need about"):
         theory.channel_closed_form(8, 4, 30)
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "message"),
+    [
+        (lambda: numerics.relu_cn_rate(3, 1), ValueError, r"n must be an integer >= 4, got 3"),
+        (lambda: numerics.relu_cn_rate(8, 1, draws=1), ValueError, r"draws must be an integer >= 2, got 1"),
+        (
+            lambda: numerics.relu_cn_rate(8, 1, depths=(1, 4)),
+            ValueError,
+            r"each entry of depths .* >= 2, got 1",
+        ),
+        (lambda: numerics.relu_cn_rate(8, 1, depths=(4, 4)), ValueError, r"depths must be .* distinct"),
+        (lambda: numerics.relu_cn_rate(8, 1, path="x"), ValueError, r"path must be one of 'fourier', 'time'"),
+        (lambda: numerics.allpass_filters(4.0, 2), TypeError, r"n must be an integer >= 2, got 4.0"),
+        (
+            lambda: numerics.allpass_filters(4, 2, seed=-1),
+            ValueError,
+            r"seed must be an integer >= 0, got -1",
+        ),
+        (lambda: numerics.allpass_filters(4, 2, delta="yes"), TypeError, r"delta must be True or False"),
+        (
+            lambda: numerics.stall_floor([1, 2], [1, 2, 3], np.ones((2, 2))),
+            ValueError,
+            r"y must have length n = 2",
+        ),
+        (
+            lambda: numerics.stall_floor([1, np.nan], [1, 2], np.ones((2, 2))),
+            ValueError,
+            r"x must contain only finite",
+        ),
+        (
+            lambda: numerics.balanced_time_complex(0, 1, 1, 2),
+            ValueError,
+            r"x_hat must be a finite nonzero number",
+        ),
+        (
+            lambda: numerics.balanced_time_complex(1, 1, 1, 2, goal=1.5),
+            ValueError,
+            r"goal must be a real number in \(0, 1\)",
+        ),
+    ],
+)
+def test_new_public_functions_name_the_parameter_range_and_value(call, exc, message):
+    """relu_cn_rate, allpass_filters, stall_floor, balanced_time_complex check through the layer."""
+    with pytest.raises(exc, match=message):
+        call()
+
+
+def test_cn_depth_setting_checks_through_the_layer():
+    from numerics.mc.cn_depth import Setting
+
+    with pytest.raises(ValueError, match=r"n must be an integer >= 2, got 1"):
+        Setting(1)
+    with pytest.raises(ValueError, match=r"tol must be a real number in \(0, 1\), got 0.0"):
+        Setting(16, tol=0.0)
+    assert type(Setting(np.int64(16)).n) is int

@@ -1,0 +1,197 @@
+"""The arguments of the GD simulators (``random_filters``, ``simulate_gd``, ``simulate_gd_channels``),
+checked, with their memory, before anything is allocated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from theory.validation.arrays import real_array
+from theory.validation.memory import check_memory, memory_needed
+from theory.validation.primitives import _is_real, check_choice, check_flag, check_int, check_real
+
+
+def random_filters_arguments(
+    trials: Any, depth: Any, n: Any, sigma2: Any = None, seed: Any = 0, length: Any = None, **_: Any
+) -> None:
+    """``numerics.random_filters``: sizes >= 1 (n >= 2), sigma2 > 0, seed >= 0, 1 <= length <= n."""
+    trials, depth, n = check_int(trials, "trials", 1), check_int(depth, "depth", 1), check_int(n, "n", 2)
+    if sigma2 is not None:
+        check_real(sigma2, "sigma2", 0, lo_open=True)
+    check_int(seed, "seed", 0)
+    if length is not None:
+        check_int(length, "length", 1, n)
+    check_memory(
+        memory_needed(trials, depth, n, 16), f"random_filters(trials={trials}, depth={depth}, n={n})"
+    )
+
+
+#: bytes a width-k simulation holds per (trial, layer, padded K x K entry, tap).
+SIM_CHANNEL_BYTES_PER_ENTRY = 96
+
+
+def _common_gd_arguments(
+    n: int, trials: int, flags: dict, args: dict
+) -> tuple[np.ndarray, np.ndarray, float, int, np.ndarray, float, int | None]:
+    """The arguments both GD simulators share, from the caller's ``args`` (x, y, eta,
+    max_iter, tol, momentum, record_points, diverge_factor, layer_step, threads) and its
+    ``flags``; returns x, y, eta, max_iter, tol (one per trial), momentum, threads."""
+    x, y, eta, max_iter, tol, momentum = (args[k] for k in ("x", "y", "eta", "max_iter", "tol", "momentum"))
+    record_points, diverge_factor, layer_step, threads = (
+        args[k] for k in ("record_points", "diverge_factor", "layer_step", "threads")
+    )
+    xs = []
+    for name, v in (("x", x), ("y", y)):
+        arr = real_array(v, name, (1,), "(n,)")
+        if arr.shape != (n,):
+            raise ValueError(
+                f"x and y must be vectors of length n = {n} (the filters'); {name} has length {arr.shape[0]}"
+            )
+        xs.append(arr)
+    eta = check_real(eta, "eta", 0, lo_open=True)
+    for name, v in flags.items():
+        check_flag(v, name)
+    max_iter = check_int(max_iter, "max_iter", 1, 2**62)
+    if _is_real(tol):
+        tol = np.full(trials, check_real(tol, "tol", 0, 1))
+    else:
+        t = real_array(tol, "tol", (0, 1))
+        if t.ndim == 1 and t.shape != (trials,):
+            raise ValueError(f"tol must be one number or one per trial ({trials}), got length {t.shape[0]}")
+        if ((t < 0) | (t >= 1)).any():
+            raise ValueError("tol must be in [0, 1) for every trial")
+        tol = np.broadcast_to(t, (trials,)).astype(float)
+    momentum = check_real(momentum, "momentum", 0, 1)
+    check_int(record_points, "record_points", 1, 10**6)
+    check_real(diverge_factor, "diverge_factor", 1, lo_open=True, hi_open=False)
+    check_choice(layer_step, "layer_step", ("constant", "norm2"))
+    if threads is not None:
+        threads = check_int(threads, "threads", 1, 4096)
+    return xs[0], xs[1], eta, max_iter, tol, momentum, threads
+
+
+def _record_bytes(record: Any, record_points: Any, trials: int, d: int) -> int:
+    """The record: loss, gradient and filter norms at about ``record_points`` + 1 steps."""
+    return 8 * (int(record_points) + 2) * trials * (2 * d + 1) if record else 0
+
+
+def simulate_gd_arguments(
+    x: Any,
+    y: Any,
+    filters: Any,
+    eta: Any,
+    normalized: Any = False,
+    max_iter: Any = 10000,
+    tol: Any = 1e-3,
+    momentum: Any = 0.0,
+    filter_length: Any = None,
+    method: Any = "auto",
+    record: Any = False,
+    record_points: Any = 40,
+    diverge_factor: Any = 1e8,
+    track_conditions: Any = False,
+    progress: Any = False,
+    layer_step: Any = "constant",
+    threads: Any = None,
+    **_: Any,
+) -> tuple:
+    """``numerics.simulate_gd``: filters a real (trials, d, n) or (d, n) array (any real dtype,
+    read exactly; complex refused), x and y of length n, eta > 0, 1 <= max_iter <= 2^62,
+    tol in [0, 1) (one or one per trial), momentum in [0, 1), 1 <= filter_length <= n, flags
+    strictly bool, memory checked before anything is allocated. Returns filters (float64,
+    3-D), x, y, eta, max_iter, tol (one per trial), momentum, filter_length, threads."""
+    f = real_array(filters, "filters", (2, 3), "(trials, d, n) or (d, n)")
+    f = f[None] if f.ndim == 2 else f
+    trials, d, n = f.shape
+    if trials < 1 or d < 1 or n < 2:
+        raise ValueError(
+            "filters must have shape (trials, d, n) or (d, n) with trials >= 1, d >= 1 and n >= 2, "
+            f"got {f.shape}"
+        )
+    flags = dict(normalized=normalized, record=record, track_conditions=track_conditions, progress=progress)
+    x, y, eta, max_iter, tol, momentum, threads = _common_gd_arguments(n, trials, flags, locals())
+    if filter_length is not None:
+        filter_length = check_int(filter_length, "filter_length", 1, n)
+    check_choice(method, "method", ("auto", "fourier", "fourier-numpy", "time"))
+    check_memory(
+        memory_needed(trials, d, n) + _record_bytes(record, record_points, trials, d),
+        f"simulate_gd with {trials} x {d} x {n} taps" + (f" and {record_points} records" if record else ""),
+    )
+    return f, x, y, eta, max_iter, tol, momentum, filter_length, threads
+
+
+def channel_layers(filters: Any) -> tuple[list[np.ndarray], list[int], int]:
+    """d layers, layer i a real array (trials, k_i, k_{i-1}, n) (or (k_i, k_{i-1}, n) for one
+    trial), chaining widths 1 -> k_1 -> ... -> 1; returns the float64 layers (trials first),
+    the widths k_0..k_d and n."""
+    if isinstance(filters, np.ndarray) or not isinstance(filters, (list, tuple)) or not filters:
+        raise ValueError(
+            "filters must be a non-empty list of d arrays, layer i of shape (trials, k_i, k_{i-1}, n), "
+            f"got {type(filters).__name__}"
+        )
+    layers = [
+        real_array(f, f"filters[{i}]", (3, 4), "(trials, k_i, k_{i-1}, n)") for i, f in enumerate(filters)
+    ]
+    if len({f.ndim for f in layers}) != 1:
+        raise ValueError(
+            "filters: every layer must have shape (trials, k_i, k_{i-1}, n), or every (k_i, k_{i-1}, n)"
+        )
+    layers = [f[None] if f.ndim == 3 else f for f in layers]
+    trials, n = layers[0].shape[0], layers[0].shape[-1]
+    ks = [1]
+    for i, f in enumerate(layers):
+        if f.shape[0] != trials or trials < 1:
+            raise ValueError(
+                f"filters: every layer must have the same number of trials >= 1, got shapes "
+                f"{[a.shape for a in layers]}"
+            )
+        if f.shape[-1] != n or n < 2:
+            raise ValueError(
+                f"filters: every layer must have the same length n >= 2 (layer {i + 1}: {f.shape})"
+            )
+        if f.shape[2] != ks[-1] or f.shape[1] < 1:
+            raise ValueError(
+                f"filters: layer {i + 1} has shape {f.shape[1:]}, expected ({'k >= 1'}, {ks[-1]}, n)"
+            )
+        ks.append(f.shape[1])
+    if ks[-1] != 1:
+        raise ValueError(f"filters: the last layer must have one output channel, got {ks[-1]}")
+    return layers, ks, n
+
+
+def simulate_gd_channels_arguments(
+    x: Any,
+    y: Any,
+    filters: Any,
+    eta: Any,
+    normalized: Any = False,
+    relu: Any = False,
+    max_iter: Any = 10000,
+    tol: Any = 1e-3,
+    momentum: Any = 0.0,
+    record: Any = False,
+    record_points: Any = 40,
+    diverge_factor: Any = 1e8,
+    method: Any = "auto",
+    layer_step: Any = "constant",
+    threads: Any = None,
+    **_: Any,
+) -> tuple:
+    """``numerics.simulate_gd_channels``: the rules of ``simulate_gd_arguments`` for a list of
+    layers (``channel_layers``); the memory of the padded state (trials x d x K^2 x n,
+    K = max k_i) is checked before anything is allocated. Returns the layers, widths, x, y,
+    eta, max_iter, tol (one per trial), momentum, threads."""
+    layers, ks, n = channel_layers(filters)
+    trials, d, K = layers[0].shape[0], len(layers), max(ks)
+    flags = dict(normalized=normalized, relu=relu, record=record)
+    x, y, eta, max_iter, tol, momentum, threads = _common_gd_arguments(n, trials, flags, locals())
+    check_choice(method, "method", ("auto", "compiled", "numpy"))
+    if method == "compiled" and relu:
+        raise ValueError("method 'compiled' runs linear networks only (relu = False)")
+    check_memory(
+        memory_needed(trials, d * K * K, n, SIM_CHANNEL_BYTES_PER_ENTRY)
+        + _record_bytes(record, record_points, trials, d),
+        f"simulate_gd_channels with {trials} trials of {d} layers of up to {K} x {K} filters of {n} taps",
+    )
+    return layers, ks, x, y, eta, max_iter, tol, momentum, threads
