@@ -231,7 +231,7 @@ class CrossingLaw:
     times: tuple[float, ...]
 
 
-@checked(others=reals(0, lo_open=True))
+@checked(others=reals(0, lo_open=True, empty=True))
 def crossing_time_law(
     others: Sequence[float], small: float = 0.5, exponents: Sequence[int] = range(8, 41, 4)
 ) -> CrossingLaw:

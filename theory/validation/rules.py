@@ -80,13 +80,18 @@ def integers(lo: int, hi: int | None = None) -> Rule:
 
 
 def reals(
-    lo: float | None = None, hi: float | None = None, *, lo_open: bool = False, hi_open: bool = True
+    lo: float | None = None,
+    hi: float | None = None,
+    *,
+    lo_open: bool = False,
+    hi_open: bool = True,
+    empty: bool = False,
 ) -> Rule:
-    """A non-empty sequence of finite real numbers in the interval."""
+    """A sequence of finite real numbers in the interval, non-empty unless ``empty``."""
 
     def check(v: Any, name: str) -> tuple[float, ...]:
         vals = _rows(v, name)
-        if not vals:
+        if not vals and not empty:
             raise ValueError(f"{name} must be a non-empty sequence of real numbers, got an empty one")
         rule = real(lo, hi, lo_open=lo_open, hi_open=hi_open)
         return tuple(rule(x, f"each entry of {name}") for x in vals)
