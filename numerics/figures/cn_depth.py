@@ -12,7 +12,6 @@ eta ||c_i||^2. ``FIGURES`` lists (name, data_fn, plot_fn, quick_kwargs, full_kwa
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Sequence
 
@@ -21,24 +20,13 @@ import matplotlib.ticker
 import numpy as np
 from matplotlib.figure import Figure
 
+from numerics.figures.registry import Data
+from numerics.figures.style import WIDTH, styled
 from numerics.mc import cn_depth
 
-Data = dict[str, np.ndarray]
-WIDTH = 3.4
 CURVES = (("cn", 16, "CN, $n=16$", "#d95f02", "-o"), ("cn", 15, "CN, $n=15$", "#1b9e77", "-s"),
           ("plain", 16, "plain, $n=16$", "#222222", "--^"),
           ("cn_rescaled", 16, "CN, step $\\eta\\|c_i\\|^2$, $n=16$", "#7570b3", ":D"))  # fmt: skip
-STYLE = {
-    "font.size": 8,
-    "axes.titlesize": 8,
-    "axes.labelsize": 8,
-    "legend.fontsize": 6,
-    "xtick.labelsize": 7,
-    "ytick.labelsize": 7,
-    "lines.linewidth": 1.1,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-}
 
 
 def cn_steps_vs_depth_data(
@@ -81,16 +69,7 @@ def cn_steps_vs_depth_data(
     return out
 
 
-def _styled(plot):
-    @functools.wraps(plot)
-    def wrapper(data: Data) -> Figure:
-        with matplotlib.rc_context(STYLE):
-            return plot(data)
-
-    return wrapper
-
-
-@_styled
+@styled
 def plot_cn_steps_vs_depth(data: Data) -> Figure:
     depths, cap = data["depths"].astype(float), float(data["max_iter"])
     fig = Figure(figsize=(WIDTH, 3.6), layout="constrained")

@@ -47,8 +47,6 @@ BAD = [
     (dict(x=X + 1j), ValueError, ["x", "complex"]),
     (dict(y=Y + 0j), ValueError, ["y", "complex"]),
     (dict(filters=F + 1j), ValueError, ["filters", "complex"]),
-    (dict(filters=F > 0), ValueError, ["filters", "booleans"]),
-    (dict(x=X > 0), ValueError, ["x", "booleans"]),
     (dict(x=np.ones((2, N))), ValueError, ["x", "shape"]),
     (dict(filters=np.zeros((0, 3, N))), ValueError, ["trials", ">= 1"]),
     (dict(max_iter=2**70), ValueError, ["max_iter", "[1, 4611686018427387904]"]),
@@ -82,9 +80,9 @@ def test_width_specific_bad_input():
         width(
             filters=[a + 1j if i == 1 else a for i, a in enumerate(random_channel_filters(N, 3, 2, trials=2))]
         )
-    with pytest.raises(ValueError, match="GiB of memory"):  # trials x k^2: refused before allocating
+    with pytest.raises(ValueError, match="iB of memory"):  # trials x k^2: refused before allocating
         width(filters=[np.zeros((1000, 400, 1, N)), np.zeros((1000, 1, 400, N))])
-    with pytest.raises(ValueError, match="random_channel_filters.*GiB of memory"):
+    with pytest.raises(ValueError, match="random_channel_filters.*iB of memory"):
         random_channel_filters(N, 3, 10**5, trials=10**4)
     with pytest.raises(ValueError, match="trials must be an integer >= 1, got 0"):
         random_channel_filters(N, 3, 2, trials=0)
