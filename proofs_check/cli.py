@@ -20,13 +20,14 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from numerics.store.files import STDOUT, write_text
 from proofs_check import paper as paper_cmd
 from proofs_check.outputs import output_arg as _output
 from theory import __version__
 from theory.validation import CLI_DPS_RANGE, check_memory, memory_needed
+from theory.validation.command_line import float_in, int_in
 
 EXAMPLES = {
     "main": "example: proofs_check --only T1,C4 --json report.json --markdown report.md",
@@ -77,20 +78,6 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _int_in(lo: int, hi: int | None = None) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if v < lo or (hi is not None and v > hi):
-            rng = f"an integer in [{lo}, {hi}]" if hi is not None else f"an integer >= {lo}"
-            raise argparse.ArgumentTypeError(f"must be {rng}, got {v}")
-        return v
-
-    return parse
-
-
 def _positive_floats(text: str) -> list[float]:
     """A comma-separated list of finite numbers > 0."""
     out = []
@@ -103,21 +90,6 @@ def _positive_floats(text: str) -> list[float]:
             raise argparse.ArgumentTypeError(f"must be in (0, inf), got {part!r}")
         out.append(v)
     return out
-
-
-def _float_in(lo: float, hi: float) -> Callable[[str], float]:
-    """One number in [lo, hi)."""
-
-    def parse(text: str) -> float:
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not lo <= v < hi:  # also rejects nan
-            raise argparse.ArgumentTypeError(f"must be in [{lo}, {hi}), got {text!r}")
-        return v
-
-    return parse
 
 
 def _depths(text: str) -> list[int]:
@@ -193,14 +165,14 @@ def build_parser() -> Parser:
     )
     p.add_argument(
         "--dps",
-        type=_int_in(*CLI_DPS_RANGE),
+        type=int_in(*CLI_DPS_RANGE),
         metavar="DIGITS",
         help=f"decimal digits for high-precision checks, {CLI_DPS_RANGE[0]} to {CLI_DPS_RANGE[1]} (default 30)",
     )
-    p.add_argument("--seed", type=_int_in(0, SEED_MAX), metavar="SEED", help="random seed (default 0)")
+    p.add_argument("--seed", type=int_in(0, SEED_MAX), metavar="SEED", help="random seed (default 0)")
     p.add_argument(
         "--jobs",
-        type=_int_in(1, 64),
+        type=int_in(1, 64),
         metavar="N",
         help="claims checked in parallel worker processes (default: the cores, at most 2)",
     )
@@ -220,12 +192,12 @@ def build_parser() -> Parser:
     f.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
     f.add_argument("--quick", action="store_true", help="fewer draws and smaller sizes (under 5 minutes)")
     f.add_argument(
-        "--seed", type=_int_in(0, SEED_MAX), default=0, dest="fig_seed", help="random seed (default 0)"
+        "--seed", type=int_in(0, SEED_MAX), default=0, dest="fig_seed", help="random seed (default 0)"
     )
     f.add_argument("--quiet", action="store_true", dest="sub_quiet", help="no progress lines")
 
     s = sub.add_parser("simulate", help="resumable GD sweep stored in SQLite", epilog=EXAMPLES["simulate"])
-    s.add_argument("--n", type=_int_in(2, 4096), default=16, help="signal length n in [2, 4096] (default 16)")
+    s.add_argument("--n", type=int_in(2, 4096), default=16, help="signal length n in [2, 4096] (default 16)")
     s.add_argument(
         "--depths",
         type=_depths,
@@ -233,7 +205,7 @@ def build_parser() -> Parser:
         help=f"depths in [1, {MAX_DEPTH}]: 2,4,8 or 2:40[:step] (default 2,4,6)",
     )
     s.add_argument(
-        "--trials", type=_int_in(1, 10**6), default=8, help="random initializations per cell (default 8)"
+        "--trials", type=int_in(1, 10**6), default=8, help="random initializations per cell (default 8)"
     )
     s.add_argument(
         "--eta", type=_positive_floats, default=[0.1], help="step size(s) > 0, comma separated (default 0.1)"
@@ -246,22 +218,22 @@ def build_parser() -> Parser:
     )
     s.add_argument(
         "--tol",
-        type=_float_in(0.0, 1.0),
+        type=float_in(0.0, 1.0),
         default=1e-3,
         help="stop at loss <= tol * initial loss, in [0, 1) (default 1e-3)",
     )
     s.add_argument(
-        "--max-iter", type=_int_in(1, 10**9), default=10000, help="steps per run, at most 1e9 (default 10000)"
+        "--max-iter", type=int_in(1, 10**9), default=10000, help="steps per run, at most 1e9 (default 10000)"
     )
-    s.add_argument("--seeds", type=_int_in(1, 10**4), default=1, help="seeds per cell (default 1)")
+    s.add_argument("--seeds", type=int_in(1, 10**4), default=1, help="seeds per cell (default 1)")
     s.add_argument(
-        "--seed", type=_int_in(0, SEED_MAX), default=0, dest="sim_seed", help="base seed (default 0)"
-    )
-    s.add_argument(
-        "--filter-length", type=_int_in(1), default=None, help="filter length k in [1, n] (default n)"
+        "--seed", type=int_in(0, SEED_MAX), default=0, dest="sim_seed", help="base seed (default 0)"
     )
     s.add_argument(
-        "--momentum", type=_float_in(0.0, 1.0), default=0.0, help="heavy-ball momentum in [0, 1) (default 0)"
+        "--filter-length", type=int_in(1), default=None, help="filter length k in [1, n] (default n)"
+    )
+    s.add_argument(
+        "--momentum", type=float_in(0.0, 1.0), default=0.0, help="heavy-ball momentum in [0, 1) (default 0)"
     )
     s.add_argument(
         "--db",

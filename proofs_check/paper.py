@@ -24,23 +24,11 @@ import time
 
 from proofs_check.claims.paper import EXPERIMENTS, IDS, failures, runner
 from proofs_check.outputs import STDOUT, folder_problem, inside_folder, output_problem
+from theory.validation.command_line import int_in
 
 EXAMPLE = "example: proofs_check paper --quick --out figs --json paper.json"
 DTYPES = ("float32", "float64")
 GAIN_INITS = ("uniform", "ones")  # paper.deep_decoder.GAIN_INITS (not imported: it needs torch)
-
-
-def _int_in(lo: int, hi: int):
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if not lo <= v <= hi:
-            raise argparse.ArgumentTypeError(f"must be an integer in [{lo}, {hi}], got {v}")
-        return v
-
-    return parse
 
 
 def _only(text: str) -> list[str]:
@@ -86,7 +74,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         dest="paper_json",
         help="write the JSON report here ('-': stdout)",
     )
-    p.add_argument("--seeds", type=_int_in(1, 100), default=None, help="seeds per training experiment, 1-100")
+    p.add_argument("--seeds", type=int_in(1, 100), default=None, help="seeds per training experiment, 1-100")
     p.add_argument(
         "--only",
         type=_only,
@@ -97,7 +85,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--threads",
-        type=_int_in(1, 256),
+        type=int_in(1, 256),
         default=1,
         help="torch threads (default 1: fastest on a shared machine)",
     )

@@ -25,9 +25,10 @@ import argparse
 
 import numpy as np
 
-from numerics.bench.simulator import _float_in, _int_in, _load, interleaved_medians, machine
+from numerics.bench.simulator import _load, interleaved_medians, machine
 from numerics.gd.channel_gd import simulate_gd_channels
 from numerics.hp.channels import random_channel_filters
+from theory.validation.command_line import float_in, int_in
 
 SHAPES = ((16, 2, 4, 16), (16, 2, 8, 64), (16, 4, 4, 16), (16, 4, 8, 64), (64, 4, 10, 256))
 
@@ -65,13 +66,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m numerics.bench.channels", description=__doc__.split("\n")[0]
     )
+    parser.add_argument("--repeats", type=int_in(3, 100), default=3, help="interleaved repetitions, >= 3 (3)")
     parser.add_argument(
-        "--repeats", type=_int_in(3, 100), default=3, help="interleaved repetitions, >= 3 (3)"
+        "--seconds",
+        type=float_in(0.0, 60.0, lo_open=True, hi_open=False),
+        default=0.3,
+        help="target seconds per timing (0.3)",
     )
     parser.add_argument(
-        "--seconds", type=_float_in(0.0, 60.0), default=0.3, help="target seconds per timing (0.3)"
+        "--eta", type=float_in(0.0, 1.0, lo_open=True, hi_open=False), default=1e-4, help="step size (1e-4)"
     )
-    parser.add_argument("--eta", type=_float_in(0.0, 1.0), default=1e-4, help="step size (1e-4)")
     args = parser.parse_args(argv)
     print("machine: " + ", ".join(f"{key} {v}" for key, v in machine().items()))
     print(f"load average before: {_load()} (the machine may be shared: ratios are A/B interleaved)")

@@ -34,6 +34,7 @@ import numpy as np
 
 from numerics.gd.core import all_cores
 from numerics.gd.simulate import FourierGD, half_weights, random_filters, simulate_gd
+from theory.validation.command_line import float_in, int_in
 
 
 def fused_run(
@@ -249,39 +250,11 @@ def parse_shapes(text: str) -> list[tuple[int, int, int]]:
     return out
 
 
-def _int_in(lo: int, hi: int):
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if not lo <= v <= hi:
-            raise argparse.ArgumentTypeError(f"must be an integer in [{lo}, {hi}], got {v}")
-        return v
-
-    return parse
-
-
-def _float_in(lo: float, hi: float):
-    def parse(text: str) -> float:
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not lo < v <= hi:
-            raise argparse.ArgumentTypeError(f"must be a number in ({lo}, {hi}], got {text}")
-        return v
-
-    return parse
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``proofs_check bench``."""
-    parser.add_argument("--n", type=_int_in(2, 4096), default=64, help="signal length of the main shape (64)")
-    parser.add_argument("--depth", type=_int_in(1, 10**4), default=20, help="depth of the main shape (20)")
-    parser.add_argument(
-        "--trials", type=_int_in(1, 10**6), default=256, help="trials of the main shape (256)"
-    )
+    parser.add_argument("--n", type=int_in(2, 4096), default=64, help="signal length of the main shape (64)")
+    parser.add_argument("--depth", type=int_in(1, 10**4), default=20, help="depth of the main shape (20)")
+    parser.add_argument("--trials", type=int_in(1, 10**6), default=256, help="trials of the main shape (256)")
     parser.add_argument(
         "--small",
         type=parse_shapes,
@@ -291,14 +264,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--repeats",
-        type=_int_in(3, 100),
+        type=int_in(3, 100),
         default=3,
         help="interleaved repetitions, >= 3; medians are shown (3)",
     )
     parser.add_argument(
-        "--seconds", type=_float_in(0.0, 60.0), default=0.3, help="target seconds per timing (0.3)"
+        "--seconds",
+        type=float_in(0.0, 60.0, lo_open=True, hi_open=False),
+        default=0.3,
+        help="target seconds per timing (0.3)",
     )
-    parser.add_argument("--eta", type=_float_in(0.0, 1.0), default=1e-3, help="step size (1e-3)")
+    parser.add_argument(
+        "--eta", type=float_in(0.0, 1.0, lo_open=True, hi_open=False), default=1e-3, help="step size (1e-3)"
+    )
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch autograd path")
 
 
