@@ -18,6 +18,7 @@ import numpy as np
 from mpmath import mp
 
 from theory.networks import cn_gradient, cn_loss, plain_gradient, plain_loss
+from theory.validation import checked, integer
 
 
 def circulant(c: np.ndarray) -> np.ndarray:
@@ -111,6 +112,7 @@ def gd_reference_path(
             gain, bias = gain + vg, bias + vb
 
 
+@checked()
 def gd_reference(
     x: np.ndarray,
     y: np.ndarray,
@@ -183,6 +185,7 @@ def _mp_formulas(normalized: bool):
     return plain_loss, plain_gradient
 
 
+@checked(dps=integer(1))
 def grad_norms_time_domain(filters: Any, x: Any, y: Any, normalized: bool, dps: int) -> list:
     """||grad_{c_i} L|| from the time-domain closed forms T1/C4 in mpmath at ``dps`` digits."""
     _, gradient = _mp_formulas(normalized)

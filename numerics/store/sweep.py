@@ -29,6 +29,7 @@ import numpy as np
 
 from numerics.gd.simulate import random_filters, simulate_gd
 from numerics.store.files import pid_alive
+from theory.validation import checked, flag, instance_of, sequence_of
 
 NORMALIZATIONS = ("none", "channel")
 
@@ -313,6 +314,7 @@ def connect_dask(address: str, timeout: float = 5.0):
         raise ValueError(f"--dask: cannot reach a scheduler at {address!r} ({type(err).__name__})") from None
 
 
+@checked(cfg=instance_of(SweepConfig), store=instance_of(Store), progress=flag)
 def run_sweep(
     cfg: SweepConfig,
     cells: Sequence[Cell],
@@ -399,6 +401,7 @@ class Summary:
     q90: float
 
 
+@checked(cfg=instance_of(SweepConfig))
 def summarize(cfg: SweepConfig, results: dict[Cell, dict]) -> list[Summary]:
     """Per (normalization, depth, eta): convergence counts and iteration quantiles.
 
@@ -429,6 +432,7 @@ def summarize(cfg: SweepConfig, results: dict[Cell, dict]) -> list[Summary]:
     return out
 
 
+@checked(summaries=sequence_of(Summary))
 def best_step_sizes(summaries: Sequence[Summary]) -> list[Summary]:
     """Per (normalization, depth) the step size with most converged trials, then lowest median."""
     best: dict[tuple, Summary] = {}

@@ -61,6 +61,7 @@ from theory.validation.rules import (
     filter_table,
     flag,
     function,
+    instance_of,
     integer,
     integers,
     mp_number,
@@ -70,6 +71,7 @@ from theory.validation.rules import (
     real,
     reals,
     same_length,
+    sequence_of,
     vector,
 )
 from theory.validation.simulators import (
@@ -98,6 +100,8 @@ from theory.validation.width import (
 )
 
 __all__ = [
+    "instance_of",
+    "sequence_of",
     "DPS_RANGE",
     "CLI_DPS_RANGE",
     "ArgumentTypeError",

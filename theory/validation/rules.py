@@ -166,6 +166,32 @@ def filter_table(v: Any, name: str) -> np.ndarray:
 
 
 #: What a parameter of a given name means everywhere in the API.
+def instance_of(cls: type) -> Rule:
+    """An instance of ``cls`` (a record such as a sweep's configuration)."""
+
+    def check(v: Any, name: str) -> Any:
+        if not isinstance(v, cls):
+            raise ArgumentTypeError(f"{name} must be a {cls.__name__}, got {_got(v)}")
+        return v
+
+    return check
+
+
+def sequence_of(cls: type) -> Rule:
+    """A sequence (possibly empty) of instances of ``cls``."""
+
+    def check(v: Any, name: str) -> list[Any]:
+        if isinstance(v, (str, bytes)) or not hasattr(v, "__iter__"):
+            raise ArgumentTypeError(f"{name} must be a sequence of {cls.__name__}, got {_got(v)}")
+        items = list(v)
+        for item in items:
+            if not isinstance(item, cls):
+                raise ArgumentTypeError(f"each entry of {name} must be a {cls.__name__}, got {_got(item)}")
+        return items
+
+    return check
+
+
 RULES: dict[str, Rule] = {
     "n": integer(2),
     "d": integer(1),
