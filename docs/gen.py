@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import pathlib
 import pkgutil
 import re
@@ -73,11 +74,12 @@ def _write(path: pathlib.Path, text: str) -> None:
 
 # ---------------------------------------------------------------------------- claims
 def families() -> dict[str, list]:
-    """The registry's claims grouped by family letter, in registry order."""
-    from proofs_check.claims import CLAIMS
+    """The registry's claims grouped by family letter, in registry order, then the families
+    that need an extra (``EXTRA_CLAIMS``: the paper's P1-P6, PyTorch)."""
+    from proofs_check.claims import CLAIMS, EXTRA_CLAIMS
 
     out: dict[str, list] = {}
-    for claim in CLAIMS:
+    for claim in (*CLAIMS, *(c for extra in EXTRA_CLAIMS.values() for c in extra)):
         out.setdefault(claim.id[0], []).append(claim)
     return out
 
@@ -106,8 +108,47 @@ def claim_section(claim) -> str:
         f"proofs_check --only {claim.id} --markdown -",
         "```",
         "",
+        *recorded_checks(claim.id),
     ]
     return "\n".join(lines)
+
+
+#: The report of a default run (``proofs_check --json docs/report.json``), shipped so that
+#: each claim's page lists its checks with their methods, discrepancies and tolerances.
+REPORT = pathlib.Path(__file__).with_name("report.json")
+
+
+def _recorded() -> tuple[dict, dict]:
+    if not REPORT.exists():
+        return {}, {}
+    report = json.loads(REPORT.read_text(encoding="utf-8"))
+    return {c["id"]: c for c in report["claims"]}, report.get("environment", {})
+
+
+def _num(v) -> str:
+    return "" if v is None else f"{v:.2g}"
+
+
+def recorded_checks(claim_id: str) -> list[str]:
+    """The claim's rows in the shipped report: check, method, status, discrepancy, tolerance."""
+    claims, env = _recorded()
+    claim = claims.get(claim_id)
+    if claim is None:
+        return []
+    when = f"{env.get('timestamp', '?')}, version {env.get('version', '?')}, commit {str(env.get('git_commit'))[:10]}"
+    rows = [
+        f"Status **{claim['status']}** in the recorded default run ({when}; `proofs_check --json docs/report.json`"
+        " refreshes it):",
+        "",
+        "| check | method | status | discrepancy | tolerance |",
+        "|---|---|---|---|---|",
+    ]
+    for c in claim["checks"]:
+        name = md_text(c["name"])
+        rows.append(
+            f"| {name} | {c['method']} | {c['status']} | {_num(c['discrepancy'])} | {_num(c['tolerance'])} |"
+        )
+    return [*rows, ""]
 
 
 def claim_pages(out: pathlib.Path) -> list[str]:

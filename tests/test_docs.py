@@ -153,9 +153,9 @@ def test_docs_build_with_warnings_as_errors(site):
 
 @needs_sphinx
 def test_every_claim_of_the_registry_has_its_section_and_command(site):
-    from proofs_check.claims import CLAIMS
+    from proofs_check.claims import CLAIMS, EXTRA_CLAIMS
 
-    for claim in CLAIMS:
+    for claim in (*CLAIMS, *(c for extra in EXTRA_CLAIMS.values() for c in extra)):
         page = (site / "families" / f"{claim.id[0]}.html").read_text(encoding="utf-8")
         assert f'id="claim-{claim.id.lower()}"' in page, claim.id  # the anchor docs link to
         assert f"proofs_check --only {claim.id} " in _text(site / "families" / f"{claim.id[0]}.html"), (
