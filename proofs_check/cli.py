@@ -22,8 +22,10 @@ import sys
 import time
 from collections.abc import Sequence
 
-from numerics.store.files import STDOUT, write_text
+from numerics.store.files import STDOUT
 from proofs_check import paper as paper_cmd
+from proofs_check import simulate_cmd
+from proofs_check.outputs import dedupe, distinct_outputs, write_output
 from proofs_check.outputs import output_arg as _output
 from theory import __version__
 from theory.validation import CLI_DPS_RANGE, check_memory, memory_needed
@@ -38,8 +40,6 @@ EXAMPLES = {
 
 #: options of the claim check; given before a subcommand they would be ignored, so they are refused
 CHECK_OPTIONS = ("list", "only", "full", "dps", "seed", "json", "markdown", "jobs")
-#: a sweep whose work bound exceeds this many layer-frequency updates says how long it may take
-LONG_SWEEP_UPDATES = 10**12
 MAX_DEPTH = 10**4
 SEED_MAX = 2**32 - 1
 
@@ -132,17 +132,6 @@ def _dask_address(text: str) -> str:
             f"expected 'local' or a scheduler address like tcp://host:8786, got {text!r}"
         )
     return text
-
-
-def _dedupe(values: Sequence, name: str, quiet: bool) -> list:
-    """The values without repeats (first occurrence kept); says what it dropped."""
-    out = list(dict.fromkeys(values))
-    if len(out) < len(values) and not quiet:
-        print(
-            f"proofs_check: note: {name}: {len(values) - len(out)} duplicate value(s) ignored",
-            file=sys.stderr,
-        )
-    return out
 
 
 def build_parser() -> Parser:
@@ -282,7 +271,7 @@ def _select(only: str | None, quiet: bool) -> list:
 
     if only is None:
         return list(CLAIMS)
-    wanted = _dedupe([s.strip().upper() for s in only.split(",") if s.strip()], "--only", quiet)
+    wanted = dedupe([s.strip().upper() for s in only.split(",") if s.strip()], "--only", quiet)
     known = {c.id: c for c in (*CLAIMS, *(c for extra in EXTRA_CLAIMS.values() for c in extra))}
     unknown = [w for w in wanted if w not in known]
     if unknown or not wanted:
@@ -290,27 +279,6 @@ def _select(only: str | None, quiet: bool) -> list:
             f"--only: unknown claim ID(s) {', '.join(unknown) or only!r}; known: {', '.join(known)}"
         )
     return [known[w] for w in wanted]
-
-
-def _distinct_outputs(pairs: Sequence[tuple[str, str | None]]) -> None:
-    """At most one output on stdout, and no two outputs on one file."""
-    given = [(name, path) for name, path in pairs if path is not None]
-    if sum(path == STDOUT for _, path in given) > 1:
-        raise ValueError(f"{given[-1][0]}: only one output can go to standard output ('-')")
-    real = {}
-    for name, path in given:
-        if path != STDOUT:
-            key = os.path.realpath(path)
-            if key in real:
-                raise ValueError(f"{name}: same file as {real[key]} ({path!r})")
-            real[key] = name
-
-
-def _write_output(name: str, path: str, text: str) -> None:
-    try:
-        write_text(path, text)
-    except OSError as err:
-        raise ValueError(f"{name}: cannot write {path!r} ({err.strerror or err})") from None
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -324,7 +292,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             for c in claims:
                 print(f"{c.id}\t{c.methods}\t{c.title} (needs the extra '{extra}'; not in the default run)")
         return 0
-    _distinct_outputs([("--json", args.json), ("--markdown", args.markdown)])
+    distinct_outputs([("--json", args.json), ("--markdown", args.markdown)])
     claims = _select(args.only, args.quiet)
     ctx = Context(dps=args.dps or 30, seed=args.seed or 0, full=bool(args.full))
     t0 = time.perf_counter()
@@ -337,18 +305,18 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(table(report), file=sys.stderr)
         with contextlib.suppress(ValueError):
             if args.json:
-                _write_output("--json", args.json, to_json(report))
+                write_output("--json", args.json, to_json(report))
             if args.markdown:
-                _write_output("--markdown", args.markdown, markdown(report))
+                write_output("--markdown", args.markdown, markdown(report))
         stop.note = f"{len(finished)} of {len(claims)} claims had finished and are reported"  # type: ignore[attr-defined]
         raise
     report = build_report(results, ctx, wall_seconds=time.perf_counter() - t0)
     to_stdout = STDOUT in (args.json, args.markdown)
     print(table(report), file=sys.stderr if to_stdout else sys.stdout)
     if args.json:
-        _write_output("--json", args.json, to_json(report))
+        write_output("--json", args.json, to_json(report))
     if args.markdown:
-        _write_output("--markdown", args.markdown, markdown(report))
+        write_output("--markdown", args.markdown, markdown(report))
     return 0 if report["summary"]["all_pass"] else 1
 
 
@@ -372,126 +340,6 @@ def cmd_figures(args: argparse.Namespace) -> int:
         paths = draw_all(args.out, quick=args.quick, seed=args.fig_seed, figures=None)
     for path in paths:
         print(path)
-    return 0
-
-
-def _summary_rows(summaries: Sequence, best: Sequence) -> list[dict]:
-    best_keys = {(b.normalization, b.depth, b.eta) for b in best}
-    rows = []
-    for s in summaries:
-        row = {k: getattr(s, k) for k in s.__dataclass_fields__}
-        row["best"] = (s.normalization, s.depth, s.eta) in best_keys
-        rows.append(row)
-    return rows
-
-
-def _csv(rows: Sequence[dict]) -> str:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    if rows:
-        w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-    return buf.getvalue()
-
-
-def cmd_simulate(args: argparse.Namespace) -> int:
-    from numerics.store.sweep import (
-        Store,
-        StoreError,
-        SweepConfig,
-        best_step_sizes,
-        connect_dask,
-        edge_warnings,
-        make_cells,
-        run_sweep,
-        summarize,
-    )
-    from proofs_check.report import strict, to_json
-
-    quiet = args.quiet or args.sub_quiet
-    if args.filter_length is not None and args.filter_length > args.n:
-        raise ValueError(f"--filter-length must be in [1, n = {args.n}], got {args.filter_length}")
-    _distinct_outputs([("--json", args.sim_json), ("--csv", args.sim_csv)])
-    depths = _dedupe(args.depths, "--depths", quiet)
-    etas = _dedupe(args.eta, "--eta", quiet)
-    norms = _dedupe(args.normalization, "--normalization", quiet)
-    try:
-        check_memory(
-            memory_needed(args.trials, max(depths), args.n),
-            f"--trials {args.trials} x --depths {max(depths)} x --n {args.n}",
-        )
-    except ValueError as err:
-        raise ValueError(f"--trials/--depths/--n: {err}") from None
-    seeds = [args.sim_seed + k for k in range(args.seeds)]
-    cells = make_cells(norms, depths, etas, seeds)
-    updates = sum(args.trials * c.depth * args.n for c in cells) * args.max_iter
-    if updates > LONG_SWEEP_UPDATES and not quiet:
-        print(
-            f"proofs_check: note: up to {updates:.2g} layer-frequency updates "
-            f"(about {updates / 1e8 / 3600:.2g} h at 1e8 updates/s); finished cells are kept if you stop it",
-            file=sys.stderr,
-        )
-    cfg = SweepConfig(
-        n=args.n,
-        trials=args.trials,
-        tol=args.tol,
-        max_iter=args.max_iter,
-        seed=args.sim_seed,
-        filter_length=args.filter_length,
-        momentum=args.momentum,
-    )
-    if args.db in ("", ":memory:") or args.db.startswith("file:"):
-        raise ValueError(f"--db: give a file path; {args.db!r} would keep nothing")
-    client = connect_dask(args.dask) if args.dask else None
-    try:
-        try:
-            store = Store(args.db)
-        except StoreError as err:
-            raise ValueError(f"--db: {err}") from None
-        try:
-            computed = run_sweep(cfg, cells, store, progress=not quiet, dask_client=client)
-            summaries = summarize(cfg, store.results(cfg, cells))
-        except StoreError as err:
-            raise ValueError(f"--db: {err}") from None
-        finally:
-            store.close()
-    finally:
-        if client is not None:
-            client.close()
-    best = best_step_sizes(summaries) if args.tune else []
-    out = sys.stderr if STDOUT in (args.sim_json, args.sim_csv) else sys.stdout
-    print(
-        f"{len(cells)} cells ({computed} computed now, {len(cells) - computed} reused from {args.db})",
-        file=out,
-    )
-    print(
-        f"{'normalization':<13} {'d':>4} {'eta':>8} {'conv':>9} {'div':>4} {'under':>5} {'median':>8} {'q10':>8} {'q90':>8}",
-        file=out,
-    )
-    for s in summaries:
-        print(
-            f"{s.normalization:<13} {s.depth:>4} {s.eta:>8g} {s.converged:>4}/{s.trials:<4} {s.diverged:>4} "
-            f"{s.underflowed:>5} {s.median:>8g} {s.q10:>8g} {s.q90:>8g}",
-            file=out,
-        )
-    if args.tune:
-        print("\nbest step size per method and depth (most converged, then lowest median):", file=out)
-        for s in best:
-            print(
-                f"{s.normalization:<13} d={s.depth:<4} eta*={s.eta:<8g} converged {s.converged}/{s.trials}, median {s.median:g} steps",
-                file=out,
-            )
-        for warning in edge_warnings(summaries):
-            print(f"proofs_check: warning: {warning}", file=sys.stderr)
-    rows = _summary_rows(summaries, best)
-    if args.sim_json:
-        doc = {"config": {**strict(vars(cfg)), "db": args.db}, "cells": len(cells), "computed": computed}
-        _write_output("--json", args.sim_json, to_json({**doc, "summaries": rows}))
-    if args.sim_csv:
-        _write_output("--csv", args.sim_csv, _csv(strict(rows)))
     return 0
 
 
@@ -541,7 +389,7 @@ def _main(argv: Sequence[str] | None) -> int:
         handlers = {
             None: cmd_check,
             "figures": cmd_figures,
-            "simulate": cmd_simulate,
+            "simulate": simulate_cmd.run,
             "bench": cmd_bench,
             "paper": paper_cmd.run,
         }

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+from collections.abc import Sequence
 
-from numerics.store.files import STDOUT, output_problem
+from numerics.store.files import STDOUT, output_problem, write_text
 
 __all__ = ["STDOUT", "folder_problem", "inside_folder", "output_arg", "output_problem"]
 
@@ -57,3 +59,35 @@ def inside_folder(path: str, folder: str) -> bool:
         return False
     real, base = os.path.realpath(path), os.path.realpath(folder)
     return os.path.commonpath([real, base]) == base
+
+
+def distinct_outputs(pairs: Sequence[tuple[str, str | None]]) -> None:
+    """At most one output on stdout, and no two outputs on one file."""
+    given = [(name, path) for name, path in pairs if path is not None]
+    if sum(path == STDOUT for _, path in given) > 1:
+        raise ValueError(f"{given[-1][0]}: only one output can go to standard output ('-')")
+    real = {}
+    for name, path in given:
+        if path != STDOUT:
+            key = os.path.realpath(path)
+            if key in real:
+                raise ValueError(f"{name}: same file as {real[key]} ({path!r})")
+            real[key] = name
+
+
+def write_output(name: str, path: str, text: str) -> None:
+    try:
+        write_text(path, text)
+    except OSError as err:
+        raise ValueError(f"{name}: cannot write {path!r} ({err.strerror or err})") from None
+
+
+def dedupe(values: Sequence, name: str, quiet: bool) -> list:
+    """The values without repeats (first occurrence kept); says what it dropped."""
+    out = list(dict.fromkeys(values))
+    if len(out) < len(values) and not quiet:
+        print(
+            f"proofs_check: note: {name}: {len(values) - len(out)} duplicate value(s) ignored",
+            file=sys.stderr,
+        )
+    return out

@@ -242,12 +242,12 @@ def test_two_outputs_on_one_place_are_refused(tmp_path, monkeypatch, args, word)
 
 
 def test_write_failure_at_the_end_names_the_option(tmp_path, monkeypatch):
-    from proofs_check import cli as cli_module
+    from proofs_check import outputs
 
     def fail(path, text):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cli_module, "write_text", fail)
+    monkeypatch.setattr(outputs, "write_text", fail)
     code, _, err = cli("--only", "T7", "--quiet", "--json", str(tmp_path / "r.json"))
     assert code == 2 and "--json" in err and "No space left" in err
 
@@ -291,9 +291,9 @@ def test_sizes_that_do_not_fit_are_refused_before_allocating(tmp_path, args, wor
 
 
 def test_long_sweeps_say_so_before_starting(tmp_path, monkeypatch):
-    from proofs_check import cli as cli_module
+    from proofs_check import simulate_cmd
 
-    monkeypatch.setattr(cli_module, "LONG_SWEEP_UPDATES", 10)
+    monkeypatch.setattr(simulate_cmd, "LONG_SWEEP_UPDATES", 10)
     code, _, err = cli(*SIM, "--db", str(tmp_path / "s"))
     assert code == 0 and "updates" in err and " h " in err
 
