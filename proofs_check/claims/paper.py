@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from proofs_check.claims.base import Claim, Context, measured
+from proofs_check.claims.base import Claim, Context, compared
 from theory.checks import Check
 
 EXTRA = "paper"
@@ -53,6 +53,14 @@ def runner(eid: str) -> Callable[..., dict]:
     return importlib.import_module(f"paper.{EXPERIMENTS[eid][0]}").run
 
 
+#: Who computes each side of the paper's cross-checks (theory.checks.Check.sides).
+AUTOGRAD_VS_CLOSED_FORM = ("torch.autograd.grad", "paper.crosschecks")
+P6_SIDES = ("paper.deep_decoder", "paper.deep_decoder")
+P6_SAME_CODE = (
+    "one decoder trained with and without CN: the check is a ratio of two runs, not two computations"
+)
+
+
 def _flatten(d: dict, prefix: str = "") -> Iterator[tuple[str, Any]]:
     for k, v in d.items():
         key = f"{prefix}{k}"
@@ -74,22 +82,37 @@ def checks(entry: dict) -> list[Check]:
         )
         v = float("nan") if value is None else float(value)
         if exact:
-            out.append(measured(key, "float64", v, TOL_EXACT, "autograd vs closed form (float64)"))
+            out.append(
+                compared(
+                    key, "float64", v, 0.0, TOL_EXACT, sides=AUTOGRAD_VS_CLOSED_FORM,
+                    detail="autograd vs closed form (float64): the recorded relative error",
+                )
+            )  # fmt: skip
         elif (
             key.endswith("max_rel_err_vs_eps_prediction") and value is not None
         ):  # None: eps 0, no prediction
             out.append(
-                measured(key, "float64", v, TOL_EPS_PREDICTION, "M3 with eps vs its predicted eps term")
+                compared(
+                    key,
+                    "float64",
+                    v,
+                    0.0,
+                    TOL_EPS_PREDICTION,
+                    sides=AUTOGRAD_VS_CLOSED_FORM,
+                    detail="M3 with eps vs its predicted eps term: the recorded relative error",
+                )  # fmt: skip
             )
     literal = entry["ours"].get("literal_check")
     if literal:
         out.append(
-            measured(
+            compared(
                 "their code == X^T y/||Xw||",
                 "float64",
                 float(literal["theirs_vs_XTy_over_normXw_max_rel"]),
+                0.0,
                 TOL_EXACT,
-                "the authors' normalized-gradient code, literally, against X^T y/||Xw||",
+                sides=("paper.histograms", "paper.crosschecks"),
+                detail="the authors' normalized-gradient code, literally, against X^T y/||Xw||",
             )
         )
     if entry["id"] == "P6":
@@ -99,22 +122,28 @@ def checks(entry: dict) -> list[Check]:
         grad = cn["first_layer_grad_norm_end"][0] / plain["first_layer_grad_norm_end"][0]
         loss = plain["final_loss"][0] / cn["final_loss"][0]
         out.append(
-            measured(
+            compared(
                 "first-layer gradient at the end, CN / no CN >= 10",
                 "simulation",
                 P6_RATIO / grad if grad > 0 else float("inf"),
+                0.0,
                 1.0,
-                f"seed 0, gain start {gain}: ratio {grad:.3g} (discrepancy = 10 / ratio)",
+                sides=P6_SIDES,
+                same_code=P6_SAME_CODE,
+                detail=f"seed 0, gain start {gain}: ratio {grad:.3g} (discrepancy = 10 / ratio)",
                 values={"ratio": grad},
             )
         )
         out.append(
-            measured(
+            compared(
                 "final loss, no CN / CN >= 10",
                 "simulation",
                 P6_RATIO / loss if loss > 0 else float("inf"),
+                0.0,
                 1.0,
-                f"seed 0, gain start {gain}: ratio {loss:.3g} (discrepancy = 10 / ratio)",
+                sides=P6_SIDES,
+                same_code=P6_SAME_CODE,
+                detail=f"seed 0, gain start {gain}: ratio {loss:.3g} (discrepancy = 10 / ratio)",
                 values={"ratio": loss},
             )
         )
