@@ -704,11 +704,11 @@ INDEPENDENT: tuple[Mutation, ...] = (
     ),
     Mutation(
         "N05",
-        "[1][w] width-k exact norms: back-propagation by Ĉ^T instead of Ĉ^H (invisible at k = 1 and "
-        "at the real frequencies)",
+        "[1][w] width-k exact norms: ||ê z^H||_F^2 of the rank-one gradient taken as |ê . z|^2 "
+        "(equal at k = 1)",
         "numerics/hp/channels.py",
-        "mpmath.fdot([mpmath.conj(m[a][b]) for a in range(len(m))], e)",
-        "mpmath.fdot([m[a][b] for a in range(len(m))], e)",
+        "mpmath.fsum(m * _sq(ew) * _sq(zw) for m, ew, zw in zip(mult, e, inputs[i])) / n",
+        "mpmath.fsum(m * abs(mpmath.fdot(ew, zw)) ** 2 for m, ew, zw in zip(mult, e, inputs[i])) / n",
         "M1,M2,M3",
         (W,),
     ),
@@ -764,8 +764,8 @@ INDEPENDENT: tuple[Mutation, ...] = (
     ),
     Mutation(
         "N11",
-        "[1][w] M2 nested Monte Carlo: the first layer loses its sqrt(k) fan-in factor (invisible at "
-        "k = 1, and a constant offset that leaves the slope unchanged)",
+        "[1][w] M2 nested Monte Carlo: the first layer loses its sqrt(k) fan-in factor (it enters "
+        "only through f̂ << ŷ: a change below 1e-2, none at k = 1)",
         "numerics/hp/channels.py",
         "col = math.sqrt(k) * W[:, :, 0]",
         "col = W[:, :, 0]",
@@ -1015,8 +1015,8 @@ INDEPENDENT: tuple[Mutation, ...] = (
     ),
     Mutation(
         "N38",
-        "[w] width-k NumPy GD (ReLU path, M4's norms): e <- Ĉ^T e instead of Ĉ^H e (norms unchanged "
-        "at k = 1 without ReLU)",
+        "[w] width-k NumPy GD (the ReLU path, M4's and X1's norms): e <- Ĉ^T e instead of Ĉ^H e "
+        "(plain linear norms unchanged; with CN or ReLU the norms change too)",
         "numerics/gd/channel_gd.py",
         'e = np.einsum("tabw,taw->tbw", np.conj(self.c_hat[i]), e)',
         'e = np.einsum("tabw,taw->tbw", self.c_hat[i], e)',
@@ -1035,8 +1035,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
     ),
     Mutation(
         "N40",
-        "[1] GD half-spectrum weights: w = 0 counted twice (invisible when x and y are centered, and "
-        "for CN, which never reads w = 0)",
+        "[1] GD half-spectrum weights: w = 0 counted twice (invisible when x and y are centered)",
         "numerics/gd/simulate.py",
         "    w[0] = 1.0\n",
         "    w[0] = 2.0\n",
