@@ -1036,7 +1036,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
     Mutation(
         "N40",
         "[1] GD half-spectrum weights: w = 0 counted twice (invisible when x and y are centered)",
-        "numerics/gd/simulate.py",
+        "numerics/gd/core.py",
         "    w[0] = 1.0\n",
         "    w[0] = 2.0\n",
         "T3,T4,C7",
@@ -1044,10 +1044,10 @@ INDEPENDENT: tuple[Mutation, ...] = (
     ),
     Mutation(
         "N41",
-        "[3] T9 for GD: the tracked condition tau = eta |f|^2 S computed as eta |f| S",
+        "[3] T9 for GD: the tracked condition tau = |f|^2 S (S = sum_i eta_i/rho2_i) computed as |f| S",
         "numerics/gd/compiled.py",
-        "tau = max(tau, eta * fa**2 * S)",
-        "tau = max(tau, eta * fa * S)",
+        "tau = max(tau, fa**2 * S)",
+        "tau = max(tau, fa * S)",
         "T9",
         (S,),
     ),
