@@ -657,11 +657,14 @@ MUTATIONS: tuple[Mutation, ...] = (
 # values still agree, so only a check of the two sides' independence can see it), [w] the
 # width-k code. Scores and what each kind of check was missing: docs/mutations.md,
 # "Independent set".
-AP, EX, PP, CLI = (
+AP, EX, PP, CLI, ST, CF, AC = (
     "tests/numerics/hp/test_allpass.py",
     "tests/numerics/mc/test_explosion.py",
     "tests/paper/test_paper.py",
     "tests/proofs_check/test_cli.py",
+    "tests/claims/test_statistics.py",  # the statistics tested as code
+    "tests/claims/test_can_fail.py",  # every check can fail; its two sides come from different code
+    "tests/claims/test_allpass_claim.py",
 )
 
 INDEPENDENT: tuple[Mutation, ...] = (
@@ -788,7 +791,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "for w in [0] + ([n // 2] if n % 2 == 0 else []):",
         "for w in [0]:",
         "X3",
-        (AP,),
+        (AP, AC),
     ),
     Mutation(
         "N14",
@@ -796,7 +799,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "numerics/mc/rates.py",
         "GAMMA_HALF = 0.5 * 0.57721566490153286061",
         "GAMMA_HALF = 0.5 * 0.57921566490153286061",
-        "T8,T9",
+        "T7,T8,T9",
         (N,),
     ),
     Mutation(
@@ -843,7 +846,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "return SlopeFit(float(s.mean()), float(s.std(ddof=1) / math.sqrt(len(s))), len(s), tuple(depths))",
         "return SlopeFit(float(s.mean()), float(s.std(ddof=1)), len(s), tuple(depths))",
         "T8,T9,M2,X1",
-        (N, W, EX),
+        (ST, N, W, EX),
     ),
     Mutation(
         "N20",
@@ -852,7 +855,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "return float(v.mean()), float(v.std(ddof=1) / math.sqrt(len(v)))",
         "return float(np.median(v)), float(v.std(ddof=1) / math.sqrt(len(v)))",
         "T8",
-        (N,),
+        (ST, N),
     ),
     Mutation(
         "N21",
@@ -862,7 +865,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "return sd, se_var / (2 * sd), spread(",
         "return sd, se_var / sd, spread(",
         "M2",
-        (W,),
+        (ST, W),
     ),
     Mutation(
         "N22",
@@ -872,7 +875,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "rel = np.abs(eta * res.iterations[conv] - t_exact[conv]) / t_exact[conv]",
         "rel = (eta * res.iterations[conv] - t_exact[conv]) / t_exact[conv]",
         "T9",
-        (S,),
+        (ST, S),
     ),
     Mutation(
         "N23",
@@ -881,7 +884,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "W = 1.0 / se**2",
         "W = 1.0 / se",
         "X1",
-        (EX,),
+        (ST, EX),
     ),
     Mutation(
         "N24",
@@ -891,7 +894,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "    c = 2 if real else 1\n",
         "    c = 2\n",
         "M2",
-        (W,),
+        (ST, W),
     ),
     Mutation(
         "N25",
@@ -901,7 +904,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "TIE_RTOL = 1e-9",
         "TIE_RTOL = 1e-6",
         "X3",
-        (AP,),
+        (AP, AC),
     ),
     Mutation(
         "N26",
@@ -975,7 +978,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "return tuple(sympy.Matrix([sympy.diff(self.loss, s) for s in c]) for c in self.filters)",
         "return self.gradients",
         "T1,C4,C2",
-        (T,),
+        (CF, T),
     ),
     Mutation(
         "N34",
@@ -984,7 +987,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "out[t] = math.log(time_domain_grad_norms([layer[0] for layer in f], x, y, relu=relu)[0])",
         "out[t] = math.log(init_grad_norms(x, y, f, normalized=True, relu=relu)[0, 0])",
         "X1",
-        (EX,),
+        (CF, EX),
     ),
     Mutation(
         "N35",
@@ -993,7 +996,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "value = mpmath.quad(integrand, [0, mpmath.sqrt(m), mpmath.inf]) / (2 * mpmath.gamma(m))",
         "value = (mpmath.digamma(m) - mpmath.log(m)) / 2",
         "M2",
-        (W,),
+        (CF, W),
     ),
     Mutation(
         "N36",
@@ -1002,7 +1005,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "    return mpmath.quad(integrand, sorted(pts))",
         "    return exact_time(ScalarFlow.from_weights(z0, a, b), goal)",
         "T6",
-        (FL,),
+        (CF, FL),
     ),
     Mutation(
         "N37",
@@ -1011,7 +1014,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "return mpmath.quad(lambda t: mpmath.log(t) * mpmath.exp(-t), [0, 1, mpmath.inf]) / 2",
         "return complex_log_moment_closed()",
         "T7",
-        (N,),
+        (CF, N),
     ),
     Mutation(
         "N38",
