@@ -680,9 +680,9 @@ INDEPENDENT: tuple[Mutation, ...] = (
     Mutation(
         "N02",
         "[1] exact GF time: the path ends at |r| = (1 - goal)|b| instead of goal |b| (equal at goal = 0.5)",
-        "numerics/hp/flow.py",
-        "r_end=to_arb(goal * abs(b)),",
-        "r_end=to_arb((1 - goal) * abs(b)),",
+        "numerics/hp/gf_exact.py",
+        "r1=q_to_arb(ex.goal) * q_to_arb(ex.b2).sqrt(),",
+        "r1=q_to_arb(1 - ex.goal) * q_to_arb(ex.b2).sqrt(),",
         "T6,T9,X3",
         (FL,),
     ),
@@ -909,7 +909,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
     Mutation(
         "N26",
         "[4][5] paper cross-checks: autograd vs closed form tolerance 1e-10 loosened 1000x",
-        "proofs_check/paper.py",
+        "proofs_check/claims/paper.py",
         "TOL_EXACT = 1e-10",
         "TOL_EXACT = 1e-7",
         "C4",
@@ -918,7 +918,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
     Mutation(
         "N27",
         "[4][5] paper M3 eps prediction tolerance 1e-6 loosened 1000x",
-        "proofs_check/paper.py",
+        "proofs_check/claims/paper.py",
         "TOL_EPS_PREDICTION = 1e-6",
         "TOL_EPS_PREDICTION = 1e-3",
         "M3",
