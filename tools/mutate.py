@@ -978,7 +978,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "return tuple(sympy.Matrix([sympy.diff(self.loss, s) for s in c]) for c in self.filters)",
         "return self.gradients",
         "T1,C4,C2",
-        (CF, T),
+        (CF,),
     ),
     Mutation(
         "N34",
@@ -987,7 +987,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "out[t] = math.log(time_domain_grad_norms([layer[0] for layer in f], x, y, relu=relu)[0])",
         "out[t] = math.log(init_grad_norms(x, y, f, normalized=True, relu=relu)[0, 0])",
         "X1",
-        (CF, EX),
+        (CF,),
     ),
     Mutation(
         "N35",
@@ -996,7 +996,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "value = mpmath.quad(integrand, [0, mpmath.sqrt(m), mpmath.inf]) / (2 * mpmath.gamma(m))",
         "value = (mpmath.digamma(m) - mpmath.log(m)) / 2",
         "M2",
-        (CF, W),
+        (CF,),
     ),
     Mutation(
         "N36",
@@ -1005,7 +1005,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "    return mpmath.quad(integrand, sorted(pts))",
         "    return exact_time(ScalarFlow.from_weights(z0, a, b), goal)",
         "T6",
-        (CF, FL),
+        (CF,),
     ),
     Mutation(
         "N37",
@@ -1014,7 +1014,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "return mpmath.quad(lambda t: mpmath.log(t) * mpmath.exp(-t), [0, 1, mpmath.inf]) / 2",
         "return complex_log_moment_closed()",
         "T7",
-        (CF, N),
+        (CF,),
     ),
     Mutation(
         "N38",
