@@ -205,9 +205,7 @@ class Check:
             "discrepancy": finite_or_none(self.discrepancy),
             "tolerance": finite_or_none(self.tolerance),
             "digits": finite_or_none(self.digits),
-            "values": {
-                k: v for k, v in ((str(k), finite_or_none(v)) for k, v in values.items()) if v is not None
-            },
+            "values": json_values(values),
             "comparison": self._comparison_dict(),
         }
 
@@ -225,6 +223,23 @@ class Check:
             "unmovable": self.unmovable,
             "same_code": self.same_code,
         }
+
+
+def json_values(values: dict[str, Any], nested: bool = False) -> dict[str, Any]:
+    """``values`` as strict JSON: finite numbers as plain ints/floats (bools as 0/1 at the top
+    level), nested dicts (e.g. ``rate: {estimate, stderr}``, one entry per depth) recursively,
+    with their bools kept as JSON booleans; anything else (NaN, infinities, None) left out."""
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        if isinstance(v, dict):
+            v = json_values(v, nested=True)
+        elif nested and (isinstance(v, bool) or type(v).__name__ == "bool_"):
+            v = bool(v)
+        else:
+            v = finite_or_none(v)
+        if v is not None:
+            out[str(k)] = v
+    return out
 
 
 def finite_or_none(value: Any) -> int | float | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+from typing import Any
 
 import numpy as np
 
@@ -48,19 +49,18 @@ def _steps(row: dict, max_iter: int) -> str:
 
 
 def _depth_row(s: cn_depth.Setting, rows: list[dict]) -> Check:
-    values: dict[str, float | int] = {"n": s.n, "k": s.k, "draws": s.draws, "max_iter": s.max_iter}
-    for r in rows:
-        D = r["depth"]
-        values.update(
-            {
-                f"d{D}_median_steps": r["median_steps"] if r["median_steps"] else -1,
-                f"d{D}_best_eta": r["best_eta"],
-                f"d{D}_eta_interior": r["eta_interior"],
-                f"d{D}_converged_fraction": r["converged_fraction"],
-                f"d{D}_never_converged": r["never_converged"],
-                f"d{D}_diverged": r["diverged"],
-            }
-        )
+    values: dict[str, Any] = {"n": s.n, "k": s.k, "draws": s.draws, "max_iter": s.max_iter}
+    values["depths"] = {
+        str(r["depth"]): {
+            "median_steps": r["median_steps"] if r["median_steps"] else -1,  # -1: over half never converge
+            "best_eta": r["best_eta"],
+            "eta_interior": bool(r["eta_interior"]),
+            "converged_fraction": r["converged_fraction"],
+            "never_converged": r["never_converged"],
+            "diverged": r["diverged"],
+        }
+        for r in rows
+    }
     edge = [r["depth"] for r in rows if not r["eta_interior"]]
     text = "; ".join(
         f"d={r['depth']}: {_steps(r, s.max_iter)} (eta {r['best_eta']:.3g}{'' if r['eta_interior'] else ' EDGE'}, "
@@ -77,19 +77,19 @@ def _depth_row(s: cn_depth.Setting, rows: list[dict]) -> Check:
 
 
 def _fit_row(s: cn_depth.Setting, rows: list[dict], fits: dict) -> Check:
-    values: dict[str, float | int] = {"n": s.n, "k": s.k}
+    values: dict[str, Any] = {"n": s.n, "k": s.k}
+    fitted: dict[str, dict[str, float]] = {law: {} for law in cn_depth.LAWS}
+    values["fits"] = fitted
     parts = []
     for law in cn_depth.LAWS:
         f = fits[law]
         if "b" not in f:
             parts.append(f"{law}: {f.get('error')}")
             continue
-        values.update({f"{law}_b": f["b"], f"{law}_b_stderr": f["b_stderr"], f"{law}_aic": f["aic"]})
+        fitted[law].update({"b": f["b"], "b_stderr": f["b_stderr"], "aic": f["aic"]})
         mf = f["median_fit"]
         if "slope" in mf:
-            values.update(
-                {f"{law}_median_slope": mf["slope"], f"{law}_median_slope_stderr": mf["slope_stderr"]}
-            )
+            fitted[law].update({"median_slope": mf["slope"], "median_slope_stderr": mf["slope_stderr"]})
         parts.append(
             f"{law}: b={f['b']:.3f}±{f['b_stderr']:.3f}, sigma={f['sigma']:.2f}, AIC={f['aic']:.1f}"
             + (f" (medians: {mf['slope']:.3f}±{mf['slope_stderr']:.3f})" if "slope" in mf else "")
@@ -98,7 +98,7 @@ def _fit_row(s: cn_depth.Setting, rows: list[dict], fits: dict) -> Check:
     if aics:
         values["best_law_index"] = list(cn_depth.LAWS).index(min(aics, key=aics.get))
         for law, a in aics.items():
-            values[f"{law}_delta_aic"] = a - min(aics.values())
+            fitted[law]["delta_aic"] = a - min(aics.values())
     # held out: fit without the deepest depth that has a finite median, predict its median
     finite = [r for r in rows if r["median_steps"]]
     if len(finite) >= 4:
@@ -109,7 +109,7 @@ def _fit_row(s: cn_depth.Setting, rows: list[dict], fits: dict) -> Check:
                 pred = cn_depth.censored_fit(train, s.max_iter, law).predict(held["depth"])
             except ValueError:
                 continue
-            values[f"{law}_heldout_log_error"] = math.log(pred / held["median_steps"])
+            fitted[law]["heldout_log_error"] = math.log(pred / held["median_steps"])
         values["heldout_depth"] = held["depth"]
     best = min(aics, key=aics.get) if aics else "none"
     return measurement(

@@ -28,8 +28,7 @@ def _rate_row(n: int, k: int, draws: int, seed: int, relu: bool = True) -> tuple
         {
             "n": n,
             "k": k,
-            "rate.estimate": f.estimate,
-            "rate.stderr": f.stderr,
+            "rate": {"estimate": f.estimate, "stderr": f.stderr},
             "prediction": pred,
             "draws": draws,
             "z_score": (f.estimate - pred) / f.stderr,
@@ -130,7 +129,7 @@ def run_x1(ctx: Context) -> list[Check]:
             detail=f"lhs: Monte Carlo slope {est:.5f} +- {se:.5f} (GD-core backprop, {draws_for[1]} draws per "
             f"depth); rhs: the mean-field constant {ex.X1_RATE:.5f} (closed form); discrepancy in standard "
             "errors, passes within 2",
-            values={"rate.estimate": est, "rate.stderr": se, "prediction": ex.X1_RATE, "n": big, "k": 1},
+            values={"rate": {"estimate": est, "stderr": se}, "prediction": ex.X1_RATE, "n": big, "k": 1},
         )
     )
     for k_ in sorted({k_ for _, k_ in table}):

@@ -26,6 +26,8 @@ def test_X2_depth_row_has_the_contracted_values():
     assert check.status == "measured"
     for d in (2, 4):
         for key in ("median_steps", "best_eta", "eta_interior", "converged_fraction"):
-            assert f"d{d}_{key}" in check.values
+            assert key in check.values["depths"][str(d)]
+    assert isinstance(check.as_dict()["values"]["depths"]["2"]["eta_interior"], bool)  # a JSON boolean
     fit = depth_training._fit_row(s, rows, cn_depth.depth_fits(rows, s.max_iter))
-    assert fit.status == "measured" and "exponential_b_stderr" in fit.values and "power_aic" in fit.values
+    fits = fit.as_dict()["values"]["fits"]
+    assert fit.status == "measured" and "b_stderr" in fits["exponential"] and "aic" in fits["power"]
