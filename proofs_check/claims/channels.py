@@ -29,6 +29,7 @@ from proofs_check.claims.base import (
     identity,
     worst_pair,
 )
+from theory import channel_identities as ti
 from theory import channels as tc
 from theory.checks import Check
 
@@ -154,10 +155,10 @@ def sim_vs_theory_gd(ctx: Context) -> list[Check]:
 
 def run_m1(ctx: Context) -> list[Check]:
     checks = [
-        identity(tc.m1_block_factorization(), ("theory.channels.m1_block_factorization", "sympy")),
-        identity(tc.m1_gradient_expanded(), ("theory.channels.channel_gradients", "sympy.diff")),
+        identity(ti.m1_block_factorization(), ("theory.channel_identities.m1_block_factorization", "sympy")),
+        identity(ti.m1_gradient_expanded(), ("theory.channels.channel_gradients", "sympy.diff")),
         identity(
-            tc.m1_gradient_at_points(
+            ti.m1_gradient_at_points(
                 sizes=tc.POINT_SIZES if ctx.full else ((3, 3, 2), (3, 2, 3)),
                 points=2 if ctx.full else 1,
                 seed=ctx.seed,
@@ -305,7 +306,7 @@ def _row_facts(ctx: Context) -> Check:
         10.0 ** (-ctx.dps),
         sides=(
             "theory.channels.channel_loss (scaled rows) and channel_gradients",
-            "theory.channels.m3_row_scaling (0)",
+            "theory.channel_identities.m3_row_scaling (0)",
         ),
         detail=f"n={n}, d={d}, k={k}, linear and ReLU, {ctx.dps + 20} digits; lhs: the largest relative loss "
         "change or normalized inner product, rhs: its exact value 0",
@@ -370,9 +371,9 @@ def _width_one_is_section_one(ctx: Context) -> Check:
 def run_m3(ctx: Context) -> list[Check]:
     sides = ("theory.channels.channel_gradients", "sympy.diff")
     return [
-        identity(tc.m3_cn_backward((2, 3, 4) if ctx.full else (2, 3)), sides),
-        identity(tc.m3_row_scaling(), ("theory.channels.channel_loss", "sympy")),
-        identity(tc.m3_euler_generic((2, 3, 4, 5) if ctx.full else (2, 3, 4)), sides),
+        identity(ti.m3_cn_backward((2, 3, 4) if ctx.full else (2, 3)), sides),
+        identity(ti.m3_row_scaling(), ("theory.channels.channel_loss", "sympy")),
+        identity(ti.m3_euler_generic((2, 3, 4, 5) if ctx.full else (2, 3, 4)), sides),
         _row_facts(ctx),
         _row_norm_growth(ctx),
         *(
@@ -384,7 +385,7 @@ def run_m3(ctx: Context) -> list[Check]:
                 else "yes/no counterexample: a gradient > 1e-3 at k=2 against < 1e-45 at k=1 (50 digits); "
                 "the gap of 40 orders of magnitude is the claim, not a tolerance",
             )
-            for c in tc.m3_c1_counterexample()
+            for c in ti.m3_c1_counterexample()
         ),
         _width_one_is_section_one(ctx),
     ]
