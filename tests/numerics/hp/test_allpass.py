@@ -79,3 +79,20 @@ def test_X3_allpass_bad_arguments():
         allpass_filters(2**14, 2**14)
     with pytest.raises(TypeError, match="delta"):
         allpass_filters(8, 2, delta=1)
+
+
+def test_X3_layers_flip_looks_at_the_nyquist_frequency_too():
+    """Delta filters, x = e_0: at w = 0 the start is at the target (no step), at w = n/2 the sign is
+    wrong with q = -2, so a step flips the tied layers exactly when eta > 1/2."""
+    x, y = np.array([1.0, 0, 0, 0]), np.array([0, 0.5, 0, 0.5])  # ŷ = (1, 0, -1, 0)
+    filters = allpass_filters(4, 3, delta=True)[0]
+    assert layers_flip(x, y, filters, 0.6) and not layers_flip(x, y, filters, 0.4)
+
+
+def test_X3_stall_floor_refuses_moduli_that_are_nearly_but_not_tied():
+    """Moduli 1e-7 apart at w = 0 are not tied (GF crosses 0 there): no floor."""
+    x, y = np.array([1.0, 0, 0, 0]), np.array([-1.0, 0, 0, 0])
+    filters = allpass_filters(4, 3, delta=True)[0].copy()
+    filters[1] *= 1 + 1e-7
+    with pytest.raises(ValueError):
+        stall_floor(x, y, filters)

@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from numerics import relu_cn_rate
 from numerics.gd.channel_gd import init_grad_norms
@@ -29,6 +28,7 @@ def test_X1_time_domain_path_matches_gd_core(k, relu):
 
 
 def test_X1_time_domain_path_matches_torch_autograd():
+    torch = pytest.importorskip("torch")  # an independent autograd path; the theory needs no torch
     n, d, k = 12, 4, 2
     x, y = ex.problem(n, 2)
     f = [layer[0] for layer in ex.draw_filters(n, d, k, 2, 0)]
@@ -86,3 +86,15 @@ def test_X1_bad_arguments(kwargs, word):
     n, k = kwargs.pop("n"), kwargs.pop("k")
     with pytest.raises(ValueError, match=word):
         relu_cn_rate(n, k, **kwargs)
+
+
+def test_X1_extrapolation_weights_by_inverse_variance():
+    """rate(n) = r_inf + A/n by weighted least squares, against numpy.polyfit with weights 1/se
+    (inverse-variance weighting) on rates with very unequal standard errors."""
+    ns = np.array([64, 128, 256, 512, 1024])
+    se = np.array([0.05, 0.002, 0.001, 0.0008, 0.0005])
+    rates = 0.19159 + 1.0 / ns + np.array([0.04, -0.001, 0.0005, -0.0004, 0.0002])
+    fit = ex.extrapolate_rate(ns, rates, se)
+    (A, r_inf), cov = np.polyfit(1.0 / ns, rates, 1, w=1.0 / se, cov="unscaled")
+    assert fit["r_inf"] == pytest.approx(r_inf, rel=1e-12) and fit["A"] == pytest.approx(A, rel=1e-10)
+    assert fit["r_inf_stderr"] == pytest.approx(math.sqrt(cov[1, 1]), rel=1e-10)
