@@ -25,10 +25,9 @@ import argparse
 
 import numpy as np
 
-from numerics.bench.simulator import _load, interleaved_medians, machine
+from numerics.bench.simulator import _load, add_timing_arguments, interleaved_medians, machine
 from numerics.gd.channel_gd import simulate_gd_channels
 from numerics.hp.channels import random_channel_filters
-from theory.validation.command_line import float_in, int_in
 
 SHAPES = ((16, 2, 4, 16), (16, 2, 8, 64), (16, 4, 4, 16), (16, 4, 8, 64), (64, 4, 10, 256))
 
@@ -66,16 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m numerics.bench.channels", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--repeats", type=int_in(3, 100), default=3, help="interleaved repetitions, >= 3 (3)")
-    parser.add_argument(
-        "--seconds",
-        type=float_in(0.0, 60.0, lo_open=True, hi_open=False),
-        default=0.3,
-        help="target seconds per timing (0.3)",
-    )
-    parser.add_argument(
-        "--eta", type=float_in(0.0, 1.0, lo_open=True, hi_open=False), default=1e-4, help="step size (1e-4)"
-    )
+    add_timing_arguments(parser, eta=1e-4)
     args = parser.parse_args(argv)
     print("machine: " + ", ".join(f"{key} {v}" for key, v in machine().items()))
     print(f"load average before: {_load()} (the machine may be shared: ratios are A/B interleaved)")

@@ -250,18 +250,8 @@ def parse_shapes(text: str) -> list[tuple[int, int, int]]:
     return out
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``proofs_check bench``."""
-    parser.add_argument("--n", type=int_in(2, 4096), default=64, help="signal length of the main shape (64)")
-    parser.add_argument("--depth", type=int_in(1, 10**4), default=20, help="depth of the main shape (20)")
-    parser.add_argument("--trials", type=int_in(1, 10**6), default=256, help="trials of the main shape (256)")
-    parser.add_argument(
-        "--small",
-        type=parse_shapes,
-        default=[(16, 12, 16), (16, 4, 64)],
-        metavar="n:d:trials,...",
-        help="further shapes, the small batches of sweeps (default 16:12:16,16:4:64; '' for none)",
-    )
+def add_timing_arguments(parser: argparse.ArgumentParser, *, eta: float) -> None:
+    """--repeats, --seconds and --eta, shared by the benchmarks."""
     parser.add_argument(
         "--repeats",
         type=int_in(3, 100),
@@ -275,8 +265,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="target seconds per timing (0.3)",
     )
     parser.add_argument(
-        "--eta", type=float_in(0.0, 1.0, lo_open=True, hi_open=False), default=1e-3, help="step size (1e-3)"
+        "--eta",
+        type=float_in(0.0, 1.0, lo_open=True, hi_open=False),
+        default=eta,
+        help=f"step size ({eta:g})",
     )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``proofs_check bench``."""
+    parser.add_argument("--n", type=int_in(2, 4096), default=64, help="signal length of the main shape (64)")
+    parser.add_argument("--depth", type=int_in(1, 10**4), default=20, help="depth of the main shape (20)")
+    parser.add_argument("--trials", type=int_in(1, 10**6), default=256, help="trials of the main shape (256)")
+    parser.add_argument(
+        "--small",
+        type=parse_shapes,
+        default=[(16, 12, 16), (16, 4, 64)],
+        metavar="n:d:trials,...",
+        help="further shapes, the small batches of sweeps (default 16:12:16,16:4:64; '' for none)",
+    )
+    add_timing_arguments(parser, eta=1e-3)
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch autograd path")
 
 

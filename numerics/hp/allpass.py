@@ -88,8 +88,8 @@ def stall_floor(x: Any, y: Any, filters: Any) -> Any:
     ``filters``: (d, n) or (1, d, n). The real-frequency moduli |ĉ_{i,w}| must be tied across
     the layers (relative spread <= TIE_RTOL; otherwise GF crosses 0 and there is no floor:
     ValueError). Every DFT value at w = 0, n/2 and the sum are exact rationals from the
-    float64 inputs; the result is that rational rounded once to an mpf at the current
-    mp.dps. Complex frequencies are assumed to converge (their segment misses 0).
+    float64 inputs; the result is that rational as an mpf at the current mp.dps (numerator
+    converted, then divided: at most two roundings). Complex frequencies are assumed to converge (their segment misses 0).
 
     >>> x = np.array([1.0, 0.0, 0.0, 0.0]); y = np.array([-1.0, -1.0, -1.0, -1.0])
     >>> stall_floor(x, y, allpass_filters(4, 3, delta=True))  # ŷ_0 = -4, x̂_0 = 1: 16/8
