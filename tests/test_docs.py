@@ -26,6 +26,7 @@ MODULES = [
     "numerics.hp.flow",
     "numerics.figures.style",
     "numerics.figures.registry",
+    "proofs_check.claims.independence",
 ]
 HAVE_SPHINX = all(
     importlib.util.find_spec(m)

@@ -114,7 +114,7 @@ class Check:
     ``sides`` the code each side comes from (``("numerics.hp.flow.flow_time",
     "mpmath.odefun")``: a dotted importable name first, prose after a space), ``unmovable``
     the reason a yes/no row has no sides to move, ``same_code`` the reason both sides may
-    name the same function (a precision guard).
+    name the same function (a precision guard) or one may call the other by design.
     """
 
     name: str

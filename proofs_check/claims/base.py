@@ -40,6 +40,14 @@ class Claim:
     #: claim is reported ``measured``, never ``pass``: the numbers answer it, not a verdict.
     measured: bool = False
 
+    def checks(self, ctx: Context) -> list[Check]:
+        """The claim's checks, then the row saying their two sides are different code
+        (``proofs_check.claims.independence``)."""
+        from proofs_check.claims.independence import independence_check
+
+        rows = self.run(ctx)
+        return [*rows, independence_check(self.id, rows)]
+
 
 def compared(
     name: str,
@@ -193,19 +201,29 @@ def with_values(check: Check, **values: float | int) -> Check:
 
 
 IDENTITY_SIDES = ("theory.identities", "sympy")
+#: The reference of every closed-form gradient identity: sympy.diff of the explicit loss.
+AUTODIFF = "theory.networks.ClosedForm.autodiff_gradients (sympy.diff)"
 
 
 def identity(
-    check: Check, sides: tuple[str, str] = IDENTITY_SIDES, reason: str | None = None, **values: float | int
+    check: Check,
+    sides: tuple[str, str] = IDENTITY_SIDES,
+    reason: str | None = None,
+    same_code: str | None = None,
+    **values: float | int,
 ) -> Check:
     """A yes/no row (``theory.identities``, ``theory.channels``) with its size parameters as
     values and ``holds`` (1 or 0), recorded as unmovable with ``reason`` (default: a symbolic or
-    exact identity; a yes/no counterexample must say so, see ``UNMOVABLE_KINDS``)."""
+    exact identity; a yes/no counterexample must say so, see ``UNMOVABLE_KINDS``); ``same_code``
+    says why one side may call the other (``Check.same_code``)."""
     reason = reason or (
         f"{check.method} identity: proved yes/no by exact expansion or exact evaluation; there is no number to move"
     )
     return dataclasses.replace(
-        with_values(check, holds=int(bool(check.passed)), **values), sides=tuple(sides), unmovable=reason
+        with_values(check, holds=int(bool(check.passed)), **values),
+        sides=tuple(sides),
+        unmovable=reason,
+        same_code=same_code,
     )
 
 

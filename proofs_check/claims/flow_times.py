@@ -19,6 +19,7 @@ from numerics.hp import flow
 from numerics.hp.precise import agreeing_digits
 from numerics.mc import experiments, rates
 from proofs_check.claims.base import Claim, Context, agree, compared, worst_pair
+from proofs_check.claims.independence import disabled
 from theory.checks import Check
 
 
@@ -121,7 +122,7 @@ def run_t6(ctx: Context) -> list[Check]:
         z = list(rates.complex_weights(d, ctx.seed + 100 + d))
         for goal in GOALS if d == depths[0] else GOALS[:2]:  # the s-integral costs a root per node
             T, _ = flow.flow_time(z, 1, 1, goal=goal, dps=dps)
-            with mp.workdps(dps + 5):
+            with mp.workdps(dps + 5), disabled(flow.exact_time, flow.flow_time):
                 ref = flow.time_by_s_integral(z, 1, 1, goal=mpmath.mpf(goal))
             pairs.append((T, ref))
             rows.append(f"d={d}, goal {goal}: {agreeing_digits(T, ref):.1f}")
@@ -131,7 +132,7 @@ def run_t6(ctx: Context) -> list[Check]:
             "high-precision",
             *worst_pair(pairs),
             dps - 1,
-            sides=("numerics.hp.flow.flow_time", "numerics.hp.flow.time_by_s_integral"),
+            sides=("numerics.hp.flow.flow_time", "numerics.hp.flow.time_by_s_integral (mpmath.quad)"),
             detail=f"random complex weights, d = {depths}: digits {', '.join(rows)}; "
             "tanh-sinh at dps + 5 digits, T rounded to dps; wanted dps - 1",
             values={"depths": len(depths), "dps": dps},
@@ -192,7 +193,7 @@ def run_t6(ctx: Context) -> list[Check]:
         if lb > 0:
             margins.append((mpmath.mpf(goal), _ode_residual(z, 1, 1, lb, 20)))
             if d <= 4 and len(bounds) < 6:
-                with mp.workdps(20):
+                with mp.workdps(20), disabled(flow.exact_time, flow.flow_time):
                     bounds.append((lb, flow.time_by_s_integral(z, 1, 1, goal=mpmath.mpf(goal))))
     lhs, rhs = max(margins, key=lambda p: p[0] - p[1])
     checks.append(
@@ -223,7 +224,10 @@ def run_t6(ctx: Context) -> list[Check]:
             0,
             comparison="upper",
             scale=rhs,
-            sides=("numerics.hp.flow.lower_bound (via flow_time)", "numerics.hp.flow.time_by_s_integral"),
+            sides=(
+                "numerics.hp.flow.lower_bound (via flow_time)",
+                "numerics.hp.flow.time_by_s_integral (mpmath.quad)",
+            ),
             detail=f"{len(bounds)} random complex starts, d <= 4: largest lb/T = {float(lhs / rhs):.4f} (must be <= 1)",
             values={"cases": len(bounds), "max_ratio": float(lhs / rhs)},
         )

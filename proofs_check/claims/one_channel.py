@@ -15,6 +15,7 @@ from numerics.hp.constants import t7_constants
 from numerics.hp.precise import grad_norms
 from numerics.mc import rates
 from proofs_check.claims.base import (
+    AUTODIFF,
     UNIT_ROUNDOFF,
     Claim,
     Context,
@@ -40,7 +41,7 @@ def run_t1(ctx: Context) -> list[Check]:
     return [
         identity(ident.t1_jacobian(), ("theory.identities.t1_jacobian", "sympy.diff"), **_PLAIN),
         *(
-            identity(c, ("theory.networks.plain_gradient", "sympy.diff"), points=points, **_PLAIN)
+            identity(c, ("theory.networks.plain_gradient", AUTODIFF), points=points, **_PLAIN)
             for c in ident.t1_gradient(points=points, seed=ctx.seed)
         ),
         fd_vs_closed(ctx, False),
@@ -252,7 +253,10 @@ def run_t7(ctx: Context) -> list[Check]:
                 c.closed,
                 c.quadrature,
                 work - 2,
-                sides=(f"numerics.hp.constants.{name}_closed", f"numerics.hp.constants.{name}_quadrature"),
+                sides=(
+                    f"numerics.hp.constants.{name}_closed",
+                    f"numerics.hp.constants.{name}_quadrature (mpmath.quad)",
+                ),
                 detail=f"independent path: mpmath tanh-sinh quadrature of the defining integral; both at {work} "
                 f"digits (quadrature error a few ulp), so {work - 2} digits must agree; "
                 f"{mpmath.nstr(c.closed, wanted)}",

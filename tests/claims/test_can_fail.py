@@ -26,7 +26,7 @@ _SLOW_FIRST = ("C4", "T1", "T6", "T9", "M1", "T8", "M3")
 
 def _run(claim_id: str) -> tuple[str, list[Check]]:
     claim = next(c for c in CLAIMS if c.id == claim_id)
-    return claim_id, claim.run(Context())
+    return claim_id, claim.checks(Context())
 
 
 @pytest.fixture(scope="session")
