@@ -194,6 +194,7 @@ def reach(start: Any) -> tuple[set[str], set[str]]:
     return set(seen), libraries
 
 
+@functools.cache
 def crossings(sides: tuple[str, str]) -> list[str]:
     """What ties the two sides of one check together: each side that reaches the other side's
     function, and each library primitive a side names (in its prose) but does not reach.
@@ -230,7 +231,7 @@ def independence_check(claim_id: str, rows: list[Any]) -> Any:
         if row.method == "measurement" or row.sides is None or row.same_code:
             continue
         examined += 1
-        found = crossings(tuple(row.sides))
+        found = list(crossings(tuple(row.sides)))
         problems += [f"{row.name}: {p}" for p in found]
     detail = (
         f"{examined} rows read: no side calls the other's function, every named primitive is called"
