@@ -722,7 +722,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "numerics/hp/channels.py",
         "zip(mult[1:], v[1:])",
         "zip(mult, v)",
-        "M3",
+        "M1,M3",
         (W,),
     ),
     Mutation(
@@ -1033,7 +1033,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "numerics/gd/compiled_channels.py",
         "factor = gain[i, a] * rt / s_cn[i, a]",
         "factor = rt / s_cn[i, a]",
-        "M3,M5",
+        "M1,M3,M5",
         (WC,),
     ),
     Mutation(

@@ -329,7 +329,9 @@ def nested_log_grad_norms(
     out = np.empty((draws, len(depths)))
     wanted = {D: j for j, D in enumerate(depths)}
     row = blocks(1)[:, 0, 0, :]  # R after the output layer (row 0 of W_1), (draws, k)
-    log_scale = np.zeros(draws)
+    norm = np.linalg.norm(row, axis=-1)  # R = exp(log_scale) row at every D, D = 2 included
+    row = row / norm[:, None]
+    log_scale = np.log(norm)
     buf, pos = blocks(chunk), 0
     for D in range(2, depths[-1] + 1):
         if pos == buf.shape[1]:

@@ -24,7 +24,14 @@ from numerics.hp.allpass import (
 )
 from numerics.hp.flow import flow_time
 from numerics.hp.precise import agreeing_digits, grad_norms
-from proofs_check.claims.allpass_tie import crossing_checks, excess_decay_checks, problem, variant_checks
+from proofs_check.claims.allpass_tie import (
+    crossing_checks,
+    excess_decay_checks,
+    flip_checks,
+    problem,
+    tie_checks,
+    variant_checks,
+)
 from proofs_check.claims.base import Claim, Context, agree, compared, identity, measurement, worst_pair
 from theory.checks import Check, discrepancy_of
 
@@ -401,6 +408,8 @@ def _x3c(ctx: Context) -> list[Check]:
     out.extend(excess_decay_checks(ctx))
     out.extend(crossing_checks(ctx))
     out.extend(variant_checks(ctx))
+    out.append(flip_checks(ctx))
+    out.extend(tie_checks(ctx))
     return out
 
 

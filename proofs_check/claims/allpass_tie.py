@@ -7,14 +7,16 @@ The rows are part of claim X3 (``proofs_check.claims.allpass.run_x3`` runs them)
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import mpmath
 import numpy as np
 from mpmath import mp
 
 from numerics.gd.channel_gd import simulate_gd_channels
+from numerics.gd.reference import gd_reference_path
 from numerics.gd.simulate import simulate_gd
-from numerics.hp.allpass import allpass_filters, stall_floor
+from numerics.hp.allpass import allpass_filters, layers_flip, stall_floor
 from numerics.hp.flow import flow_time
 from proofs_check.claims.base import Context, compared, measurement, worst_pair
 from theory.checks import Check
@@ -261,3 +263,180 @@ def variant_checks(ctx: Context) -> list[Check]:
             )
         )
     return out
+
+
+# ------------------------------------------------------------- the flip and tie guards of X3(c)
+def _flip_threshold(x: np.ndarray, y: np.ndarray, c: np.ndarray) -> float:
+    """The smallest eta at which ``layers_flip`` says yes (bisection on its answer; inf if none
+    up to 1e12): the predicate is monotone, 1 + eta q_w/rho_i^2 < 0 for eta past rho_i^2/(-q_w)."""
+    hi = 1e-12
+    while not layers_flip(x, y, c, hi):
+        hi *= 2.0
+        if hi > 1e12:
+            return math.inf
+    lo = hi / 2.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if layers_flip(x, y, c, mid) else (mid, hi)
+    return hi
+
+
+def _step_threshold(x: np.ndarray, y: np.ndarray, c: np.ndarray) -> tuple[float, int]:
+    """(eta, w) of the first sign change of a real-frequency DFT value of a layer under one
+    time-domain GD step c_i - eta grad_i (``gd_reference_path``, circulant back-propagation):
+    min over layers and w in {0, n/2} of ĉ_(i,w)/ĝ_(i,w) where positive; (inf, -1) if none."""
+    n = len(x)
+    grads = next(gd_reference_path(x, y, c[None], eta=0.0, steps=0)).grads[0]
+    best, where = math.inf, -1
+    for w in [0] + ([n // 2] if n % 2 == 0 else []):
+        sign = np.array([(-1.0) ** (j * (w != 0)) for j in range(n)])
+        for row, g in zip(c, grads):
+            ratio = float(row @ sign) / float(g @ sign)
+            if 0 < ratio < best:
+                best, where = ratio, w
+    return best, where
+
+
+def flip_checks(ctx: Context) -> list[Check]:
+    """``layers_flip`` against one time-domain GD step, on generic inputs."""
+    pairs, nyquist, agreed_none, cases = [], 0, 0, 0
+    for n in (5, 6, 7, 8):
+        for s in range(3):
+            x, y = problem(n, ctx.seed + 70 + s)  # uncentered x and y: w = 0 and n/2 both generic
+            d = 2 + (s + n) % 3
+            for kind in ("all-pass", "gaussian"):
+                if kind == "all-pass":
+                    c = allpass_filters(n, d, seed=ctx.seed + 10 * n + s)[0]
+                else:
+                    c = np.random.default_rng([ctx.seed, n, s, 71]).normal(0.0, 1 / math.sqrt(n), (d, n))
+                lhs = _flip_threshold(x, y, c)
+                rhs, w = _step_threshold(x, y, c)
+                cases += 1
+                if math.isinf(lhs) and math.isinf(rhs):
+                    agreed_none += 1
+                    continue
+                nyquist += int(w > 0)
+                pairs.append((lhs, rhs))
+    lhs, rhs = worst_pair(pairs, "rel")
+    return compared(
+        "X3(c) layers_flip's step threshold vs one time-domain GD step",
+        "float64",
+        lhs,
+        rhs,
+        1e-9,
+        comparison="rel",
+        sides=(
+            "numerics.hp.allpass.layers_flip (bisection on eta)",
+            "numerics.gd.reference.gd_reference_path",
+        ),
+        detail=f"n = 5..8, 3 problems each (x, y ~ N(0, I)), d = 2..4, random all-pass (tied) and Gaussian "
+        f"(untied) filters: {cases} cases, {len(pairs)} with a flip, {nyquist} of them first at w = n/2, "
+        f"{agreed_none} with no flip on both sides; lhs: the smallest eta where layers_flip says yes "
+        "(bisection to 2^-60), rhs: min over layers and w in {0, n/2} of ĉ_(i,w)/ĝ_(i,w) > 0 with ĝ the "
+        "DFT of the circulant back-propagation gradient (the first eta whose step changes a sign); relative",
+        values={"cases": cases, "flipping_cases": len(pairs), "nyquist_first": nyquist},
+    )
+
+
+def _exact_spread(c: np.ndarray, w: int) -> float:
+    """Relative spread (max - min)/max of |ĉ_(i,w)| over the layers, w in {0, n/2}, from exact
+    rational DFT values of the float64 taps."""
+    mods = [abs(sum(Fraction(float(v)) * (-1) ** (j * (w != 0)) for j, v in enumerate(row))) for row in c]
+    top = max(mods)
+    return float((top - min(mods)) / top) if top else 0.0
+
+
+def _tie_boundary(x: np.ndarray, y: np.ndarray, c: np.ndarray, layer: int, w: int, sign: int) -> tuple:
+    """(largest accepted, smallest refused) exact spreads when layer ``layer``'s |ĉ_w| is scaled
+    by 1 + sign eps (a constant or alternating tap shift: the other frequencies keep their
+    values), eps found by bisection on log10 eps in [-16, -2] on whether ``stall_floor`` refuses."""
+    n = c.shape[-1]
+    pattern = np.array([(-1.0) ** (j * (w != 0)) for j in range(n)])
+    c_hat = float(c[layer] @ pattern)
+
+    def moved(log_eps: float) -> np.ndarray:
+        out = c.copy()
+        out[layer] = out[layer] + sign * 10.0**log_eps * c_hat * pattern / n
+        return out
+
+    def refused(log_eps: float) -> bool:
+        try:
+            stall_floor(x, y, moved(log_eps))
+        except ValueError:
+            return True
+        return False
+
+    lo, hi = -16.0, -2.0
+    if refused(lo) or not refused(hi):
+        return math.nan, math.nan
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if refused(mid) else (mid, hi)
+    return _exact_spread(moved(lo), w), _exact_spread(moved(hi), w)
+
+
+#: Moduli this far apart (relative) are not a rounding tie: 1e9 float64 roundings, and GF crosses 0
+#: in finite time (the crossing rows: T ~ g^(-(d-2)/2)); stall_floor must refuse them.
+MUST_REFUSE = 1e-7
+
+
+def tie_checks(ctx: Context) -> list[Check]:
+    """``stall_floor``'s tie decision: it accepts the ties of FFT-built all-pass filters and refuses
+    moduli MUST_REFUSE apart, at w = 0 and w = n/2, on generic inputs."""
+    accepted, refused = [], []
+    for n in (5, 6, 8):
+        x, y = problem(n, ctx.seed + 80)
+        for d in (2, 3, 5):
+            c = allpass_filters(n, d, seed=ctx.seed + 7 * n + d)[0]
+            for w in [0] + ([n // 2] if n % 2 == 0 else []):
+                for sign in (1, -1):
+                    a, r = _tie_boundary(x, y, c, (d + w + sign) % d, w, sign)
+                    accepted.append(a)
+                    refused.append(r)
+    rounding = [
+        _exact_spread(allpass_filters(n, d, seed=ctx.seed + 100 * n + d)[0], w)
+        for n in range(2, 10)
+        for d in (2, 4, 8)
+        for w in [0] + ([n // 2] if n % 2 == 0 else [])
+    ]
+    worst_refused = max(refused, key=lambda v: math.inf if math.isnan(v) else v)
+    least_accepted = min(accepted, key=lambda v: -math.inf if math.isnan(v) else v)
+    common = (
+        f"n = 5, 6, 8, x, y ~ N(0, I), random all-pass filters d = 2, 3, 5; one layer's |ĉ_w| scaled by "
+        f"1 +- eps at w = 0 and n/2 ({len(refused)} cases), eps bisected on whether numerics.hp.allpass."
+        "stall_floor raises; spreads (max - min)/max of the moduli from exact rational DFTs"
+    )
+    return [
+        compared(
+            "X3(c) stall_floor refuses moduli 1e-7 apart (no floor where GF crosses 0)",
+            "exact",
+            worst_refused,
+            MUST_REFUSE,
+            0.0,
+            comparison="upper",
+            scale=MUST_REFUSE,
+            sides=(
+                "numerics.hp.allpass.stall_floor (bisection on the spread it refuses)",
+                "proofs_check.claims.allpass_tie.MUST_REFUSE",
+            ),
+            detail=f"{common}; lhs: the largest smallest-refused spread over the cases, rhs: 1e-7 "
+            "(passes when every spread of 1e-7 or more is refused)",
+            values={"cases": len(refused), "smallest_refused_max": worst_refused},
+        ),
+        compared(
+            "X3(c) stall_floor accepts the rounding ties of FFT-built all-pass filters",
+            "exact",
+            max(rounding),
+            least_accepted,
+            0.0,
+            comparison="upper",
+            scale=least_accepted,
+            sides=(
+                "numerics.hp.allpass.allpass_filters (exact spread of its moduli)",
+                "numerics.hp.allpass.stall_floor (bisection on the spread it accepts)",
+            ),
+            detail=f"lhs: the largest exact spread of |ĉ_(i,w)|, w in {{0, n/2}}, of allpass_filters over "
+            f"n = 2..9, d = 2, 4, 8 ({len(rounding)} cases); rhs: the smallest largest-accepted spread, {common}",
+            values={"rounding_spread_max": max(rounding), "largest_accepted_min": least_accepted},
+        ),
+    ]

@@ -368,6 +368,67 @@ def _width_one_is_section_one(ctx: Context) -> Check:
     )
 
 
+def _cn_norms_uncentered(ctx: Context) -> Check:
+    """CN gradient norms at width k with x and y uncentered (the first layer's CN removes a mean):
+    the Fourier-domain mpmath norms against M1/M3's time-domain back-propagation."""
+    pairs = []
+    for n, d, k in ((5, 3, 2), (6, 3, 3), (7, 4, 2), (8, 3, 2)):
+        for s in range(2):
+            rng = np.random.default_rng([ctx.seed, n, s, 43])
+            x, y = rng.normal(size=(2, n)) + rng.normal(size=(2, 1))  # a sizable mean in each
+            filt = random_channel_filters(n, d, k, seed=ctx.seed + 430 + 10 * n + s)
+            fast = channel_grad_norms(filt, x, y, normalized=True, dps=ctx.dps)
+            pairs += list(zip(fast, _mp_norms(filt, x, y, True, ctx.dps + 20)))
+    return agree(
+        "M3 CN gradient norms with x, y uncentered: Fourier (per-frequency matrices) vs time domain",
+        "high-precision",
+        *worst_pair(pairs),
+        ctx.dps - 1,
+        sides=("numerics.hp.channels.channel_grad_norms", "theory.channels.channel_gradients (time domain)"),
+        detail="(n, d, k) = (5, 3, 2), (6, 3, 3), (7, 4, 2), (8, 3, 2), 2 draws each, x, y ~ N(0, I) plus a "
+        "common N(0, 1) offset; CN (gain 1, bias 0) after every convolution; every layer's norm",
+        values={"cases": len(pairs)},
+    )
+
+
+def _compiled_cn_gd(ctx: Context) -> Check:
+    """Width-k CN GD long enough for the gains and biases to move: the compiled kernel
+    (``numerics.gd.compiled_channels``) against the trial-vectorized NumPy ``ChannelGD``."""
+    worst, pair, moved = 0.0, (0.0, 0.0, 1.0), math.inf
+    for n, d, k, mu, eta in ((5, 3, 3, 0.9, 0.02), (8, 3, 2, 0.0, 0.1), (7, 4, 2, 0.5, 0.05)):
+        rng = np.random.default_rng([ctx.seed, n, 44])
+        x, y = rng.normal(size=(2, n)) + rng.normal(size=(2, 1))
+        filt = random_channel_filters(n, d, k, trials=2, seed=ctx.seed + 440 + n)
+        kw = dict(eta=eta, normalized=True, momentum=mu, max_iter=150, tol=0)
+        a = simulate_gd_channels(x, y, filt, method="compiled", **kw)
+        b = simulate_gd_channels(x, y, filt, method="numpy", **kw)
+        moved = min(moved, max(float(np.max(np.abs(g - 1))) for g in b.extra["gains"]))
+        cand = [(float(u), float(v), float(w)) for u, v, w in zip(a.final_loss, b.final_loss, b.initial_loss)]
+        for key in ("filters", "gains", "biases"):
+            for u, v in zip(a.extra[key], b.extra[key]):
+                j = np.unravel_index(np.argmax(np.abs(u - v)), v.shape)
+                unit = float(max(np.max(np.abs(u)), np.max(np.abs(v))))
+                if unit > 0:  # hidden biases stay exactly 0 on both paths (the next CN removes them)
+                    cand.append((float(u[j]), float(v[j]), unit))
+        for lhs, rhs, unit in cand:
+            r = abs(lhs - rhs) / unit
+            if not r <= worst:
+                worst, pair = r, (lhs, rhs, unit)
+    return compared(
+        "M3 compiled width-k CN GD vs the NumPy path, gains and biases trained",
+        "simulation",
+        pair[0],
+        pair[1],
+        1e-8,
+        scale=pair[2],
+        sides=("numerics.gd.compiled_channels.channel_gd", "numerics.gd.channel_gd.ChannelGD"),
+        detail="(n, d, k, momentum, eta) = (5, 3, 3, 0.9, 0.02), (8, 3, 2, 0, 0.1), (7, 4, 2, 0.5, 0.05), 2 "
+        "trials, 150 steps, x, y uncentered; sides: the worst entry of final loss, filters, gains and biases "
+        f"(scale: the initial loss, or max |entry|); every case moves some gain by at least {moved:.3g} from 1",
+        values={"smallest_max_gain_move": moved},
+    )
+
+
 def run_m3(ctx: Context) -> list[Check]:
     sides = ("theory.channels.channel_gradients", "sympy.diff")
     return [
@@ -390,6 +451,8 @@ def run_m3(ctx: Context) -> list[Check]:
             for c in ti.m3_c1_counterexample()
         ),
         _width_one_is_section_one(ctx),
+        _cn_norms_uncentered(ctx),
+        _compiled_cn_gd(ctx),
     ]
 
 

@@ -307,6 +307,36 @@ def _median_local_slope(center: int, draws: int, seed: int, n: int = 32) -> tupl
     return median_and_se(slopes, [seed, center])
 
 
+def _profile_vs_grad_norms(ctx: Context) -> Check:
+    """T8's log-norm profile (running spectral products, mpmath) against the log of
+    ``grad_norms`` (arb balls) of the same first-D filters: the values, not only their slopes."""
+    pairs = []
+    for n in (4, 5):
+        for draw in range(2):
+            rng = np.random.default_rng([ctx.seed, n, draw, 8])
+            x, y = rng.normal(size=(2, n))  # uncentered: w = 0 (and n/2) carry weight
+            c = random_filters(1, 30, n, seed=ctx.seed + 80 + 10 * n + draw)[0]
+            depths = (1, 2, 5, 12, 30)
+            for normalized in (False, True):
+                prof = rates.log_grad_norm_profile(c, x, y, depths, normalized=normalized)
+                for D, v in zip(depths, prof):
+                    exact = mpmath.log(grad_norms(c[:D], x, y, normalized=normalized, dps=20)[0])
+                    pairs.append((v, float(exact)))
+    lhs, rhs = worst_pair(pairs, "abs")
+    return compared(
+        "T8 log-norm profile vs log grad_norms of the same draws (values, plain and CN)",
+        "high-precision",
+        lhs,
+        rhs,
+        1e-12,
+        sides=("numerics.mc.rates.log_grad_norm_profile", "numerics.hp.precise.grad_norms"),
+        detail="n = 4 and 5, 2 draws each (x, y ~ N(0, I), uncentered), depths D = 1, 2, 5, 12, 30, plain and CN "
+        "with gain 1; lhs/rhs: the worst log||grad_(c_1) L|| of the profile (20 digits, returned as float64) "
+        "and of grad_norms (arb, 20 digits) on the first D filters; absolute difference of the logs",
+        values={"cases": len(pairs)},
+    )
+
+
 def run_t8(ctx: Context) -> list[Check]:
     draws = 300 if ctx.full else 40
     fit = rates.t8_slope(n=3, draws=draws, seed=ctx.seed)
@@ -330,7 +360,8 @@ def run_t8(ctx: Context) -> list[Check]:
                 "z": z,
                 "draws": fit.draws,
             },
-        )
+        ),
+        _profile_vs_grad_norms(ctx),
     ]
     rng = np.random.default_rng(ctx.seed + 8)
     n = 6

@@ -13,7 +13,9 @@ from mpmath import mp
 
 from numerics.gd.channel_gd import init_grad_norms, m4_table, m5_table
 from numerics.hp.channels import (
+    channel_grad_norms,
     mean_square_output,
+    nested_log_grad_norms,
     random_channel_filters,
     rate_run,
     single_frequency_problem,
@@ -35,6 +37,51 @@ from theory.checks import Check
 
 
 # ----------------------------------------------------------------------------------- M2
+def _nested_networks(k: int, D: int, draws: int, real: bool, seed: int) -> list[list[np.ndarray]]:
+    """The depth-D networks that ``nested_log_grad_norms(k, ..., draws, seed=seed)`` evaluates,
+    rebuilt in the time domain from the same seeded stream (one output block, then one buffer of
+    64 blocks: D <= 65): output row 0 of W_1, hidden W_{D-1}, ..., W_2, first layer sqrt(k) W_D[:, 0]."""
+    n = single_frequency_problem(real)[0]
+    rng = np.random.default_rng(seed)
+    sd = 1.0 / math.sqrt(n * k)
+    first = rng.normal(0.0, sd, size=(draws, 1, k, k, n))[:, 0]
+    blocks = rng.normal(0.0, sd, size=(draws, 64, k, k, n))
+    return [
+        [math.sqrt(k) * blocks[t, D - 2][:, :1]]
+        + [blocks[t, j - 2] for j in range(D - 1, 1, -1)]
+        + [first[t, :1]]
+        for t in range(draws)
+    ]
+
+
+def _nested_values(ctx: Context) -> Check:
+    """M2's nested float64 log norms (log-scaled rows) against mpmath norms of the same networks."""
+    pairs = []
+    depths, draws = (2, 3, 6, 12), 3
+    for k in (2, 3):
+        for real in (False, True):
+            seed = ctx.seed + 900 + 10 * k + int(real)
+            vals = nested_log_grad_norms(k, depths, draws, real=real, seed=seed)
+            _, _, x, y = single_frequency_problem(real)
+            for j, D in enumerate(depths):
+                for t, layers in enumerate(_nested_networks(k, D, draws, real, seed)):
+                    exact = mpmath.log(channel_grad_norms(layers, x, y, dps=20)[0])
+                    pairs.append((float(vals[t, j]), float(exact)))
+    lhs, rhs = worst_pair(pairs, "abs")
+    return compared(
+        "M2 nested Monte Carlo log norms vs channel_grad_norms of the same networks (values)",
+        "high-precision",
+        lhs,
+        rhs,
+        1e-10,
+        sides=("numerics.hp.channels.nested_log_grad_norms", "numerics.hp.channels.channel_grad_norms"),
+        detail=f"k = 2, 3, complex (n=3) and real (n=2) frequency, depths {depths}, {draws} draws each; lhs/rhs: "
+        "the worst log||grad_(C_1) L|| of the nested evaluation (float64, log-scaled rows) and of "
+        "channel_grad_norms (mpmath, 20 digits, full filters) on the rebuilt network; absolute difference",
+        values={"cases": len(pairs)},
+    )
+
+
 def run_m2(ctx: Context) -> list[Check]:
     wanted = max(25, ctx.dps - 5)
     checks = []
@@ -190,6 +237,7 @@ def run_m2(ctx: Context) -> list[Check]:
                     values={"estimate": sd, "stderr": se, "predicted": predicted, "k": k},
                 )
             )
+    checks.append(_nested_values(ctx))
     for k in (1, 4):
         checks.append(_middle_layer(k, ctx))
     draws_ms = 40000 if ctx.full else 8000

@@ -147,9 +147,11 @@ def test_M2_nested_monte_carlo_rate():
     assert abs(sd - predicted) < 4 * se
 
 
-def test_M2_nested_log_norms_exact_against_mpmath():
-    """The float64 log-scaled nested evaluation = log of channel_grad_norms of the same network."""
-    k, D = 3, 60
+@pytest.mark.parametrize("D", [2, 3, 60])
+def test_M2_nested_log_norms_exact_against_mpmath(D):
+    """The float64 log-scaled nested evaluation = log of channel_grad_norms of the same network
+    (D = 2: no hidden layer, the output row's norm alone; it was once left out)."""
+    k = 3
     vals = nested_log_grad_norms(k, [D], 1, seed=9)
     # rebuild the network that draw 0 used, in the time domain
     from numerics.hp.channels import single_frequency_problem
