@@ -12,9 +12,12 @@ a claim runs, never when this module is imported.
 from __future__ import annotations
 
 import importlib
+import math
 import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
+
+import numpy as np
 
 from proofs_check.claims.base import Claim, Context, compared
 from theory.checks import Check
@@ -23,6 +26,70 @@ EXTRA = "paper"
 TOL_EXACT = 1e-10  # float64 autograd vs closed form (measured ~1e-15)
 TOL_EPS_PREDICTION = 1e-6  # M3 with eps: measured <grad,row> vs its predicted eps term (measured ~1e-9)
 P6_RATIO = 10.0  # the paper's P6 reading: CN gradient >= 10x, CN loss >= 10x lower
+#: THEORY section 5: the authors' CN is (v - mean)/sqrt(unbiased variance + 1e-5) + beta
+#: (``paper.nets.EPS_AUTHORS``; PyTorch's BatchNorm default eps).
+EPS_THEORY = 1e-5
+
+#: The two tolerances are derived, and the default run compares them with their derivations
+#: (``proofs_check.claims.torch_free.tolerance_derivations``, claims C4 and M3):
+#:
+#: * TOL_EXACT lies between the float64 rounding bound 2 gamma_m of the cross-checked
+#:   computations (m = ``rounding_chain`` at the largest of ``EXACT_SIZES``, gamma_m = m u/(1 - m u))
+#:   and EXACT_HEADROOM times it: the bound is a worst case, so a tolerance far above it would
+#:   accept discrepancies that no rounding produces.
+#: * TOL_EPS_PREDICTION lies between the rounding floor of M3's <grad, row> (2 gamma_m divided by
+#:   eps/s2, the size of <grad, row> relative to ||grad|| ||row||) and a tenth of the smallest
+#:   effect the prediction must resolve, the eps in its denominator: (1 + eps/s2)^{3/2} - 1 ~ 1.5 eps/s2
+#:   (a prediction with eps/s2^{3/2} would be off by that much). s2 is the pre-norm variance of the
+#:   networks of ``EPS_NETS`` at initialization (``relu_cn_variance``).
+EXACT_HEADROOM = 100.0
+EPS_RESOLUTION = 10.0
+
+#: (n, depth, width k, kernel K) of every network whose float64 cross-check is held to TOL_EXACT
+#: (tests/paper/test_paper.py compares them with the experiment modules).
+EXACT_SIZES: dict[str, tuple[int, int, int, int]] = {
+    "paper.crosschecks.p1_normalized_gradient (P1, full-length filters)": (100, 6, 1, 100),
+    "paper.crosschecks.single_channel_t1_c4 (P1, Fig. 5 network)": (64, 5, 1, 15),
+    "paper.crosschecks.multichannel_m1 (P5)": (32, 4, 4, 5),
+    "paper.step_fit (P2, M3 at eps 0)": (1024, 12, 4, 3),
+    "paper.init_grads (P5, M3 at eps 0)": (256, 6, 4, 9),
+}
+#: The CN networks of M3's eps prediction: (n, depth, width k, kernel K, weight variance, beta
+#: variance) at initialization; P2 draws PyTorch's default U(+-1/sqrt(kK)) weights (variance
+#: 1/(3kK)) and N(0, 1) betas, P5 N(0, 1/64) weights and no beta.
+EPS_NETS: dict[str, tuple[int, int, int, int, float, float]] = {
+    "paper.step_fit (P2)": (1024, 12, 4, 3, 1 / 36, 1.0),
+    "paper.init_grads (P5)": (256, 6, 4, 9, 1 / 64, 0.0),
+}
+
+
+def unit_roundoff() -> float:
+    """u = np.finfo(float).eps / 2 = 2^-53, from the machine's float64 description."""
+    return float(np.finfo(float).eps) / 2
+
+
+def rounding_chain(n: int, depth: int, width: int, kernel: int) -> int:
+    """The longest chain m of rounded float64 operations in one side of a cross-check on a network
+    of ``depth`` layers: forward and backward through every layer, a conv output sums width*kernel
+    products and CN's mean and variance sum n terms; the weight gradient sums n products:
+    m = 2 depth (width kernel + 2 n) + n. ``rounding_chain(1024, 12, 4, 3)`` = 50464."""
+    return 2 * depth * (width * kernel + 2 * n) + n
+
+
+def two_gamma(m: int) -> float:
+    """2 gamma_m = 2 m u / (1 - m u) (Higham's bound for a chain of m rounded operations, u the
+    unit roundoff): how far two float64 computations of one condition-1 quantity may differ."""
+    mu = m * unit_roundoff()
+    return 2 * mu / (1 - mu)
+
+
+def relu_cn_variance(width: int, kernel: int, weight_var: float, beta_var: float) -> float:
+    """The variance of a hidden layer's pre-norm output ReLU(conv) at initialization, when its input
+    channels are CN outputs (mean 0, unit variance) plus beta ~ N(0, beta_var): the conv output is
+    ~N(0, s^2), s^2 = width kernel weight_var (1 + beta_var), and Var ReLU(g) = s^2 (1/2 - 1/(2 pi)).
+    P5 (4 channels, kernel 9, weights N(0, 1/64)): 0.5625 * 0.3408 = 0.1917."""
+    return width * kernel * weight_var * (1 + beta_var) * (0.5 - 1 / (2 * math.pi))
+
 
 #: id -> (module in ``paper``, title, figure file stems it writes)
 EXPERIMENTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
