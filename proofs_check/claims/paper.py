@@ -12,7 +12,6 @@ a claim runs, never when this module is imported.
 from __future__ import annotations
 
 import importlib
-import math
 import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -40,8 +39,8 @@ EPS_THEORY = 1e-5
 #: * TOL_EPS_PREDICTION lies between the rounding floor of M3's <grad, row> (2 gamma_m divided by
 #:   eps/s2, the size of <grad, row> relative to ||grad|| ||row||) and a tenth of the smallest
 #:   effect the prediction must resolve, the eps in its denominator: (1 + eps/s2)^{3/2} - 1 ~ 1.5 eps/s2
-#:   (a prediction with eps/s2^{3/2} would be off by that much). s2 is the pre-norm variance of the
-#:   networks of ``EPS_NETS`` at initialization (``relu_cn_variance``).
+#:   (a prediction with eps/s2^{3/2} would be off by that much). Both are largest at the largest
+#:   pre-norm variance s2, estimated by ``conv_variance`` for the networks of ``EPS_NETS``.
 EXACT_HEADROOM = 100.0
 EPS_RESOLUTION = 10.0
 
@@ -54,12 +53,12 @@ EXACT_SIZES: dict[str, tuple[int, int, int, int]] = {
     "paper.step_fit (P2, M3 at eps 0)": (1024, 12, 4, 3),
     "paper.init_grads (P5, M3 at eps 0)": (256, 6, 4, 9),
 }
-#: The CN networks of M3's eps prediction: (n, depth, width k, kernel K, weight variance, beta
-#: variance) at initialization; P2 draws PyTorch's default U(+-1/sqrt(kK)) weights (variance
-#: 1/(3kK)) and N(0, 1) betas, P5 N(0, 1/64) weights and no beta.
-EPS_NETS: dict[str, tuple[int, int, int, int, float, float]] = {
-    "paper.step_fit (P2)": (1024, 12, 4, 3, 1 / 36, 1.0),
-    "paper.init_grads (P5)": (256, 6, 4, 9, 1 / 64, 0.0),
+#: The CN networks of M3's eps prediction: (n, depth, width k, kernel K, weight variance) at
+#: initialization; P2 draws PyTorch's default U(+-1/sqrt(kK)) weights (variance 1/(3kK)), P5
+#: N(0, 1/64) weights.
+EPS_NETS: dict[str, tuple[int, int, int, int, float]] = {
+    "paper.step_fit (P2)": (1024, 12, 4, 3, 1 / 36),
+    "paper.init_grads (P5)": (256, 6, 4, 9, 1 / 64),
 }
 
 
@@ -83,12 +82,13 @@ def two_gamma(m: int) -> float:
     return 2 * mu / (1 - mu)
 
 
-def relu_cn_variance(width: int, kernel: int, weight_var: float, beta_var: float) -> float:
-    """The variance of a hidden layer's pre-norm output ReLU(conv) at initialization, when its input
-    channels are CN outputs (mean 0, unit variance) plus beta ~ N(0, beta_var): the conv output is
-    ~N(0, s^2), s^2 = width kernel weight_var (1 + beta_var), and Var ReLU(g) = s^2 (1/2 - 1/(2 pi)).
-    P5 (4 channels, kernel 9, weights N(0, 1/64)): 0.5625 * 0.3408 = 0.1917."""
-    return width * kernel * weight_var * (1 + beta_var) * (0.5 - 1 / (2 * math.pi))
+def conv_variance(width: int, kernel: int, weight_var: float) -> float:
+    """The largest pre-norm variance s2 (over the length) to expect at initialization: a conv
+    output sums width*kernel weights times inputs of variance at most 1 along the length (CN
+    outputs, or the U[0, 1) input with 1/12), so s2 is about width kernel weight_var, and the
+    ReLU before CN does not increase it (it is 1-Lipschitz). P5 (4 channels, kernel 9, weights
+    N(0, 1/64)): 0.5625; tests/paper/test_paper.py compares it with measured variances."""
+    return width * kernel * weight_var
 
 
 #: id -> (module in ``paper``, title, figure file stems it writes)

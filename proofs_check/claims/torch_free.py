@@ -281,19 +281,19 @@ def eps_prediction_tolerance(tolerance: float | None = None) -> list[Check]:
     """``proofs_check.claims.paper.TOL_EPS_PREDICTION`` (M3 with the authors' eps: measured
     <grad, row> vs its predicted eps term) against its derivation: above the rounding floor
     2 gamma_m / (eps/s2) and at most 1/EPS_RESOLUTION of the effect 1.5 eps/s2 the prediction must
-    resolve, for the networks of ``EPS_NETS`` (s2 from ``relu_cn_variance``). ``tolerance``
+    resolve, for the networks of ``EPS_NETS`` (s2 from ``conv_variance``, its largest value). ``tolerance``
     replaces TOL_EPS_PREDICTION (a test hands a loosened one)."""
     from proofs_check.claims import paper
 
     tol = paper.TOL_EPS_PREDICTION if tolerance is None else tolerance
-    ratio = {k: paper.EPS_THEORY / paper.relu_cn_variance(*v[2:]) for k, v in paper.EPS_NETS.items()}
+    ratio = {k: paper.EPS_THEORY / paper.conv_variance(*v[2:]) for k, v in paper.EPS_NETS.items()}
     floor = {k: paper.two_gamma(paper.rounding_chain(*v[:4])) / ratio[k] for k, v in paper.EPS_NETS.items()}
     effect = {k: (1 + r) ** 1.5 - 1 for k, r in ratio.items()}
     small, noisy = min(effect, key=effect.get), max(floor, key=floor.get)
     ceiling = effect[small] / paper.EPS_RESOLUTION
     sides = (
         "proofs_check.claims.paper.TOL_EPS_PREDICTION",
-        "proofs_check.claims.paper.relu_cn_variance (eps/s2 at initialization)",
+        "proofs_check.claims.paper.conv_variance (eps/s2 at initialization)",
     )
     values = {
         "smallest_effect": effect[small],
