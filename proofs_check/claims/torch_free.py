@@ -1,7 +1,11 @@
 """Closed forms that otherwise only the torch cross-checks (``paper.crosschecks``) exercise,
 checked in the default run without torch: C4's gradient with a gain gamma != 1 and a bias,
 and P1's projected normalized gradient X^T (I - û û^T) y / ||Xw|| (û = Xw/||Xw||), both
-against central differences of the loss in mpmath.
+against central differences of the loss in mpmath; the kernel-to-filter embedding of every torch
+cross-check against scipy (C4); and the paper package's constants against their sources and
+derivations: the authors' CN epsilon against THEORY section 5 (M3), the cross-check tolerances
+TOL_EXACT (C4) and TOL_EPS_PREDICTION (M3) against the rounding bounds and effect sizes they
+must sit between (``proofs_check.claims.paper``).
 
 Finite differences at ``2 dps + 20`` digits with step ``h = 10^-(dps + 10)``: truncation
 ~h^2, rounding ~10^-(2 dps + 20)/h = 10^-(dps + 10) (times |L|/max|grad|, O(1) here).
