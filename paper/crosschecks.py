@@ -18,24 +18,35 @@
   N(v) = (v - m)/sqrt(s2 + eps) (s2 the unbiased variance) to alpha (v - m)/sqrt(alpha^2 s2 + eps), so
   <grad, c_i[a,:]> = dL/dalpha = sum_j G_j (v_j - m) eps / (s2 + eps)^{3/2}, G = dL/dN(v):
   a relative deviation of about eps / s2, predicted here exactly and compared.
+
+PyTorch is imported by the functions that run a network, not by this module: ``embed`` and
+``restrict`` (the kernel-to-filter map every cross-check relies on) work on NumPy arrays
+too, so the default run checks them without PyTorch
+(``proofs_check.claims.torch_free.kernel_embedding``).
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from numerics.hp import precise
-from paper import nets
 from theory import networks
+
+if TYPE_CHECKING:
+    import torch
+
+    from paper import nets
 
 TOL = 1e-10  # float64 autograd vs closed form: measured ~1e-15 relative
 
 
-def embed(w: torch.Tensor, n: int) -> list[float]:
-    """The length-n filter c with c[(p - k) mod n] = w[k] (w a 1-D kernel of odd length K)."""
+def embed(w: torch.Tensor | np.ndarray, n: int) -> list[float]:
+    """The length-n filter c with c[(p - k) mod n] = w[k] (w a 1-D kernel of odd length K <= n,
+    a tensor or a NumPy array): circular padding by p = (K-1)/2, then Conv1d (a correlation),
+    is the circular convolution c * v."""
     p = (len(w) - 1) // 2
     c = [0.0] * n
     for k, v in enumerate(w.tolist()):
@@ -55,6 +66,10 @@ def _rel(a: np.ndarray, b: np.ndarray) -> float:
 
 def single_channel_t1_c4(seed: int, n: int = 64, depth: int = 5, kernel: int = 15) -> dict[str, float]:
     """Max relative error of autograd against T1 (plain) and C4 (CN at every layer, eps = 0)."""
+    import torch
+
+    from paper import nets
+
     gen = nets.generator(seed)
     x = nets.uniform_input(1, n, [gen])
     y = torch.randn((1, 1, n), generator=gen, dtype=torch.float64)
@@ -86,6 +101,8 @@ def p1_normalized_gradient(seed: int, n: int = 100, depth: int = 6) -> dict[str,
 
     Also T1 and C4 on the Conv1d network of Fig. 5 (``single_channel_t1_c4``).
     """
+    import torch
+
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(n) / np.sqrt(n)
     x -= x.mean()
@@ -183,6 +200,10 @@ def multichannel_m1(
     seed: int, n: int = 32, width: int = 4, depth: int = 4, kernel: int = 5
 ) -> dict[str, float]:
     """Autograd of a multi-channel linear Conv1d network (widths 1 -> k ... k -> 1) against M1."""
+    import torch
+
+    from paper import nets
+
     gen = nets.generator(seed)
     shapes = [(width, 1, kernel)] + [(width, width, kernel)] * (depth - 2) + [(1, width, kernel)]
     ws = [nets.default_conv_weight(s, gen).requires_grad_(True) for s in shapes]
@@ -228,6 +249,10 @@ def m3_scale_invariance(net: nets.ConvNet, x: torch.Tensor, y: torch.Tensor) -> 
     Rows of dead ReLU channels (zero variance) get no gradient and are skipped (counted in
     ``dead_rows``); with eps = 0 such a channel makes the loss 0/0 and the check not applicable.
     """
+    import torch
+
+    from paper import nets
+
     loss = nets.mse(net(x, keep=True), y)
     dead = sum(int((r.detach()[0].var(dim=-1, unbiased=True) == 0).sum()) for r in net.record[::2])
     if not torch.isfinite(loss):  # eps = 0 and a dead ReLU channel: CN of it is 0/0

@@ -29,6 +29,7 @@ from proofs_check.claims.base import (
     identity,
     worst_pair,
 )
+from proofs_check.claims.torch_free import authors_eps, eps_prediction_tolerance
 from theory import channel_identities as ti
 from theory import channels as tc
 from theory.checks import Check
@@ -453,6 +454,8 @@ def run_m3(ctx: Context) -> list[Check]:
         _width_one_is_section_one(ctx),
         _cn_norms_uncentered(ctx),
         _compiled_cn_gd(ctx),
+        authors_eps(),
+        *eps_prediction_tolerance(),
     ]
 
 

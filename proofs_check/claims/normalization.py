@@ -28,7 +28,12 @@ from proofs_check.claims.base import (
     ulp_sensitivity,
     worst_pair,
 )
-from proofs_check.claims.torch_free import cn_gain_vs_differences, p1_projection
+from proofs_check.claims.torch_free import (
+    cn_gain_vs_differences,
+    exact_tolerance,
+    kernel_embedding,
+    p1_projection,
+)
 from theory import identities as ident
 from theory.checks import Check
 from theory.networks import cn_gradient, cn_loss, cn_output, network_output
@@ -238,6 +243,8 @@ def run_c4(ctx: Context) -> list[Check]:
         fd_vs_closed(ctx, True),
         cn_gain_vs_differences(ctx),
         *p1_projection(ctx),
+        *kernel_embedding(ctx),
+        *exact_tolerance(),
         compared(
             "||grad L_CN|| <= n |gamma| ||Py|| / min |ĉ_{i,w}|",
             "high-precision",

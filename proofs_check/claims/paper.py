@@ -16,6 +16,8 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy as np
+
 from proofs_check.claims.base import Claim, Context, compared
 from theory.checks import Check
 
@@ -23,6 +25,73 @@ EXTRA = "paper"
 TOL_EXACT = 1e-10  # float64 autograd vs closed form (measured ~1e-15)
 TOL_EPS_PREDICTION = 1e-6  # M3 with eps: measured <grad,row> vs its predicted eps term (measured ~1e-9)
 P6_RATIO = 10.0  # the paper's P6 reading: CN gradient >= 10x, CN loss >= 10x lower
+#: THEORY section 5: the authors' CN is (v - mean)/sqrt(unbiased variance + 1e-5) + beta
+#: (``paper.nets.EPS_AUTHORS``; PyTorch's BatchNorm default eps).
+EPS_THEORY = 1e-5
+
+#: The two tolerances are derived, and the default run compares them with their derivations
+#: (``proofs_check.claims.torch_free.tolerance_derivations``, claims C4 and M3):
+#:
+#: * TOL_EXACT lies between the float64 rounding bound 2 gamma_m of the cross-checked
+#:   computations (m = ``rounding_chain`` at the largest of ``EXACT_SIZES``, gamma_m = m u/(1 - m u))
+#:   and EXACT_HEADROOM times it: the bound is a worst case, so a tolerance far above it would
+#:   accept discrepancies that no rounding produces.
+#: * TOL_EPS_PREDICTION lies between the rounding floor of M3's <grad, row> (2 gamma_m divided by
+#:   eps/s2, the size of <grad, row> relative to ||grad|| ||row||) and a tenth of the smallest
+#:   effect the prediction must resolve, the eps in its denominator: (1 + eps/s2)^{3/2} - 1 ~ 1.5 eps/s2
+#:   (a prediction with eps/s2^{3/2} would be off by that much). Both are largest at the largest
+#:   pre-norm variance s2, estimated by ``conv_variance`` for the networks of ``EPS_NETS``.
+EXACT_HEADROOM = 100.0
+EPS_RESOLUTION = 10.0
+
+#: (n, depth, width k, kernel K) of every network whose float64 cross-check is held to TOL_EXACT
+#: (tests/paper/test_paper.py compares them with the experiment modules).
+EXACT_SIZES: dict[str, tuple[int, int, int, int]] = {
+    "paper.crosschecks.p1_normalized_gradient (P1, full-length filters)": (100, 6, 1, 100),
+    "paper.crosschecks.single_channel_t1_c4 (P1, Fig. 5 network)": (64, 5, 1, 15),
+    "paper.crosschecks.multichannel_m1 (P5)": (32, 4, 4, 5),
+    "paper.step_fit (P2, M3 at eps 0)": (1024, 12, 4, 3),
+    "paper.init_grads (P5, M3 at eps 0)": (256, 6, 4, 9),
+}
+#: The CN networks of M3's eps prediction: (n, depth, width k, kernel K, weight variance) at
+#: initialization; P2 draws PyTorch's default U(+-1/sqrt(kK)) weights (variance 1/(3kK)), P5
+#: N(0, 1/64) weights.
+EPS_NETS: dict[str, tuple[int, int, int, int, float]] = {
+    "paper.step_fit (P2)": (1024, 12, 4, 3, 1 / 36),
+    "paper.init_grads (P5)": (256, 6, 4, 9, 1 / 64),
+}
+
+
+def unit_roundoff() -> float:
+    """u = np.finfo(float).eps / 2 = 2^-53, from the machine's float64 description."""
+    return float(np.finfo(float).eps) / 2
+
+
+def rounding_chain(n: int, depth: int, width: int, kernel: int) -> int:
+    """The longest chain m of rounded float64 operations in one side of a cross-check on a network
+    of ``depth`` layers: forward and backward through every layer, a conv output sums width*kernel
+    products and CN's mean and variance sum n terms; the weight gradient sums n products:
+    m = 2 depth (width kernel + 2 n) + n. ``rounding_chain(1024, 12, 4, 3)`` = 50464."""
+    return 2 * depth * (width * kernel + 2 * n) + n
+
+
+def two_gamma(m: int) -> float:
+    """2 gamma_m = 2 m u / (1 - m u) (Higham's bound for a chain of m rounded operations, u the
+    unit roundoff): how far two float64 computations of one condition-1 quantity may differ."""
+    mu = m * unit_roundoff()
+    return 2 * mu / (1 - mu)
+
+
+def conv_variance(width: int, kernel: int, weight_var: float) -> float:
+    """The pre-norm variance s2 (over the length) to expect at most at initialization: a conv
+    output sums width*kernel weights times inputs of variance at most 1 along the length (CN
+    outputs, or the U[0, 1) input with 1/12), so s2 is about width kernel weight_var, and the
+    ReLU before CN does not increase it (it is 1-Lipschitz). P5 (4 channels, kernel 9, weights
+    N(0, 1/64)): 0.5625. A row's own ||w||^2 fluctuates: the largest row of a network measured
+    0.58-0.78x it (P5) and 1.0-1.7x (P2) over seeds 0-3, inside the 2.7x by which TOL_EPS_PREDICTION
+    sits below its ceiling (tests/paper/test_paper.py asserts at most 2x)."""
+    return width * kernel * weight_var
+
 
 #: id -> (module in ``paper``, title, figure file stems it writes)
 EXPERIMENTS: dict[str, tuple[str, str, tuple[str, ...]]] = {

@@ -1,7 +1,11 @@
 """Closed forms that otherwise only the torch cross-checks (``paper.crosschecks``) exercise,
 checked in the default run without torch: C4's gradient with a gain gamma != 1 and a bias,
 and P1's projected normalized gradient X^T (I - û û^T) y / ||Xw|| (û = Xw/||Xw||), both
-against central differences of the loss in mpmath.
+against central differences of the loss in mpmath; the kernel-to-filter embedding of every torch
+cross-check against scipy (C4); and the paper package's constants against their sources and
+derivations: the authors' CN epsilon against THEORY section 5 (M3), the cross-check tolerances
+TOL_EXACT (C4) and TOL_EPS_PREDICTION (M3) against the rounding bounds and effect sizes they
+must sit between (``proofs_check.claims.paper``).
 
 Finite differences at ``2 dps + 20`` digits with step ``h = 10^-(dps + 10)``: truncation
 ~h^2, rounding ~10^-(2 dps + 20)/h = 10^-(dps + 10) (times |L|/max|grad|, O(1) here).
@@ -14,7 +18,14 @@ import numpy as np
 from mpmath import mp
 
 from numerics.gd.reference import to_mpf
-from proofs_check.claims.base import Context, compared, mp_problem, rounding_tolerance, worst_pair
+from proofs_check.claims.base import (
+    UNIT_ROUNDOFF,
+    Context,
+    compared,
+    mp_problem,
+    rounding_tolerance,
+    worst_pair,
+)
 from theory.checks import Check
 from theory.networks import cn_gradient, cn_loss
 
@@ -127,5 +138,199 @@ def p1_projection(ctx: Context) -> list[Check]:
             detail=f"the float64 Fourier formula the P1 histograms use, against the mpmath differences; tolerance "
             f"10 (d + 2 log2 n + 2n) u = {rounding_tolerance(ops):.1e}",
             values={"rounding_ops": float(ops)},
+        ),
+    ]
+
+
+# ------------------------------------------------ the paper package's paths and constants
+def kernel_embedding(ctx: Context) -> list[Check]:
+    """``paper.crosschecks.embed``, the map from a kernel w of odd length K to the length-n filter c
+    with c[(p - k) mod n] = w[k] (p = (K-1)/2) that every torch cross-check relies on, against the
+    authors' layer computed by other code: circular padding by p, then Conv1d, which is the
+    correlation out[j] = sum_k w[k] v[(j + k - p) mod n] (``scipy.ndimage.correlate1d``, mode
+    ``wrap``); c * v is taken by FFT. Random kernels, no symmetry (a reversed filter would pass a
+    symmetric one). Also ``restrict`` (dL/dw[k] = dL/dc[(p - k) mod n]) as the adjoint of ``embed``:
+    <restrict(g), w> = <g, embed(w)>."""
+    from scipy.ndimage import correlate1d
+
+    from paper.crosschecks import embed, restrict
+
+    rng = np.random.default_rng([ctx.seed, 46])
+    n, kernels = 16, (1, 3, 5, 9, 15)
+    conv, adjoint, scale, adj_scale = [], [], 0.0, 0.0
+    for size in kernels:
+        w, v, g = rng.standard_normal(size), rng.standard_normal(n), rng.standard_normal(n)
+        c = np.array(embed(w, n))
+        ours = np.fft.ifft(np.fft.fft(c) * np.fft.fft(v)).real
+        theirs = correlate1d(v, w, mode="wrap")
+        conv += list(zip(ours, theirs))
+        scale = max(scale, float(np.max(np.abs(theirs))))
+        adjoint.append((float(restrict(list(g), size) @ w), float(g @ c)))
+        adj_scale = max(adj_scale, float(np.abs(g) @ np.abs(c)))
+    ops = 3 * np.log2(n) + max(kernels)
+    return [
+        compared(
+            "kernel-to-filter embedding: c * v (FFT) vs circular padding + correlation (scipy)",
+            "float64",
+            *worst_pair(conv, "abs", scale),
+            rounding_tolerance(ops),
+            scale=scale,
+            sides=("paper.crosschecks.embed (then numpy.fft)", "scipy.ndimage.correlate1d (mode wrap)"),
+            detail=f"n = {n}, non-symmetric N(0, 1) kernels of lengths {kernels}; the map the T1/C4/M1 torch "
+            f"cross-checks use, without torch; sides: the worst output sample, scale max |output|; tolerance "
+            f"10 (3 log2 n + K) u = {rounding_tolerance(ops):.1e}",
+            values={"n": n, "max_kernel": max(kernels)},
+        ),
+        compared(
+            "kernel gradient: <restrict(g), w> vs <g, embed(w)>",
+            "float64",
+            *worst_pair(adjoint, "abs", adj_scale),
+            rounding_tolerance(n),
+            scale=adj_scale,
+            sides=("paper.crosschecks.restrict", "paper.crosschecks.embed"),
+            detail="restrict is embed's adjoint, which is why dL/dw[k] = dL/dc[(p - k) mod n]; sides: the worst "
+            f"kernel's two inner products, scale sum |g_j c_j|; tolerance 10 n u = {rounding_tolerance(n):.1e}",
+        ),
+    ]
+
+
+def module_constant(module: str, name: str) -> float:
+    """The number assigned to ``name`` at the top level of ``module``'s source (``NAME = literal``),
+    read with ``ast`` without importing the module (``paper.nets`` imports PyTorch)."""
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        raise ValueError(f"module must be an importable module with a source file, got {module!r}")
+    with open(spec.origin, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            return float(ast.literal_eval(node.value))
+    raise ValueError(f"name must be assigned a literal at the top level of {module}, {name!r} is not")
+
+
+def authors_eps() -> Check:
+    """``paper.nets.EPS_AUTHORS``, the epsilon of the authors' CN that every paper network runs with,
+    against THEORY section 5's 1e-5 (``proofs_check.claims.paper.EPS_THEORY``)."""
+    from proofs_check.claims.paper import EPS_THEORY
+
+    value = module_constant("paper.nets", "EPS_AUTHORS")
+    return compared(
+        "the authors' CN epsilon in paper.nets vs THEORY section 5",
+        "float64",
+        value,
+        EPS_THEORY,
+        UNIT_ROUNDOFF,
+        comparison="rel",
+        sides=(
+            "proofs_check.claims.torch_free.module_constant (paper.nets.EPS_AUTHORS, read from its source)",
+            "proofs_check.claims.paper.EPS_THEORY",
+        ),
+        detail="the constant the paper networks use (read without importing PyTorch) against the value THEORY "
+        "states for the authors' CN, (v - mean)/sqrt(unbiased variance + 1e-5); the same float up to u",
+    )
+
+
+def exact_tolerance(tolerance: float | None = None) -> list[Check]:
+    """``proofs_check.claims.paper.TOL_EXACT`` (autograd vs closed form, float64) against its
+    derivation: at least the rounding bound 2 gamma_m of the cross-checked computations (m the
+    longest chain of ``EXACT_SIZES``, u from ``np.finfo``), at most EXACT_HEADROOM times it.
+    ``tolerance`` replaces TOL_EXACT (a test hands a loosened one)."""
+    from proofs_check.claims import paper
+
+    tol = paper.TOL_EXACT if tolerance is None else tolerance
+    chains = {k: paper.rounding_chain(*v) for k, v in paper.EXACT_SIZES.items()}
+    worst = max(chains, key=chains.get)
+    bound = paper.two_gamma(chains[worst])
+    sides = ("proofs_check.claims.paper.TOL_EXACT", "proofs_check.claims.paper.two_gamma (rounding bound)")
+    detail = (
+        f"worst case {worst}: chain m = {chains[worst]}, 2 gamma_m = {bound:.3g} (u = np.finfo(float).eps/2); "
+        f"TOL_EXACT = {tol:.3g} is {tol / bound:.3g} bounds"
+    )
+    values = {"rounding_bound": bound, "chain": chains[worst], "tolerance_over_bound": tol / bound}
+    return [
+        compared(
+            "TOL_EXACT <= EXACT_HEADROOM x the float64 rounding bound of the paper cross-checks",
+            "float64",
+            tol,
+            paper.EXACT_HEADROOM * bound,
+            0.0,
+            comparison="upper",
+            scale=paper.EXACT_HEADROOM * bound,
+            sides=sides,
+            detail=detail + f"; at most {paper.EXACT_HEADROOM:g} bounds: a looser tolerance accepts "
+            "discrepancies no float64 rounding produces",
+            values=values,
+        ),
+        compared(
+            "the float64 rounding bound of the paper cross-checks <= TOL_EXACT",
+            "float64",
+            bound,
+            tol,
+            0.0,
+            comparison="upper",
+            scale=tol,
+            sides=sides[::-1],
+            detail=detail + "; a tolerance below the bound could fail on rounding alone",
+            values=values,
+        ),
+    ]
+
+
+def eps_prediction_tolerance(tolerance: float | None = None) -> list[Check]:
+    """``proofs_check.claims.paper.TOL_EPS_PREDICTION`` (M3 with the authors' eps: measured
+    <grad, row> vs its predicted eps term) against its derivation: above the rounding floor
+    2 gamma_m / (eps/s2) and at most 1/EPS_RESOLUTION of the effect 1.5 eps/s2 the prediction must
+    resolve, for the networks of ``EPS_NETS`` (s2 from ``conv_variance``, its largest value). ``tolerance``
+    replaces TOL_EPS_PREDICTION (a test hands a loosened one)."""
+    from proofs_check.claims import paper
+
+    tol = paper.TOL_EPS_PREDICTION if tolerance is None else tolerance
+    ratio = {k: paper.EPS_THEORY / paper.conv_variance(*v[2:]) for k, v in paper.EPS_NETS.items()}
+    floor = {k: paper.two_gamma(paper.rounding_chain(*v[:4])) / ratio[k] for k, v in paper.EPS_NETS.items()}
+    effect = {k: (1 + r) ** 1.5 - 1 for k, r in ratio.items()}
+    small, noisy = min(effect, key=effect.get), max(floor, key=floor.get)
+    ceiling = effect[small] / paper.EPS_RESOLUTION
+    sides = (
+        "proofs_check.claims.paper.TOL_EPS_PREDICTION",
+        "proofs_check.claims.paper.conv_variance (eps/s2 at initialization)",
+    )
+    values = {
+        "smallest_effect": effect[small],
+        "largest_rounding_floor": floor[noisy],
+        "eps_over_variance": ratio[small],
+    }
+    return [
+        compared(
+            "TOL_EPS_PREDICTION <= the eps effect the M3 prediction must resolve / EPS_RESOLUTION",
+            "float64",
+            tol,
+            ceiling,
+            0.0,
+            comparison="upper",
+            scale=ceiling,
+            sides=sides,
+            detail=f"{small}: eps/s2 = {ratio[small]:.3g} (s2 = {paper.EPS_THEORY / ratio[small]:.3g}), effect "
+            f"(1 + eps/s2)^1.5 - 1 = {effect[small]:.3g}; the tolerance must be {paper.EPS_RESOLUTION:g}x "
+            "below it, or a prediction without the eps in its denominator would pass",
+            values=values,
+        ),
+        compared(
+            "the rounding floor of M3's <grad, row> <= TOL_EPS_PREDICTION",
+            "float64",
+            floor[noisy],
+            tol,
+            0.0,
+            comparison="upper",
+            scale=tol,
+            sides=(sides[1], sides[0]),
+            detail=f"{noisy}: 2 gamma_m / (eps/s2) = {floor[noisy]:.3g} (chain m = "
+            f"{paper.rounding_chain(*paper.EPS_NETS[noisy][:4])}): <grad, row> is eps/s2 times ||grad|| ||row||, "
+            "so its relative rounding error is 2 gamma_m / (eps/s2); a tolerance below it could fail on rounding",
+            values=values,
         ),
     ]

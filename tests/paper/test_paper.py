@@ -255,3 +255,107 @@ def test_crosscheck_failures_flag_a_wrong_closed_form():
         "ours": {"crosschecks": {"M3": {"init_eps_1e-05": {"max_rel_err_vs_eps_prediction": 1e-2}}}},
     }
     assert len(crosscheck_failures([drift])) == 1
+
+
+# ---------------------------------------------- the derivations the default run checks (C4, M3)
+def test_C4_TOL_EXACT_meets_its_rounding_derivation_and_1000x_looser_or_tighter_fails():
+    from proofs_check.claims import paper
+    from proofs_check.claims.torch_free import exact_tolerance
+
+    assert all(c.passed for c in exact_tolerance())
+    for wrong in (1000 * paper.TOL_EXACT, paper.TOL_EXACT / 1000):
+        assert not all(c.passed for c in exact_tolerance(wrong)), wrong
+
+
+def test_M3_TOL_EPS_PREDICTION_meets_its_derivation_and_1000x_looser_or_tighter_fails():
+    from proofs_check.claims import paper
+    from proofs_check.claims.torch_free import eps_prediction_tolerance
+
+    assert all(c.passed for c in eps_prediction_tolerance())
+    for wrong in (1000 * paper.TOL_EPS_PREDICTION, paper.TOL_EPS_PREDICTION / 1000):
+        assert not all(c.passed for c in eps_prediction_tolerance(wrong)), wrong
+
+
+def test_C4_M3_derivation_sizes_are_the_experiments_sizes():
+    _torch()
+    import inspect
+
+    from paper import crosschecks, init_grads, step_fit
+    from proofs_check.claims import paper
+
+    def default(f, *names):
+        return tuple(inspect.signature(f).parameters[k].default for k in names)
+
+    n, d = default(crosschecks.p1_normalized_gradient, "n", "depth")
+    n5, d5, k5 = default(crosschecks.single_channel_t1_c4, "n", "depth", "kernel")
+    nm, wm, dm, km = default(crosschecks.multichannel_m1, "n", "width", "depth", "kernel")
+    p2 = (step_fit.N, step_fit.DEPTH, step_fit.CHANNELS, step_fit.KERNEL)
+    p5 = (init_grads.N, init_grads.DEPTH, init_grads.CHANNELS, init_grads.KERNEL)
+    assert list(paper.EXACT_SIZES.values()) == [(n, d, 1, n), (n5, d5, 1, k5), (nm, dm, wm, km), p2, p5]
+    # PyTorch's default init: U(+-1/sqrt(fan_in)), variance 1/(3 fan_in); P5: N(0, STD^2)
+    assert list(paper.EPS_NETS.values()) == [(*p2, 1 / (3 * p2[2] * p2[3])), (*p5, init_grads.STD**2)]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_M3_largest_pre_norm_variance_is_at_most_twice_conv_variance(seed):
+    _torch()
+    from paper import init_grads, nets, step_fit
+    from proofs_check.claims import paper
+
+    gens = [nets.generator(seed)]
+    g = init_grads
+    p5 = nets.make_net(
+        g.DEPTH, g.CHANNELS, g.KERNEL, "cn_fixed", relu=True, sigmoid=False, gens=gens, weight_std=g.STD
+    )
+    p5(nets.uniform_input(g.CHANNELS, g.N, gens), keep=True)
+    gen = nets.generator(seed)
+    s = step_fit
+    p2 = nets.make_net(s.DEPTH, s.CHANNELS, s.KERNEL, "cn", relu=True, sigmoid=True, gens=[gen])
+    for b in p2.betas:
+        b.data.normal_(generator=gen)  # as step_fit's M3 check
+    p2(nets.uniform_input(s.CHANNELS, s.N, [gen]), keep=True)
+    for net, key in ((p2, "paper.step_fit (P2)"), (p5, "paper.init_grads (P5)")):
+        largest = max(float(r.detach()[0].var(dim=-1).max()) for r in net.record[::2])
+        assert 0.3 < largest / paper.conv_variance(*paper.EPS_NETS[key][2:]) <= 2.0, key
+
+
+def test_M3_authors_eps_is_theorys_and_pytorchs_batchnorm_default():
+    torch = _torch()
+    from paper import nets
+    from proofs_check.claims.paper import EPS_THEORY
+    from proofs_check.claims.torch_free import module_constant
+
+    assert nets.EPS_AUTHORS == EPS_THEORY == torch.nn.BatchNorm1d(1).eps
+    assert module_constant("paper.nets", "EPS_AUTHORS") == nets.EPS_AUTHORS
+    with pytest.raises(ValueError, match="name"):
+        module_constant("paper.nets", "NO_SUCH_CONSTANT")
+    with pytest.raises(ValueError, match="module"):
+        module_constant("paper.no_such_module", "EPS_AUTHORS")
+
+
+@pytest.mark.parametrize("mode", ["cn", "cn_fixed"])
+def test_C4_authors_cn_with_eps_equals_numpy_reference_from_theory(mode):
+    torch = _torch()
+    from paper import nets
+
+    rng = np.random.default_rng(5)
+    v, beta = rng.standard_normal((3, 7)), rng.standard_normal(3)
+    v[1] *= 1e-3  # variance ~1e-6: the eps matters
+    ours = nets.channel_norm(torch.tensor(v), mode, torch.tensor(beta), nets.EPS_AUTHORS).numpy()
+    # THEORY section 5: (v - mean)/sqrt(unbiased variance + 1e-5) (+ beta)
+    ref = (v - v.mean(-1, keepdims=True)) / np.sqrt(v.var(-1, ddof=1, keepdims=True) + 1e-5)
+    ref += beta[:, None] if mode == "cn" else 0
+    assert np.allclose(ours, ref, rtol=1e-13, atol=0)
+
+
+def test_T1_C4_torch_circular_conv_is_convolution_with_the_embedded_filter_non_symmetric():
+    torch = _torch()
+    from paper import crosschecks, nets
+
+    rng = np.random.default_rng(6)
+    n = 11
+    for kernel in (3, 5, 9):
+        w, v = rng.standard_normal(kernel), rng.standard_normal(n)
+        ours = nets.circular_conv(torch.tensor(v)[None, None], torch.tensor(w)[None, None])[0, 0].numpy()
+        c = np.array(crosschecks.embed(torch.tensor(w), n))
+        assert np.allclose(ours, np.fft.ifft(np.fft.fft(c) * np.fft.fft(v)).real, rtol=0, atol=1e-13)
