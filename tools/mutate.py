@@ -875,7 +875,7 @@ INDEPENDENT: tuple[Mutation, ...] = (
         "rel = np.abs(eta * res.iterations[conv] - t_exact[conv]) / t_exact[conv]",
         "rel = (eta * res.iterations[conv] - t_exact[conv]) / t_exact[conv]",
         "T9",
-        (ST, S),
+        (ST, S, "tests/numerics/mc/test_experiments.py"),
     ),
     Mutation(
         "N23",

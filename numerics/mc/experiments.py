@@ -40,6 +40,12 @@ class GDBoundReport:
     median_steps: float
 
 
+def t9_starts(d: int, trials: int, seed: int = 0) -> np.ndarray:
+    """The weights of ``t9_gd_bounds``'s scalar networks at depth d, shape (trials, d): trial k
+    is ``complex_weights(d, seed + 1000 d + k)`` (iid CN(0, 1), E|z|^2 = 1)."""
+    return np.stack([complex_weights(d, seed + 1000 * d + k) for k in range(trials)])
+
+
 @checked()
 def t9_gd_bounds(
     depths: Sequence[int],
@@ -52,11 +58,12 @@ def t9_gd_bounds(
     """Run GD on scalar networks u = prod z_i (a = b = 1) and compare with T6/T9.
 
     Returns per (depth, eta) reports and, for the smallest eta, the fitted growth rate of
-    log(steps) against depth over trials that converged at every depth.
+    log(steps) against depth over trials that converged at every depth (None for fewer than
+    two trials or two depths). The starts are ``t9_starts(d, trials, seed)``.
     """
     reports, logs = [], {}
     for d in depths:
-        z = np.stack([complex_weights(d, seed + 1000 * d + k) for k in range(trials)])
+        z = t9_starts(d, trials, seed)
         filters, x, y = scalar_network_as_filters(z, 1, 1)
         with mp.workdps(20):
             flows = [ScalarFlow.from_weights(list(row), 1, 1) for row in z]
@@ -88,7 +95,7 @@ def t9_gd_bounds(
                 logs[d] = np.where(conv, np.log(np.maximum(res.iterations, 1)), np.nan)
     table = np.array([logs[d] for d in depths]).T
     table = table[np.all(np.isfinite(table), axis=1)]
-    rate = fit(depths, table) if len(table) >= 2 else None
+    rate = fit(depths, table) if len(table) >= 2 and len(set(depths)) >= 2 else None
     return reports, {"rate": rate, "trials_used": len(table)}
 
 

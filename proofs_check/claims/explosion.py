@@ -10,6 +10,7 @@ import numpy as np
 from mpmath import mp
 
 from numerics.mc import explosion as ex
+from proofs_check.claims import estimators
 from proofs_check.claims.base import Claim, Context, agree, compared, measurement, worst_pair
 from proofs_check.claims.independence import disabled
 from theory.checks import Check
@@ -191,6 +192,8 @@ def run_x1(ctx: Context) -> list[Check]:
         )
     lin, lest, lse = _rate_row(1024 if ctx.full else 256, 1, 100, ctx.seed, relu=False)
     out.append(lin)
+    # the weighted extrapolation above on planted rates: against numpy.polyfit, and calibrated
+    out += estimators.extrapolation_rows(ctx)
     return out
 
 

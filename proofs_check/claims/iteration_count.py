@@ -17,6 +17,7 @@ from numerics.gd.simulate import simulate_gd
 from numerics.hp import flow
 from numerics.hp.precise import agreeing_digits
 from numerics.mc import experiments, rates
+from proofs_check.claims import estimators
 from proofs_check.claims.base import Claim, Context, agree, compared, measurement
 from proofs_check.claims.flow_times import INDEPENDENT_DPS, _digits, _ode_residual
 from proofs_check.claims.independence import disabled
@@ -303,6 +304,8 @@ def run_t9(ctx: Context) -> list[Check]:
         )
     )
     checks += _crossing_checks(ctx)
+    # the GD statistic and the tracked conditions above, against closed forms and the NumPy loop
+    checks += [estimators.t9_relative_error_row(ctx), estimators.tracked_conditions_row(ctx)]
     return checks
 
 

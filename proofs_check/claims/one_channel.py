@@ -14,6 +14,7 @@ from numerics.hp import constants, flow
 from numerics.hp.constants import t7_constants
 from numerics.hp.precise import grad_norms
 from numerics.mc import rates
+from proofs_check.claims import estimators
 from proofs_check.claims.base import (
     AUTODIFF,
     UNIT_ROUNDOFF,
@@ -425,6 +426,10 @@ def run_t8(ctx: Context) -> list[Check]:
                 values={"estimate": med, "stderr": se, "theory": theory_value, "center": center},
             )
         )
+    # the estimators above on planted truths: the slope fit, both second-moment Monte Carlos, the median
+    checks += (
+        estimators.slope_fit_rows(ctx) + estimators.second_moment_rows(ctx) + estimators.median_rows(ctx)
+    )
     return checks
 
 

@@ -22,6 +22,7 @@ from numerics.hp.channels import (
     width_rate,
     width_rate_quadrature,
 )
+from proofs_check.claims import estimators
 from proofs_check.claims.base import (
     Claim,
     Context,
@@ -269,6 +270,10 @@ def run_m2(ctx: Context) -> list[Check]:
                         },
                     )
                 )
+    # the estimators above on planted truths: the spread's SE, the mean square's SE, slope_of_means
+    checks += (
+        estimators.spread_rows(ctx) + estimators.mean_square_rows(ctx) + estimators.slope_of_means_rows(ctx)
+    )
     return checks
 
 
