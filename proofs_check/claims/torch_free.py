@@ -175,7 +175,7 @@ def kernel_embedding(ctx: Context) -> list[Check]:
             *worst_pair(conv, "abs", scale),
             rounding_tolerance(ops),
             scale=scale,
-            sides=("paper.crosschecks.embed (then numpy.fft)", "scipy.ndimage.correlate1d (mode wrap)"),
+            sides=("paper.crosschecks.embed (then an FFT product)", "scipy.ndimage.correlate1d (mode wrap)"),
             detail=f"n = {n}, non-symmetric N(0, 1) kernels of lengths {kernels}; the map the T1/C4/M1 torch "
             f"cross-checks use, without torch; sides: the worst output sample, scale max |output|; tolerance "
             f"10 (3 log2 n + K) u = {rounding_tolerance(ops):.1e}",
