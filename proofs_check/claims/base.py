@@ -42,10 +42,13 @@ class Claim:
 
     def checks(self, ctx: Context) -> list[Check]:
         """The claim's checks, then the row saying their two sides are different code
-        (``proofs_check.claims.independence``)."""
+        (``proofs_check.claims.independence``), when it has a deciding row that names its
+        sides (a claim of measurements only, like M4, stays a measurement)."""
         from proofs_check.claims.independence import independence_check
 
         rows = self.run(ctx)
+        if not any(r.method != "measurement" and r.sides is not None and not r.same_code for r in rows):
+            return rows
         return [*rows, independence_check(self.id, rows)]
 
 

@@ -94,3 +94,16 @@ def test_the_row_fails_on_a_tied_check_and_can_fail_by_moving():
     assert not row.passed and row.lhs == 1 and "x: " in row.detail
     ok = independence_check("Z1", [free])
     assert not ok.moved("lhs").passed and not ok.moved("rhs").passed
+
+
+def test_a_claim_of_measurements_only_stays_a_measurement():
+    from proofs_check.claims.base import Claim, Context, measurement
+
+    rows = [measurement("steps", "measured", {"steps": 3})]
+    only = Claim("Z9", "t", "m", "s", "a", lambda ctx: rows)
+    assert only.checks(Context()) == rows
+    free = compared(
+        "y", "float64", 1.0, 1.0, 1e-12, sides=(f"{HERE}.checked_value", f"{HERE}.honest_reference")
+    )
+    mixed = Claim("Z9", "t", "m", "s", "a", lambda ctx: [*rows, free])
+    assert mixed.checks(Context())[-1].name.startswith("Z9: the sides of every check")
