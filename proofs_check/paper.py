@@ -12,7 +12,7 @@ missing, with one line saying how to install it.
 
 Seeds when ``--seeds`` is not given: P2 and P3 20 with ``--full``, else 3; P4 1 with
 ``--quick``, else 3; P6 1 with ``--quick`` or ``--full`` (a 256^2 seed of the three
-variants is about 1.5 hours of one idle core), else 3. P5 draws 2000 networks per mode,
+variants is about 1.1 hours of one idle core), else 3. P5 draws 2000 networks per mode,
 20 blocks of 2000 with ``--full``.
 """
 

@@ -14,6 +14,8 @@ import sys
 
 import pytest
 
+from proofs_check.claims.independence import resolves
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 README = ROOT / "README.md"
@@ -76,22 +78,6 @@ def _test_names() -> set[str]:
     return names
 
 
-def _resolves(dotted: str) -> bool:
-    parts = dotted.split(".")
-    for i in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        try:
-            for attr in parts[i:]:
-                obj = getattr(obj, attr)
-        except AttributeError:
-            return False
-        return True
-    return False
-
-
 @pytest.mark.parametrize("page", hand_written_pages(), ids=lambda p: str(p.relative_to(DOCS)))
 def test_docs_cite_tests_files_and_code_that_exist(page):
     """The pages point to tests, files and functions by name: each must exist (claims.md once
@@ -108,7 +94,7 @@ def test_docs_cite_tests_files_and_code_that_exist(page):
         if not (ROOT / path).exists():
             bad.append(path)
     for dotted in re.findall(r"`((?:theory|numerics|proofs_check|paper)(?:\.\w+)+)`", text):
-        if not _resolves(dotted):
+        if not resolves(dotted):
             bad.append(dotted)
     assert not bad, f"{page.name} cites what does not exist: {bad}"
 

@@ -100,8 +100,8 @@ class Check:
 
     ``method`` is one of ``symbolic`` (an exact identity proved by expansion or
     simplification), ``exact`` (exact rational/algebraic evaluation), ``high-precision``
-    (mpmath, with ``digits`` agreeing digits), ``float64``, ``simulation``, or
-    ``measurement`` (a measured number recorded without a claim to test: always passes).
+    (mpmath, with ``digits`` agreeing digits), ``float64``, ``simulation``, ``static`` (a
+    reading of the code itself, e.g. its call graph), or ``measurement`` (a measured number recorded without a claim to test: always passes).
     ``discrepancy`` is the measured difference and ``tolerance`` the bound it must meet
     (both ``None`` for a yes/no identity, where ``passed`` says whether it holds).
     ``values`` holds the check's named numbers for programs (estimates, standard errors,

@@ -188,34 +188,27 @@ def checks(entry: dict) -> list[Check]:
         ours = entry["ours"]
         cn, plain = ours["with_cn"], ours["without_cn"]
         gain = cn["bn_gain_init"]
-        grad = cn["first_layer_grad_norm_end"][0] / plain["first_layer_grad_norm_end"][0]
-        loss = plain["final_loss"][0] / cn["final_loss"][0]
-        out.append(
-            compared(
+        ratios = (
+            (
                 "first-layer gradient at the end, CN / no CN >= 10",
-                "simulation",
-                P6_RATIO / grad if grad > 0 else float("inf"),
-                0.0,
-                1.0,
-                sides=P6_SIDES,
-                same_code=P6_SAME_CODE,
-                detail=f"seed 0, gain start {gain}: ratio {grad:.3g} (discrepancy = 10 / ratio)",
-                values={"ratio": grad},
-            )
+                cn["first_layer_grad_norm_end"][0] / plain["first_layer_grad_norm_end"][0],
+            ),
+            ("final loss, no CN / CN >= 10", plain["final_loss"][0] / cn["final_loss"][0]),
         )
-        out.append(
-            compared(
-                "final loss, no CN / CN >= 10",
-                "simulation",
-                P6_RATIO / loss if loss > 0 else float("inf"),
-                0.0,
-                1.0,
-                sides=P6_SIDES,
-                same_code=P6_SAME_CODE,
-                detail=f"seed 0, gain start {gain}: ratio {loss:.3g} (discrepancy = 10 / ratio)",
-                values={"ratio": loss},
+        for name, ratio in ratios:
+            out.append(
+                compared(
+                    name,
+                    "simulation",
+                    P6_RATIO / ratio if ratio > 0 else float("inf"),
+                    0.0,
+                    1.0,
+                    sides=P6_SIDES,
+                    same_code=P6_SAME_CODE,
+                    detail=f"seed 0, gain start {gain}: ratio {ratio:.3g} (discrepancy = 10 / ratio)",
+                    values={"ratio": ratio},
+                )
             )
-        )
     return out
 
 

@@ -10,7 +10,6 @@ different code unless the row says why not (``same_code``, a precision guard).
 
 from __future__ import annotations
 
-import importlib
 from concurrent.futures import ProcessPoolExecutor
 
 import mpmath
@@ -18,6 +17,7 @@ import pytest
 
 from proofs_check.claims import CLAIMS, Context
 from proofs_check.claims.base import UNMOVABLE_KINDS
+from proofs_check.claims.independence import resolves
 from theory.checks import COMPARISONS, Check
 
 #: Longest first, so that two workers finish together.
@@ -38,23 +38,6 @@ def registry() -> dict[str, list[Check]]:
 
 def _rows(registry: dict[str, list[Check]]):
     return [(cid, c) for cid, checks in registry.items() for c in checks]
-
-
-def _resolves(side: str) -> bool:
-    """Whether the first word of a side names importable code (module, or module attribute)."""
-    parts = side.split()[0].split(".")
-    for cut in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            continue
-        try:
-            for attr in parts[cut:]:
-                obj = getattr(obj, attr)
-        except AttributeError:
-            return False
-        return True
-    return False
 
 
 def test_every_row_is_movable_or_says_why(registry):
@@ -101,7 +84,7 @@ def test_sides_name_importable_and_different_code(registry):
         if c.method == "measurement":
             continue
         assert c.sides is not None and len(c.sides) == 2, f"{cid}: {c.name} names no sides"
-        assert all(_resolves(s) for s in c.sides), f"{cid}: {c.name}: {c.sides} do not name importable code"
+        assert all(resolves(s) for s in c.sides), f"{cid}: {c.name}: {c.sides} do not name importable code"
         if c.sides[0].split()[0] == c.sides[1].split()[0]:
             assert c.same_code, f"{cid}: {c.name} compares {c.sides[0]} with itself"
 
@@ -123,5 +106,5 @@ def test_move_catches_a_weakened_tolerance():
     assert fine.passed and not fine.moved("lhs").passed and not fine.moved("rhs").passed
     bound = compared("x", "float64", 0.2, 1.0, 0.0, comparison="upper", sides=("numpy.fft", "mpmath"))
     assert bound.passed and not bound.moved("lhs").passed and not bound.moved("rhs").passed
-    assert not _resolves("numerics.hp.flow.no_such_function")
-    assert _resolves("numerics.hp.flow.flow_time (at dps)")
+    assert not resolves("numerics.hp.flow.no_such_function")
+    assert resolves("numerics.hp.flow.flow_time (at dps)")
