@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 
 from numerics.store.files import STDOUT, output_problem, write_text
@@ -18,10 +19,26 @@ from numerics.store.files import STDOUT, output_problem, write_text
 __all__ = ["STDOUT", "folder_problem", "inside_folder", "output_arg", "output_problem"]
 
 
+def creation_problem(folder: str) -> str | None:
+    """Why no file can be created in the existing ``folder``, found by creating (and at once
+    removing) an empty temporary file there: permission bits say nothing for root or for
+    /proc, /sys and read-only mounts, where ``--json /proc/x`` passed ``os.access``."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".proofs_check-probe-", dir=folder)
+    except OSError as err:
+        return f"cannot create a file in {folder!r} ({err.strerror or err})"
+    os.close(fd)
+    os.unlink(probe)
+    return None
+
+
 def output_arg(text: str) -> str:
     """argparse type: a path an output file can be written to (a regular file, new or
-    writable), or ``-`` for standard output."""
+    writable, in a folder where a file can be created: the atomic write makes one there),
+    or ``-`` for standard output."""
     problem = output_problem(text)
+    if not problem and text != STDOUT:
+        problem = creation_problem(os.path.dirname(os.path.realpath(text)) or ".")
     if problem:
         raise argparse.ArgumentTypeError(f"cannot write {text!r}: {problem}")
     return text
@@ -42,7 +59,7 @@ def folder_problem(path: str) -> str | None:
             return "exists and is not a folder"
         if not os.access(real, os.W_OK | os.X_OK):
             return "folder is not writable"
-        return None
+        return creation_problem(real)
     parent = os.path.dirname(real)
     while parent and not os.path.exists(parent):
         parent = os.path.dirname(parent)
@@ -50,7 +67,7 @@ def folder_problem(path: str) -> str | None:
         return f"cannot create a folder under {parent!r} (not a folder)"
     if not os.access(parent, os.W_OK | os.X_OK):
         return f"cannot create a folder under {parent!r} (not writable)"
-    return None
+    return creation_problem(parent)
 
 
 def inside_folder(path: str, folder: str) -> bool:

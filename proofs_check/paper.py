@@ -114,7 +114,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def check_paths(args) -> None:
-    """Bad --out or --json: ValueError naming the argument, before any work; then make --out."""
+    """Bad --out, --json or --image: ValueError naming the argument, before any work; then make --out."""
     problem = folder_problem(args.out)
     if problem:
         raise ValueError(f"--out: {args.out!r}: {problem}")
@@ -130,6 +130,10 @@ def check_paths(args) -> None:
         problem = folder_problem(folder) if fresh else output_problem(args.paper_json)
         if problem:
             raise ValueError(f"--json: cannot write {args.paper_json!r}: {problem}")
+    if args.image is not None:  # read now: a bad image is refused before any work, nothing written
+        from paper.deep_decoder import read_image
+
+        read_image(args.image)
     try:
         os.makedirs(args.out, exist_ok=True)
     except OSError as err:

@@ -33,7 +33,7 @@ import numpy as np
 from numerics.gd import core
 from numerics.gd.compiled import Options, Target
 from numerics.gd.core import GDResult, abs2, half_weights
-from numerics.gd.simulate import FourierGD, phase_free
+from numerics.gd.simulate import FourierGD, phase_free, zero_spectrum
 from numerics.gd.status import TINY, UNDERFLOW
 from numerics.hp.channels import random_channel_filters
 
@@ -99,9 +99,12 @@ class ChannelGD:
                     z = r
                 cache.append(entry)
             self.f_hat = z[:, 0, :]
-            if not self.normalized and not self.relu:
+            if not self.normalized and not self.relu:  # a tiny product of nonzero factors
                 live = np.abs(self.x_hat) > 0
-                self.small |= (np.abs(self.f_hat[:, live]) < UNDERFLOW).any(-1)
+                exact_zero = np.zeros(self.f_hat.shape, bool)
+                for c in self.c_hat:
+                    exact_zero |= (c == 0).all((1, 2))
+                self.small |= ((np.abs(self.f_hat) < UNDERFLOW) & live & ~exact_zero).any(-1)
             err = self.f_hat - self.y_hat
             self.loss = (self.mult * abs2(err)).sum(-1) / (2 * n)
             e = err[:, None, :]
@@ -229,7 +232,7 @@ def simulate_gd_channels(
         with np.errstate(all="ignore"):
             state = ChannelGD(layers, x, y, normalized, relu)
         return core.run_numpy(state, tol, opt, rec_steps, False, {"path": "numpy"})
-    if max(ks) == 1:
+    if max(ks) == 1 and zero_spectrum(np.concatenate([a[:, 0] for a in layers], axis=1)) is None:
         return _width_one(layers, x, y, tol, opt, rec_steps, threads)
     return _compiled(layers, ks, x, y, tol, opt, rec_steps, threads)
 

@@ -52,7 +52,7 @@ def channel_gd(c_hat, ks, target, opt, first, last, out):
     widths k_0 = 1, ..., k_d = 1. A trial stops at the first step k that
     ``numerics.gd.status.classify`` does not call RUNNING, with small = (a layer's
     activations of norm in (0, UNDERFLOW), with CN a channel's ||P r||^2 < TINY, or without
-    CN |f̂_w| < UNDERFLOW where x̂_w != 0) and overflow = (a CN channel's ||P r||^2 = inf);
+    CN |f̂_w| < UNDERFLOW where x̂_w != 0 and no layer is exactly 0 at w) and overflow = (a CN channel's ||P r||^2 = inf);
     else at k = max_iter (RUNNING). ``out.final_re + i out.final_im`` gets Ĉ at the stopping
     step. With rec_steps non-empty: loss, ||grad_{C_i} L|| and ||C_i|| at those steps. With
     ``opt.normalized``: CN after every convolution (M3), gains (start 1) and biases (start 0)
@@ -132,7 +132,14 @@ def channel_gd(c_hat, ks, target, opt, first, last, out):
                 fr, fi = zr[d, 0, w], zi[d, 0, w]
                 loss += weights[w] * ((fr - y_re[w]) ** 2 + (fi - y_im[w]) ** 2)
                 if not normalized and live[w] and math.hypot(fr, fi) < UNDERFLOW:
-                    small = True
+                    exact = False  # a zero layer at w makes f̂_w = 0 exactly: not underflow
+                    for i in range(d):
+                        nonzero = False
+                        for a in range(ks[i + 1]):
+                            for b in range(ks[i]):
+                                nonzero = nonzero or cr[i, a, b, w] != 0.0 or ci[i, a, b, w] != 0.0
+                        exact = exact or not nonzero
+                    small = small or not exact
             loss /= 2 * n
             if k == 0:
                 l0 = loss

@@ -59,10 +59,23 @@ __all__ = [
 ]
 
 
-def underflow_mask(x_hat: np.ndarray, f_hat: np.ndarray) -> np.ndarray:
-    """Per trial: |f̂_w| < UNDERFLOW at a frequency where x̂_w != 0 (float64 can't follow on)."""
+def underflow_mask(x_hat: np.ndarray, f_hat: np.ndarray, exact_zero: np.ndarray | None = None) -> np.ndarray:
+    """Per trial: |f̂_w| < UNDERFLOW at a frequency where x̂_w != 0 and no factor ĉ_{i,w} is
+    exactly 0 (``exact_zero``, (trials, F)): a product of nonzero factors that float64 could
+    not represent. An exact zero (a zero layer at w) is a state GD can leave, not underflow."""
     live = np.abs(x_hat) > 0
-    return (np.abs(f_hat[:, live]) < UNDERFLOW).any(-1)
+    tiny = (np.abs(f_hat) < UNDERFLOW) & live
+    if exact_zero is not None:
+        tiny &= ~exact_zero
+    return tiny.any(-1)
+
+
+def zero_spectrum(filters: np.ndarray) -> tuple[int, int, int] | None:
+    """(trial, layer, w) of the first DFT value ĉ_{i,w} that is exactly 0, or None. The phase-free
+    step ĉ <- ĉ (1 + eta q/|ĉ|^2) keeps such a layer at 0 (and makes 0/0) where GD moves it off
+    0 additively, so such a start runs on the taps (method 'time')."""
+    hit = np.argwhere(np.fft.rfft(filters, axis=-1) == 0)
+    return None if not len(hit) else tuple(int(v) for v in hit[0])
 
 
 def random_filters(
@@ -123,10 +136,13 @@ def output_error(f_hat: np.ndarray, y_hat: np.ndarray, weights: np.ndarray, n: i
     return loss, e, n * head.gain - rt * proj, n * head.bias - y_hat[0].real, s2
 
 
-def underflowed(x_hat: np.ndarray, f_hat: np.ndarray, s2: np.ndarray | None) -> np.ndarray:
-    """Per trial: float64 cannot follow the run on. |f̂_w| < UNDERFLOW where x̂_w != 0, or
-    (CN) s^2 = ||Pz||^2 below the smallest normal float64 (then 1/s, hence the loss, is lost)."""
-    mask = underflow_mask(x_hat, f_hat)
+def underflowed(
+    x_hat: np.ndarray, f_hat: np.ndarray, s2: np.ndarray | None, exact_zero: np.ndarray | None = None
+) -> np.ndarray:
+    """Per trial: float64 cannot follow the run on. |f̂_w| < UNDERFLOW where x̂_w != 0 and
+    no layer is exactly 0 at w (``underflow_mask``), or (CN) s^2 = ||Pz||^2 below the smallest
+    normal float64 (then 1/s, hence the loss, is lost)."""
+    mask = underflow_mask(x_hat, f_hat, exact_zero)
     if s2 is not None:
         mask |= s2 < TINY  # NaN (an overflow) is not an underflow
     return mask
@@ -135,9 +151,11 @@ def underflowed(x_hat: np.ndarray, f_hat: np.ndarray, s2: np.ndarray | None) -> 
 class _Flags:
     """``small`` and ``overflow`` of ``numerics.gd.status`` for a state with x_hat, f_hat, s2."""
 
+    exact_zero: np.ndarray | None = None  # (trials, F): some ĉ_{i,w} exactly 0 (TimeGD)
+
     @property
     def small(self) -> np.ndarray:
-        return underflowed(self.x_hat, self.f_hat, self.s2)
+        return underflowed(self.x_hat, self.f_hat, self.s2, self.exact_zero)
 
     @property
     def overflow(self) -> np.ndarray:
@@ -239,6 +257,7 @@ class TimeGD(_Flags):
 
     def _eval(self) -> None:
         c_hat = np.fft.rfft(self.c, axis=-1)
+        self.exact_zero = (c_hat == 0).any(1)
         trials, d, F = c_hat.shape
         prefix = np.empty_like(c_hat)
         acc = np.broadcast_to(self.x_hat, (trials, F)).astype(complex)
@@ -258,7 +277,9 @@ class TimeGD(_Flags):
         self.grad = np.fft.irfft(grad_hat, n=self.n, axis=-1) * self.mask
 
     def take(self, idx: np.ndarray) -> None:
-        for k in ("c", "v", "f_hat", "e_hat", "loss", "grad") + (("s2",) if self.s2 is not None else ()):
+        for k in ("c", "v", "f_hat", "e_hat", "loss", "grad", "exact_zero") + (
+            ("s2",) if self.s2 is not None else ()
+        ):
             setattr(self, k, getattr(self, k)[idx])
         if self.head is not None:
             self.head.take(idx)
@@ -335,7 +356,16 @@ def simulate_gd(
         )
     if normalized and not np.any(np.abs(np.fft.rfft(x)[1:]) > 0):
         raise ValueError("x is constant: with CN the centered output Pz is 0 for every filter (0/0)")
-    use_time = method == "time" or (method == "auto" and filter_length not in (None, n))
+    zero_at = zero_spectrum(f)
+    if method in ("fourier", "fourier-numpy") and zero_at is not None:
+        raise ValueError(
+            f"filters: ĉ_i,w = 0 exactly (trial {zero_at[0]}, layer {zero_at[1] + 1}, w = {zero_at[2]}): "
+            f"the phase-free state of method {method!r} cannot move a layer off 0; use method 'time' "
+            "(or 'auto', which does)"
+        )
+    use_time = method == "time" or (
+        method == "auto" and (filter_length not in (None, n) or zero_at is not None)
+    )
     if track_conditions and use_time:
         raise ValueError("track_conditions needs the Fourier state (full-length filters, method 'fourier')")
     opt = Options(

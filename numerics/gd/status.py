@@ -3,11 +3,16 @@
 A trial is classified after the forward pass of step k from its loss L_k, its initial
 loss L_0, its ``tol``, ``diverge_factor`` and two flags the simulator computes:
 
-* ``small``: float64 has lost the state's scale by underflow: an output frequency
-  |f̂_w| < UNDERFLOW where x̂_w != 0 (linear networks: then 1/|ĉ_i|^2 or the phase is
-  lost), a layer's activations of norm in (0, UNDERFLOW), or with CN a centered
-  ||P z||^2 below the smallest normal float64 (then 1/s, and so the loss, is lost;
-  exactly 0, e.g. zero filters, included: CN's 0/0);
+* ``small``: float64 has lost the state's scale by underflow, i.e. a product of nonzero
+  factors could not be represented: an output frequency |f̂_w| < UNDERFLOW where x̂_w != 0
+  and no layer is exactly 0 at w (linear networks: then 1/|ĉ_i|^2 or the phase is lost), a
+  layer's activations of norm in (0, UNDERFLOW), or with CN a centered ||P z||^2 below the
+  smallest normal float64 (then 1/s, and so the loss, is lost; exactly 0 included: CN's 0/0
+  has no finite step out). An exact zero of a linear network (a zero filter, a zero layer
+  beside a delta, a box filter's zero DFT values) is not underflow: it is a state GD can leave
+  (one layer moves off 0 additively) or a stationary point (two zero layers at w), which runs
+  out of steps. The phase-free state (width 1) cannot move a layer off an exact 0, so such
+  starts run on the taps (``simulate_gd`` 'time', ``simulate_gd_channels``' width-k code);
 * ``overflow``: an intermediate quantity is infinite (CN's ||P z||^2 = inf makes the
   output gain/s = 0 and the loss a wrong finite number).
 

@@ -21,7 +21,9 @@ c_i = e_0 (ĉ = 1) is the deterministic member. Then (docs/derivations.md, "X3")
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import mpmath
@@ -79,22 +81,106 @@ def _exact_real_dfts(v: np.ndarray) -> tuple[Fraction, Fraction | None]:
     return s0, sum((t if j % 2 == 0 else -t for j, t in enumerate(vals)), Fraction(0))
 
 
+def _dyadic(v: np.ndarray) -> list[int]:
+    """Integers N_t with v_t = N_t 2^-e for one common e >= 0 (floats are dyadic rationals):
+    exact, so a DFT value is 0 iff the same DFT of the N_t is 0."""
+    fr = [Fraction(float(t)) for t in v]
+    den = max((f.denominator for f in fr), default=1)  # a power of 2: every other one divides it
+    return [int(f * den) for f in fr]
+
+
+@lru_cache(maxsize=256)
+def _cyclotomic(m: int) -> tuple[int, ...]:
+    """The coefficients of the m-th cyclotomic polynomial Φ_m, lowest degree first."""
+    from sympy import Poly, cyclotomic_poly, symbols
+
+    return tuple(int(c) for c in reversed(Poly(cyclotomic_poly(m, symbols("z")), symbols("z")).all_coeffs()))
+
+
+def _orbit_residue(v: list[int], m: int) -> list[int]:
+    """P_v(z) = sum_t v_t z^t modulo Φ_m (folded mod z^m - 1 first): coefficients, length φ(m).
+    With ζ a primitive m-th root of unity, v̂_w = P_v(ζ^w) for every w of order m (n/gcd(w, n)
+    = m) up to the Galois action, so v̂ vanishes on the whole orbit iff this residue is 0."""
+    fold = [0] * m
+    for t, c in enumerate(v):
+        fold[t % m] += c
+    phi = _cyclotomic(m)
+    deg = len(phi) - 1
+    terms = [(j, c) for j, c in enumerate(phi[:-1]) if c]
+    for k in range(m - 1, deg - 1, -1):  # Φ_m is monic
+        c = fold[k]
+        if c:
+            for j, p in terms:
+                fold[k - deg + j] -= c * p
+            fold[k] = 0
+    return fold[:deg]
+
+
+def _orbit_energy(r: list[int], m: int) -> int:
+    """sum over the primitive m-th roots ζ of |R(ζ)|^2 = sum_{j,k} r_j r_k c_m(j - k), with the
+    Ramanujan sum c_m(t) = μ(m/g) φ(m)/φ(m/g), g = gcd(t, m): an exact integer."""
+    from sympy import mobius, totient
+
+    phi_m = int(totient(m))
+    ram = {}
+    total = 0
+    for j, a in enumerate(r):
+        if not a:
+            continue
+        for k, b in enumerate(r):
+            if b:
+                t = abs(j - k)
+                if t not in ram:
+                    q = m // math.gcd(t, m)
+                    ram[t] = int(mobius(q)) * phi_m // int(totient(q))
+                total += a * b * ram[t]
+    return total
+
+
+def _divisors(n: int) -> list[int]:
+    return [m for m in range(1, n + 1) if n % m == 0]
+
+
 @checked(x=vector, y=vector)
 def stall_floor(x: Any, y: Any, filters: Any) -> Any:
-    """The loss floor of X3(c): (1/(2n)) sum of |ŷ_w|^2 over the real frequencies w in {0, n/2}
-    where the tied layers cannot reach ŷ_w, i.e. x̂_w prod_i ĉ_{i,w} and ŷ_w have opposite
-    signs, or the product is 0 (d >= 2), or x̂_w = 0 (then f̂_w stays 0 at any depth).
+    """The loss floor (1/(2n)) sum_{w stuck} |ŷ_w|^2 of GF (and of GD whose steps flip no layer)
+    from the start ``filters``, over every frequency w = 0..n-1 where f̂_w can never reach ŷ_w.
 
-    ``filters``: (d, n) or (1, d, n). The real-frequency moduli |ĉ_{i,w}| must be tied across
-    the layers (relative spread <= TIE_RTOL; otherwise GF crosses 0 and there is no floor:
-    ValueError). Every DFT value at w = 0, n/2 and the sum are exact rationals from the
-    float64 inputs; the result is that rational as an mpf at the current mp.dps (numerator
-    converted, then divided: at most two roundings). Complex frequencies are assumed to converge (their segment misses 0).
+    Derivation (T2: the frequencies decouple; T4: |ĉ_{i,w}|^2 - |ĉ_{j,w}|^2 is constant;
+    the gradient of layer i at w is r̂_w conj(x̂_w prod_{j != i} ĉ_{j,w})). A frequency is stuck iff
+
+    * x̂_w = 0 (any d, any w): f̂_w = 0 and every layer's gradient at w is 0 forever; the
+      floor keeps |ŷ_w|^2 (x = 0 gives the whole ½||y||^2);
+    * d >= 2 and at least two layers have ĉ_{i,w} = 0: every layer's gradient has a zero factor,
+      so the state at w never moves (one zero layer alone is pushed off 0 and is not stuck);
+    * d >= 2, w real (0 or n/2) with the moduli tied (X3(c)) and nonzero, and x̂_w prod_i ĉ_{i,w}
+      of the sign opposite to ŷ_w: by T4 the moduli stay tied, the product can change sign only
+      through 0, where the gradient vanishes (d >= 2), so f̂_w shrinks to 0 and never crosses.
+
+    Not stuck: at d = 1 the loss is a convex quadratic in c_1 and f̂_w = x̂_w ĉ_{1,w} runs straight
+    to ŷ_w whenever x̂_w != 0 (a crossing of 0 at d = 1 is no floor); the complex frequencies with
+    x̂_w != 0 and at most one zero layer are assumed to converge (their T5 segment misses 0).
+    Tied real-frequency moduli are required at d >= 2 where no zero decides (relative spread <=
+    TIE_RTOL; otherwise GF crosses 0 and there is no floor: ValueError).
+
+    Exact: the data are dyadic rationals; x̂ or ĉ_i vanishes at w iff the cyclotomic polynomial
+    Φ_m (m = n/gcd(w, n), the order of the root e^{-2πiw/n}) divides its polynomial sum_t v_t z^t,
+    which decides a whole orbit of frequencies at once, and sum_{w in the orbit} |ŷ_w|^2 is an
+    integer Ramanujan-sum trace of the residue: the floor is a rational, returned as an mpf at the
+    current mp.dps (numerator converted, then divided: at most two roundings). ``filters``: (d, n)
+    or (1, d, n). Cost about (d + 2) n^2 integer operations, refused before work beyond the
+    validation layer's budget.
 
     >>> x = np.array([1.0, 0.0, 0.0, 0.0]); y = np.array([-1.0, -1.0, -1.0, -1.0])
     >>> stall_floor(x, y, allpass_filters(4, 3, delta=True))  # ŷ_0 = -4, x̂_0 = 1: 16/8
     mpf('2.0')
+    >>> stall_floor(x, y, [[-1.0, 0, 0, 0]])  # d = 1: GD crosses 0, no floor
+    mpf('0.0')
+    >>> stall_floor(np.zeros(4), [1.0, 2, 3, 4], allpass_filters(4, 3, delta=True))  # ½||y||^2
+    mpf('15.0')
     """
+    from theory.validation import PYTHON_STEP, check_cost
+
     c = real_array(filters, "filters", (2, 3), "(d, n) or (1, d, n)")
     if c.ndim == 3 and c.shape[0] == 1:
         c = c[0]
@@ -103,29 +189,37 @@ def stall_floor(x: Any, y: Any, filters: Any) -> Any:
     d, n = c.shape
     if n < 2 or d < 1:
         raise ValueError(f"filters must have n >= 2 and d >= 1, got shape {c.shape}")
-    xs, ys = x, y  # finite real vectors (checked)
-    same_length(n, x=xs, y=ys)
+    same_length(n, x=x, y=y)
+    check_cost("n", n, lambda k: (d + 2) * k * k * PYTHON_STEP, f"stall_floor at depth d = {d}", lo=2)
+    layers = [_dyadic(row) for row in c]
+    xs, ys = _dyadic(x), _dyadic(y)
+    y_den = max((Fraction(float(t)).denominator for t in y), default=1)
     layer_dfts = [_exact_real_dfts(row) for row in c]
-    x_dft, y_dft = _exact_real_dfts(xs), _exact_real_dfts(ys)
+    x_dft, y_dft = _exact_real_dfts(x), _exact_real_dfts(y)
     total = Fraction(0)
-    for w in (0, 1):
-        yw = y_dft[w]
-        if yw is None:
-            continue
-        moduli = [abs(float(ld[w])) for ld in layer_dfts]
-        top = max(moduli)
-        if d >= 2 and top > 0 and (top - min(moduli)) > TIE_RTOL * top:
-            where = "w = 0" if w == 0 else "w = n/2"
-            raise ValueError(
-                f"filters: the moduli |ĉ_i,w| at {where} are not tied across layers "
-                f"(min {min(moduli):.6g}, max {top:.6g}): GF crosses 0 there and there is no stall floor"
-            )
-        product = x_dft[w]
-        for ld in layer_dfts:
-            product *= ld[w]
-        stuck = x_dft[w] == 0 or (d >= 2 and product == 0)
-        if stuck or product * yw < 0:
-            total += yw * yw
+    for m in _divisors(n):
+        y_res = _orbit_residue(ys, m)
+        if not any(y_res):
+            continue  # ŷ = 0 on the orbit: nothing to lose there
+        x_zero = not any(_orbit_residue(xs, m))
+        zeros = sum(not any(_orbit_residue(v, m)) for v in layers)
+        stuck = x_zero or (d >= 2 and zeros >= 2)
+        if not stuck and m <= 2 and d >= 2:  # a real frequency: w = 0 (m = 1) or n/2 (m = 2)
+            w = m - 1
+            moduli = [abs(float(ld[w])) for ld in layer_dfts]
+            top = max(moduli)
+            if (top - min(moduli)) > TIE_RTOL * top:
+                where = "w = 0" if w == 0 else "w = n/2"
+                raise ValueError(
+                    f"filters: the moduli |ĉ_i,w| at {where} are not tied across layers "
+                    f"(min {min(moduli):.6g}, max {top:.6g}): GF crosses 0 there and there is no stall floor"
+                )
+            product = x_dft[w]
+            for ld in layer_dfts:
+                product *= ld[w]
+            stuck = product * y_dft[w] < 0
+        if stuck:
+            total += Fraction(_orbit_energy(y_res, m), y_den * y_den)
     return mpmath.mpf(total.numerator) / (2 * n * total.denominator) if total else mpmath.mpf(0)
 
 

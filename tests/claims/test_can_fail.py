@@ -10,7 +10,9 @@ different code unless the row says why not (``same_code``, a precision guard).
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 import mpmath
 import pytest
@@ -108,3 +110,141 @@ def test_move_catches_a_weakened_tolerance():
     assert bound.passed and not bound.moved("lhs").passed and not bound.moved("rhs").passed
     assert not resolves("numerics.hp.flow.no_such_function")
     assert resolves("numerics.hp.flow.flow_time (at dps)")
+
+
+# ------------------------------------------------------- just past and just inside (issue 27)
+#: How far past (and inside) the tolerance a side is placed: a pass rule looser than the stated
+#: tolerance by more than this factor survives "just past" and is caught.
+JUST = 1e-6
+
+
+def placed(c: Check, side: str, units: float) -> tuple[Any, Any]:
+    """(lhs, rhs) with ``side`` placed so that the discrepancy is ``units`` tolerances exactly
+    (in the comparison's own terms, solved for the moved side at 64 bits above the sides'),
+    the other side kept. A tolerance of 0 is placed at 2^-40 (relative) past it."""
+    a, b, s = (mpmath.mpf(v) if not isinstance(v, mpmath.mpf) else v for v in (c.lhs, c.rhs, c.scale))
+    bits = max(_bits(a), _bits(b), _bits(s), 53) + 128
+    with mpmath.mp.workprec(bits):
+        t = mpmath.mpf(c.tolerance) * units if c.tolerance else (units > 1) * mpmath.mpf(2) ** -40
+        sign = 1 if a >= b else -1
+        if c.comparison in ("abs", "upper"):
+            sign = 1 if c.comparison == "upper" else sign
+            return (b + sign * t * s, b) if side == "lhs" else (a, a - sign * t * s)
+        if c.comparison == "rel":  # |a - b| / |b|
+            return (b * (1 + sign * t), b) if side == "lhs" else (a, a / (1 + sign * t))
+        # digits: |a - b| / max(|a|, |b|): the moved side outgrows the other
+        return (b / (1 - t), b) if side == "lhs" else (a, a / (1 - t))
+
+
+def _bits(v: Any) -> int:
+    return int(v.man.bit_length()) if isinstance(v, mpmath.mpf) and v and mpmath.isfinite(v) else 1
+
+
+def _placeable(c: Check) -> bool:
+    if not c.movable or math.isinf(c.tolerance):
+        return False
+    if c.comparison in ("rel", "digits") and not (c.rhs if c.comparison == "rel" else (c.lhs or c.rhs)):
+        return False  # a zero denominator: relative placement is undefined (moved() still covers it)
+    return True
+
+
+def test_every_check_fails_just_past_its_tolerance_and_passes_just_inside(registry):
+    """Each side placed at (1 + 1e-6) tolerances from the other must fail, at (1 - 1e-6) must
+    pass: a shared pass rule made looser (or stricter) than the stated tolerance is caught,
+    which moving by 10 tolerances cannot see."""
+    wrong = []
+    for cid, c in _rows(registry):
+        if not _placeable(c):
+            continue
+        for side in ("lhs", "rhs"):
+            if c.recheck(*placed(c, side, 1 + JUST))[1]:
+                wrong.append(f"{cid}: {c.name}: passes with {side} just past the tolerance")
+            if c.tolerance and not c.recheck(*placed(c, side, 1 - JUST))[1]:
+                wrong.append(f"{cid}: {c.name}: fails with {side} just inside the tolerance")
+    assert not wrong, "\n".join(wrong)
+
+
+PLACING = [
+    # (comparison, lhs, rhs, scale, tolerance)
+    ("abs", 1.0, 1.25, 0.5, 1.0),
+    ("abs", 3.0, 1.0, 1, 1e-9),
+    ("rel", 2.0, 2.0 + 1e-12, 1, 1e-10),
+    ("rel", -3.0, -2.0, 1, 0.5),
+    ("digits", 1.0, 1.0 + 1e-20, 1, 1e-15),
+    ("upper", 0.2, 1.0, 1, 0.0),
+    ("upper", 0.2, 1.0, 0.1, 0.3),
+]
+
+
+@pytest.mark.parametrize("kind, lhs, rhs, scale, tol", PLACING)
+def test_placing_is_exact_for_every_comparison_kind(kind, lhs, rhs, scale, tol):
+    from proofs_check.claims.base import compared
+
+    c = compared("x", "float64", lhs, rhs, tol, comparison=kind, scale=scale, sides=("numpy.fft", "mpmath"))
+    for side in ("lhs", "rhs"):
+        disc, ok = c.recheck(*placed(c, side, 1 + JUST))
+        assert not ok
+        if tol:
+            assert float(disc) == pytest.approx(tol * (1 + JUST), rel=1e-12)
+            disc, ok = c.recheck(*placed(c, side, 1 - JUST))
+            assert ok and float(disc) == pytest.approx(tol * (1 - JUST), rel=1e-12)
+
+
+# ------------------------------------------------------------ every comparison kind, by hand
+HAND = [
+    # (comparison, lhs, rhs, scale, the discrepancy computed by hand)
+    ("abs", 3.0, 1.0, 1, 2.0),
+    ("abs", 1.0, 3.0, 0.5, 4.0),  # |1 - 3| / 0.5
+    ("abs", 1.0, 1.0, 0, math.nan),  # a zero scale
+    ("rel", 3.0, 2.0, 1, 0.5),  # |3 - 2| / |rhs| = 1/2 (not 1/max = 1/3)
+    ("rel", 2.0, 3.0, 1, 1 / 3),
+    ("rel", -1.0, 4.0, 1, 1.25),  # |-1 - 4| / 4 (not 5/4 divided by anything else)
+    ("rel", 0.0, 0.0, 1, 0.0),
+    ("rel", 1.0, 0.0, 1, math.nan),  # a zero reference
+    ("digits", 3.0, 2.0, 1, 1 / 3),  # |3 - 2| / max(3, 2)
+    ("digits", -2.0, 6.0, 1, 8 / 6),
+    ("digits", 0.0, 0.0, 1, 0.0),
+    ("upper", 1.0, 3.0, 0.5, -4.0),  # (1 - 3) / 0.5: below the bound
+    ("upper", 3.0, 1.0, 0.5, 4.0),
+    ("upper", 1.0, 1.0, -1, math.nan),  # a negative scale
+    ("abs", math.nan, 1.0, 1, math.nan),
+    ("rel", math.inf, 1.0, 1, math.nan),
+]
+
+
+@pytest.mark.parametrize("kind, lhs, rhs, scale, want", HAND)
+def test_every_comparison_kind_gives_the_hand_computed_discrepancy(kind, lhs, rhs, scale, want):
+    from theory.checks import discrepancy_of
+
+    got = discrepancy_of(kind, lhs, rhs, scale)
+    if math.isnan(want):
+        assert mpmath.isnan(got)
+    else:
+        assert float(got) == pytest.approx(want, rel=1e-15, abs=0)
+
+
+def test_hand_table_covers_every_comparison_kind():
+    assert {row[0] for row in HAND} == set(COMPARISONS)
+
+
+def test_the_pass_rule_is_at_most_the_tolerance_exactly():
+    from theory.checks import decides
+
+    tol = 1e-8
+    assert decides(tol, tol) and decides(0.0, 0.0) and decides(-5.0, 0.0)
+    assert not decides(tol * (1 + JUST), tol) and not decides(1e-300, 0.0)
+    assert not decides(mpmath.nan, math.inf) and not decides(float("nan"), 1.0)
+    assert decides(mpmath.mpf(tol), tol) and not decides(mpmath.mpf(tol) * (1 + mpmath.mpf(JUST)), tol)
+
+
+@pytest.mark.parametrize("kind, lhs, rhs, scale, want", [r for r in HAND if not math.isnan(r[4])])
+def test_moved_by_one_tolerance_adds_exactly_one_tolerance(kind, lhs, rhs, scale, want):
+    """``Check.moved``: factor tolerances (in the kind's own unit) away from the other side."""
+    from proofs_check.claims.base import compared
+
+    tol = 0.125
+    c = compared("x", "float64", lhs, rhs, tol, comparison=kind, scale=scale, sides=("numpy.fft", "mpmath"))
+    if kind in ("abs", "upper") or (kind == "rel" and rhs):
+        moved = c.moved("lhs", 1.0)  # upper: the move first covers the slack below the bound
+        want_moved = (max(want, 0.0) if kind == "upper" else abs(want)) + tol
+        assert float(moved.discrepancy) == pytest.approx(want_moved, rel=1e-12)

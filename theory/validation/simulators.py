@@ -3,12 +3,14 @@ checked, with their memory, before anything is allocated."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from theory.validation.arrays import real_array
-from theory.validation.memory import check_memory, memory_needed
+from theory.validation.budget import OPERATIONS_LIMIT, PYTHON_STEP, check_array_memory, check_cost
+from theory.validation.memory import SIM_BYTES_PER_ENTRY, check_memory, memory_needed
 from theory.validation.primitives import _is_real, check_choice, check_flag, check_int, check_real
 
 
@@ -43,6 +45,7 @@ def _common_gd_arguments(
     )
     xs = []
     for name, v in (("x", x), ("y", y)):
+        check_array_memory(v, name)  # a broadcast view by its logical size, before any copy
         arr = real_array(v, name, (1,), "(n,)")
         if arr.shape != (n,):
             raise ValueError(
@@ -69,6 +72,28 @@ def _common_gd_arguments(
     if threads is not None:
         threads = check_int(threads, "threads", 1, 4096)
     return xs[0], xs[1], eta, max_iter, tol, momentum, threads
+
+
+def step_cost(trials: int, taps: int, n: int, numpy_path: bool) -> float:
+    """Elementary operations of one GD step over ``trials`` networks of ``taps`` taps each
+    (d n, or d K^2 n at width k): 20 per tap in the compiled kernels; in the NumPy paths
+    FFTs (40 log2(2n) per tap) plus about 50 NumPy calls' overhead a step."""
+    if numpy_path:
+        return 50 * PYTHON_STEP + 40 * trials * taps * math.log2(2 * n)
+    return 20.0 * trials * taps
+
+
+#: the budget of one simulator call, in elementary operations: 100 times ``OPERATIONS_LIMIT``
+#: (hours on all cores), since ``max_iter`` is the user's own choice of a long run (X4's sweeps
+#: run 16 trials x d = 128 x n = 16 for 10^6 steps, about 7e11); what it refuses is the
+#: absurd (``max_iter = 10**12`` or a depth of 10^6 for 10^6 steps), before any work.
+SIMULATION_LIMIT = 100 * OPERATIONS_LIMIT
+
+
+def check_steps(max_iter: int, per_step: float, what: str) -> None:
+    """Refuse before any work a run whose ``max_iter`` steps of ``per_step`` operations cost
+    more than ``SIMULATION_LIMIT``, naming max_iter and its allowed range."""
+    check_cost("max_iter", max_iter, lambda m: m * per_step, what, limit=SIMULATION_LIMIT)
 
 
 def _record_bytes(record: Any, record_points: Any, trials: int, d: int) -> int:
@@ -101,6 +126,7 @@ def simulate_gd_arguments(
     tol in [0, 1) (one or one per trial), momentum in [0, 1), 1 <= filter_length <= n, flags
     strictly bool, memory checked before anything is allocated. Returns filters (float64,
     3-D), x, y, eta, max_iter, tol (one per trial), momentum, filter_length, threads."""
+    check_array_memory(filters, "filters", SIM_BYTES_PER_ENTRY, copies=1)
     f = real_array(filters, "filters", (2, 3), "(trials, d, n) or (d, n)")
     f = f[None] if f.ndim == 2 else f
     trials, d, n = f.shape
@@ -118,6 +144,10 @@ def simulate_gd_arguments(
         memory_needed(trials, d, n) + _record_bytes(record, record_points, trials, d),
         f"simulate_gd with {trials} x {d} x {n} taps" + (f" and {record_points} records" if record else ""),
     )
+    numpy_path = method in ("time", "fourier-numpy") or (filter_length not in (None, n) and method == "auto")
+    check_steps(
+        max_iter, step_cost(trials, d * n, n, numpy_path), f"simulate_gd with {trials} x {d} x {n} taps"
+    )
     return f, x, y, eta, max_iter, tol, momentum, filter_length, threads
 
 
@@ -130,6 +160,8 @@ def channel_layers(filters: Any) -> tuple[list[np.ndarray], list[int], int]:
             "filters must be a non-empty list of d arrays, layer i of shape (trials, k_i, k_{i-1}, n), "
             f"got {type(filters).__name__}"
         )
+    for i, f in enumerate(filters):
+        check_array_memory(f, f"filters[{i}]", SIM_CHANNEL_BYTES_PER_ENTRY, copies=1)
     layers = [
         real_array(f, f"filters[{i}]", (3, 4), "(trials, k_i, k_{i-1}, n)") for i, f in enumerate(filters)
     ]
@@ -192,6 +224,11 @@ def simulate_gd_channels_arguments(
     check_memory(
         memory_needed(trials, d * K * K, n, SIM_CHANNEL_BYTES_PER_ENTRY)
         + _record_bytes(record, record_points, trials, d),
+        f"simulate_gd_channels with {trials} trials of {d} layers of up to {K} x {K} filters of {n} taps",
+    )
+    check_steps(
+        max_iter,
+        step_cost(trials, d * K * K * n, n, method == "numpy" or bool(relu)),
         f"simulate_gd_channels with {trials} trials of {d} layers of up to {K} x {K} filters of {n} taps",
     )
     return layers, ks, x, y, eta, max_iter, tol, momentum, threads

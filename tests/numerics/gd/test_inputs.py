@@ -134,9 +134,12 @@ def test_cn_start_scaled_to_nothing_is_underflowed_not_diverged(api, scale):
 
 
 @APIS
-def test_zero_filters_without_cn_are_underflowed(api):
-    res = api(scale=0.0)
-    assert res.underflowed.all() and not (res.diverged | res.converged).any()
+def test_zero_filters_without_cn_are_an_exact_zero_not_underflow(api):
+    """Issue 27: zero filters at d = 3 are a stationary point of plain GD (every gradient has a
+    zero factor): out of steps at the initial loss, not "underflowed" (no product underflowed)."""
+    res = api(scale=0.0, max_iter=20)
+    assert not (res.underflowed | res.diverged | res.converged).any()
+    assert np.array_equal(res.final_loss, res.initial_loss)
 
 
 @APIS
