@@ -31,11 +31,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import mpmath
-import numpy as np
 from flint import acb, arb, arb_mat, fmpq
 from mpmath import mp
 
-from numerics.hp.flow import arb_precision, to_arb, to_mpf
+from numerics.hp.flow import arb_precision, to_mpf
 from theory.validation import checked, function, mp_number
 from theory.validation.exact import Constant, exact_real, exact_table, real_ball
 

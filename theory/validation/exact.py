@@ -36,7 +36,7 @@ import math
 import numbers
 import re
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import flint
 import mpmath
@@ -85,7 +85,7 @@ CONSTANTS = tuple(sorted(set(_ARB_CONSTANTS) | {"phi", "degree", "apery"}))
 _BY_NAME = {getattr(mpmath.mp, k).name: k for k in CONSTANTS}  # "e = exp(1)" -> "e"
 
 #: An exact real: a float or int (held as is), a rational, or a named constant.
-ExactReal = Union[int, float, fmpq, Constant]
+ExactReal = int | float | fmpq | Constant
 
 
 def _refuse(v: Any, name: str, why: str) -> ValueError:
