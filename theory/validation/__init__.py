@@ -16,7 +16,9 @@ The rules:
   as the exact real values they hold), finite, of the stated shape; a string is never read as
   a sequence of characters;
 * sizes are bounded before anything is allocated (``memory_needed`` against
-  ``available_memory``; the error says how much memory the request would take), and SymPy is
+  ``available_memory``; the error says how much memory the request would take; arrays by
+  their logical size, before any copy), costs are bounded before any work (``check_cost``: a
+  cost model in elementary operations against ``OPERATIONS_LIMIT``), and SymPy is
   never asked for an expression it cannot build in seconds.
 
 >>> check_int(np.int64(3), "d", 1)
@@ -37,6 +39,14 @@ from theory.validation.arrays import (
     as_filters,
     as_signal,
     real_array,
+)
+from theory.validation.budget import (
+    OPERATIONS_LIMIT,
+    PYTHON_STEP,
+    check_array_memory,
+    check_cost,
+    largest_allowed,
+    logical_entries,
 )
 from theory.validation.high_precision import flow_time_arguments, grad_norms_arguments
 from theory.validation.memory import SIM_BYTES_PER_ENTRY, available_memory, check_memory, memory_needed
@@ -100,6 +110,12 @@ from theory.validation.width import (
 )
 
 __all__ = [
+    "OPERATIONS_LIMIT",
+    "PYTHON_STEP",
+    "check_cost",
+    "check_array_memory",
+    "largest_allowed",
+    "logical_entries",
     "instance_of",
     "sequence_of",
     "DPS_RANGE",
