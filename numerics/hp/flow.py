@@ -55,13 +55,15 @@ from typing import Any
 import flint
 import mpmath
 import numpy as np
-from flint import arb
+from flint import arb, fmpq
 from mpmath import mp
 from scipy.optimize import brentq
 
 from numerics.hp.gf_exact import ExactFlow, exact_fmpq
 from numerics.hp.gf_time import certified_time, lower_bound_ball
 from theory.validation import as_complex_vector, checked, complex_vector, nonzero_number, real, reals
+from theory.validation.exact import as_fmpq, exact_real
+from theory.validation.exact import exact_complex as exact_parts
 
 #: sigma <= THETA_MAX makes the residual non-increasing under GD (docs/derivations.md).
 THETA_MAX = 0.85
@@ -377,18 +379,62 @@ def flow_time(
     """
     from theory.validation import flow_time_arguments
 
-    z0, a, b, goal, dps, certified = flow_time_arguments(z0, a, b, goal, dps, certified)
-    goal_mpf = mpmath.mpf(goal)
+    z0, a, b, goal_float, dps, certified = flow_time_arguments(z0, a, b, goal, dps, certified)
+    check_flow_cost(len(z0), dps)
+    ex = exact_flow(z0, a, b, goal)
     want = int(dps * math.log2(10)) + 4
+    t_ball = certified_time(ex, want)
     with mp.workdps(dps + 15):
-        flow = ScalarFlow.from_weights(z0, a, b)
-        t_ball = certified_time_ball(flow, goal, want)
-        lb, delta_1 = lower_bound(flow, goal_mpf)
+        lb, delta_1 = lower_bound(_moduli_flow(ex), _q_to_mpf(ex.goal))
     if certified:
-        ex = ExactFlow.from_inputs(flow.z, flow.a, flow.b, goal)
         return t_ball, lower_bound_ball(ex, exact_fmpq(delta_1), want) if lb > 0 else arb(0)
     with mp.workdps(dps):
         return (mpmath.inf if not t_ball.is_finite() else +to_mpf(t_ball)), +lb
+
+
+#: Elementary operations of ``flow_time`` per d^2 limb (fitted: the root brackets and the
+#: polynomial psi cost d^2 multiplications, the integrand d per evaluation, some 10^3 of them).
+FLOW_COST_PER_D2 = 2000
+
+
+def flow_cost(d: int, dps: int) -> float:
+    """The cost model of ``flow_time``: FLOW_COST_PER_D2 d^2 (bits/64) elementary operations
+    (measured: d = 1000, dps = 30 about 1 s; doubling d quadruples the time)."""
+    limbs = (dps * 3.33 + 64) / 64
+    return FLOW_COST_PER_D2 * d * d * limbs
+
+
+def check_flow_cost(d: int, dps: int) -> None:
+    """Refuse, before any work, a depth whose cost is over the shared budget
+    (``theory.validation.budget.check_cost``; at dps = 30 about d <= 5000)."""
+    from theory.validation.budget import check_cost
+
+    check_cost("d", d, lambda v: flow_cost(v, dps), f"flow_time at dps = {dps} (d = len(z0))")
+
+
+def _pairs(values: Sequence[Any], name: str) -> list[tuple[fmpq, fmpq]]:
+    return [tuple(as_fmpq(p, name) for p in exact_parts(v, name)) for v in values]
+
+
+def exact_flow(z0: Sequence[Any], a: Any, b: Any, goal: Any) -> ExactFlow:
+    """The exact data of the flow from the inputs as the exact numbers they hold
+    (``theory.validation.exact``: ints of any size, mpf at their own precision, floats and
+    complex numbers; a goal given as an mpf keeps its bits). mpmath constants are refused
+    (ValueError naming the parameter): the stall and crossing decisions need exact rationals."""
+    (a_q,), (b_q,) = _pairs([a], "a"), _pairs([b], "b")
+    return ExactFlow.from_rationals(_pairs(z0, "z0"), a_q, b_q, as_fmpq(exact_real(goal, "goal"), "goal"))
+
+
+def _q_to_mpf(q: fmpq) -> Any:
+    return mpmath.mpf(int(q.p)) / int(q.q)
+
+
+def _moduli_flow(ex: ExactFlow) -> ScalarFlow:
+    """The moduli |a|, |b|, |r0| and rho_i^2 that ``lower_bound`` reads, from the exact data
+    rounded once to the working precision (|r0|^2 is exact before rounding: no cancellation in
+    b - f0, whatever the inputs' sizes)."""
+    root = lambda q: mpmath.sqrt(_q_to_mpf(q))  # noqa: E731
+    return ScalarFlow([_q_to_mpf(r) for r in ex.rho2], root(ex.a2), root(ex.b2), None, root(ex.r02))
 
 
 @checked(

@@ -385,7 +385,7 @@ def certified_time(ex: ExactFlow, want_bits: int) -> arb:
         return arb(0)
     if ex.stalls():
         return arb.pos_inf()
-    extra = 24 + int(math.log2(len(ex.rho2) + 1)) + int(-math.log2(float(ex.goal)) + 2)
+    extra = 24 + int(math.log2(len(ex.rho2) + 1)) + max(0, -ex.log2_goal) + 3
     rough = time_ball(ex, 64 + extra, Tolerance(20, arb(0)))
     size = rough.mid() if rough.is_finite() and rough.mid() > 0 else arb(0)
     ball = rough
