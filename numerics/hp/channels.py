@@ -35,8 +35,8 @@ from mpmath import mp
 
 from numerics.hp.channel_balls import certified_channel_grad_norms
 from numerics.hp.precise import guard_digits
-from theory.validation.exact import exact_real, exact_table
 from numerics.mc.rates import SlopeFit, fit
+from theory.validation.exact import exact_real, exact_table
 
 
 # ------------------------------------------------------------------------- the rate

@@ -383,11 +383,17 @@ def flow_time(
     check_flow_cost(len(z0), dps)
     ex = exact_flow(z0, a, b, goal)
     want = int(dps * math.log2(10)) + 4
-    t_ball = certified_time(ex, want)
-    with mp.workdps(dps + 15):
-        lb, delta_1 = lower_bound(_moduli_flow(ex), _q_to_mpf(ex.goal))
+    lb_ball = arb(0)
+    if not ex.done:
+        with mp.workdps(dps + 15):
+            lb, delta_1 = lower_bound(_moduli_flow(ex), _q_to_mpf(ex.goal))
+        if lb > 0:
+            lb_ball = lower_bound_ball(ex, exact_fmpq(delta_1), want)
+    else:
+        lb = mpmath.mpf(0)
+    t_ball = certified_time(ex, want, below=lb_ball)
     if certified:
-        return t_ball, lower_bound_ball(ex, exact_fmpq(delta_1), want) if lb > 0 else arb(0)
+        return t_ball, lb_ball
     with mp.workdps(dps):
         return (mpmath.inf if not t_ball.is_finite() else +to_mpf(t_ball)), +lb
 

@@ -374,21 +374,28 @@ def time_ball(ex: ExactFlow, bits: int, tol: Tolerance) -> arb:
         flint.ctx.prec = old
 
 
-def certified_time(ex: ExactFlow, want_bits: int) -> arb:
+def certified_time(ex: ExactFlow, want_bits: int, below: arb | None = None) -> arb:
     """The GF time as a ball of relative radius below 2^-want_bits (precision raised until it
     is); +inf exactly when GF stalls, 0 when the start is within the goal.
 
-    A first pass at 64 bits (20 bits asked) gives the size of the time, so that the pieces
-    and segments that add nothing at 2^-want_bits are not integrated to full relative accuracy.
+    The size of the time sets the absolute floor under which segments are not integrated to
+    full relative accuracy: ``below``, a positive lower bound of the time (T6's bound, within
+    a factor 3-8 of the time for random starts), or else a first pass at 64 bits (20 bits
+    asked). Only the work depends on it: a floor too high gives a wide ball, which the final
+    test refuses (then the precision is raised), never a wrong one.
     """
     if ex.done:
         return arb(0)
     if ex.stalls():
         return arb.pos_inf()
     extra = 24 + int(math.log2(len(ex.rho2) + 1)) + max(0, -ex.log2_goal) + 3
-    rough = time_ball(ex, 64 + extra, Tolerance(20, arb(0)))
-    size = rough.mid() if rough.is_finite() and rough.mid() > 0 else arb(0)
-    ball = rough
+    if below is not None and below.is_finite() and below > 0:
+        size = below.lower()
+        ball = arb.nan()
+    else:
+        rough = time_ball(ex, 64 + extra, Tolerance(20, arb(0)))
+        size = rough.mid() if rough.is_finite() and rough.mid() > 0 else arb(0)
+        ball = rough
     for bits in (want_bits + extra, 2 * want_bits + extra, 4 * want_bits + extra):
         tol = Tolerance(want_bits + 8, (size * arb(2) ** (-want_bits - 12)).mid())
         ball = time_ball(ex, bits, tol)
