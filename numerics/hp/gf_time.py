@@ -37,6 +37,7 @@ consequences of the GF equations; docs/certified.md). Stalls (T = inf) are decid
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,6 +71,7 @@ class Piece:
     side: int
     length: arb
     m: list[arb]
+    logs: LogSum
 
 
 def make_piece(geo: Geometry, x_r: arb, q_r: arb, side: int, dq2: arb) -> Piece:
@@ -78,7 +80,18 @@ def make_piece(geo: Geometry, x_r: arb, q_r: arb, side: int, dq2: arb) -> Piece:
     length = increasing_root(psi, dq2 / geo.a2, "at the far end of a piece")
     m_pos = [v for v in m if not v.is_zero()]
     p_pos = arb_poly.from_roots([-v for v in m_pos])
-    return Piece(psi, arb_poly(psi.coeffs()[1:]), p_pos, m_pos, q_r, geo.c + side * q_r, side, length, m)
+    return Piece(
+        psi,
+        arb_poly(psi.coeffs()[1:]),
+        p_pos,
+        m_pos,
+        q_r,
+        geo.c + side * q_r,
+        side,
+        length,
+        m,
+        LogSum.make(m_pos),
+    )
 
 
 def pieces(ex: ExactFlow, geo: Geometry) -> list[Piece]:
@@ -167,17 +180,78 @@ def _integrate(
     return total
 
 
-def log_factors(piece: Piece, e: acb) -> acb:
-    """L(e) = sum over m_i > 0 of log(m_i + e), each principal log checked analytic on the box.
+#: A factor 1 + t enters a product of factors only when |t| <= GROUP_T (bounds from floats
+#: with a relative margin), and a product only while the bounds of its |t| sum to at most
+#: GROUP_SUM: then |arg(1 + t)| <= asin|t| <= (pi/2)|t| and the product's argument stays
+#: within (pi/2) GROUP_SUM < pi, so its principal log is the sum of the principal logs.
+GROUP_T, GROUP_SUM = 0.5, 1.8
 
-    On a box that meets the real path (where every m_i + e > 0), exp(L/2) is the analytic
-    continuation of prod (m_i + e)^(1/2); the principal root of the product itself would be
-    cut where its argument reaches +-pi, on boxes only ~pi/d wide.
+
+def sum_log1p(ts: list[acb], bounds: list[float]) -> acb:
+    """sum_i log(1 + t_i) (principal logs) for |t_i| <= bounds[i] <= GROUP_T: one log per
+    product of consecutive factors whose bounds sum to at most GROUP_SUM."""
+    total, prod, acc = acb(0), acb(1), 0.0
+    for t, bound in zip(ts, bounds):
+        if acc + bound > GROUP_SUM:
+            total += prod.log(analytic=True)
+            prod, acc = acb(1), 0.0
+        prod *= 1 + t
+        acc += bound
+    return total + prod.log(analytic=True) if acc else total
+
+
+@dataclass(frozen=True)
+class LogSum:
+    """L(e) = sum_i log(m_i + e) over the m_i > 0 (sorted), on complex boxes, with few logs.
+
+    Each m_i is put on the side of |e| it is far from: log m_i + log(1 + e/m_i) when
+    m_i >= 2|e| (the sums of log m_i are kept), log e + log(1 + m_i/e) when m_i <= |e|/2, both
+    identities of principal logs for e off the negative axis (arg(m_i + e) lies between 0 and
+    arg e); the factors 1 + t are multiplied in groups (``sum_log1p``). Only the m_i within a
+    factor 2 of |e| get a log each. On a box that meets the real path (where every m_i + e > 0)
+    exp(L/2) is the analytic continuation of prod (m_i + e)^(1/2); the principal root of the
+    product itself would be cut where its argument reaches +-pi, on boxes only ~pi/d wide.
     """
-    total = acb(0)
-    for m in piece.m_pos:
-        total += (m + e).log(analytic=True)
-    return total
+
+    m: list[arb]
+    inv: list[arb]
+    lo: list[float]  # float lower bounds of m_i (a relative margin below)
+    hi: list[float]
+    log_suffix: list[arb]  # sum_{j >= i} log m_j
+
+    @classmethod
+    def make(cls, m_pos: list[arb]) -> LogSum:
+        m = sorted(m_pos, key=lambda v: float(v.mid()))
+        lo = [float(v.lower()) * (1 - 1e-9) for v in m]
+        hi = [float(v.upper()) * (1 + 1e-9) for v in m]
+        suffix = [arb(0)] * (len(m) + 1)
+        for i in range(len(m) - 1, -1, -1):
+            suffix[i] = suffix[i + 1] + m[i].log()
+        return cls(m, [1 / v for v in m], lo, hi, suffix)
+
+    def __call__(self, e: acb) -> acb:
+        size = abs(e)
+        e_lo, e_hi = float(size.lower()) * (1 - 1e-9), float(size.upper()) * (1 + 1e-9)
+        if not (math.isfinite(e_hi) and e_hi > 0):
+            return sum(((m + e).log(analytic=True) for m in self.m), acb(0))
+        k_far = bisect.bisect_right(self.hi, GROUP_T * e_lo)  # m_i <= |e|/2: log e + log(1 + m_i/e)
+        k_near = max(bisect.bisect_left(self.lo, e_hi / GROUP_T), k_far)  # m_i >= 2|e|
+        total = acb(0)
+        if k_far:
+            inv_e = 1 / e
+            total += k_far * e.log(analytic=True)
+            total += sum_log1p([m * inv_e for m in self.m[:k_far]], [h / e_lo for h in self.hi[:k_far]])
+        for m in self.m[k_far:k_near]:
+            total += (m + e).log(analytic=True)
+        if k_near < len(self.m):
+            total += self.log_suffix[k_near]
+            total += sum_log1p([e * w for w in self.inv[k_near:]], [e_hi / lo for lo in self.lo[k_near:]])
+        return total
+
+
+def log_factors(piece: Piece, e: acb) -> acb:
+    """L(e) = sum over m_i > 0 of log(m_i + e) on a box (``LogSum``)."""
+    return piece.logs(e)
 
 
 def _scale(geo: Geometry, piece: Piece, extra: list[arb]) -> arb:
