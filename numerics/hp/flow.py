@@ -59,7 +59,7 @@ from flint import arb, fmpq
 from mpmath import mp
 from scipy.optimize import brentq
 
-from numerics.hp.gf_exact import ExactFlow, exact_fmpq
+from numerics.hp.gf_exact import ExactFlow
 from numerics.hp.gf_time import certified_time, lower_bound_ball
 from theory.validation import as_complex_vector, checked, complex_vector, nonzero_number, real, reals
 from theory.validation.exact import as_fmpq, exact_real
@@ -182,6 +182,26 @@ def certified_time_ball(flow: ScalarFlow, goal: Any, want_bits: int) -> arb:
     return certified_time(ExactFlow.from_inputs(flow.z, flow.a, flow.b, goal), want_bits)
 
 
+def best_log_delta_1(lr: np.ndarray, target: float) -> float:
+    """log delta_1 maximizing T6's bound (float64; see ``lower_bound``): lr = log rho_i^2
+    (-inf for a zero layer), target = log of (1 - goal)^2 |b|^2/|a|^2, with sum lr < target."""
+    phi = lambda v: float(np.sum(np.logaddexp(lr, v))) - target  # noqa: E731
+    hi = target / len(lr) + 1.0
+    lo = hi - 1.0
+    while phi(lo) >= 0:
+        lo = hi - 2 * (hi - lo)
+    v_star = brentq(phi, lo, hi, xtol=1e-14, rtol=1e-15)
+    slope = lambda v: 1.0 - 0.5 * float(np.sum(np.exp(-np.logaddexp(0.0, lr - v))))  # noqa: E731
+    if slope(v_star) >= 0:
+        v1 = v_star - 1e-9
+    else:
+        lo2 = v_star - 1.0
+        while slope(lo2) < 0 and v_star - lo2 < 1400:  # with >= 2 zero layers it may never turn
+            lo2 = v_star - 2 * (v_star - lo2)
+        v1 = brentq(slope, lo2, v_star, xtol=1e-12) if slope(lo2) >= 0 else lo2
+    return v1
+
+
 @checked()
 def lower_bound(flow: ScalarFlow, goal: Any, grid: int | None = None) -> tuple[Any, Any]:
     """(bound, delta_1): the largest T6 bound delta_1/(2|r0||a|P(delta_1)^{1/2}) (mpf).
@@ -203,22 +223,9 @@ def lower_bound(flow: ScalarFlow, goal: Any, grid: int | None = None) -> tuple[A
         p0_small = flow.log_product(0) < log_star
     if not p0_small:
         return mpmath.mpf(0), mpmath.mpf(0)
-    lr = np.array([float(mpmath.log(r)) if r else -np.inf for r in flow.rho2])
-    target = float(log_star)
-    phi = lambda v: float(np.sum(np.logaddexp(lr, v))) - target  # noqa: E731
-    hi = target / len(lr) + 1.0
-    lo = hi - 1.0
-    while phi(lo) >= 0:
-        lo = hi - 2 * (hi - lo)
-    v_star = brentq(phi, lo, hi, xtol=1e-14, rtol=1e-15)
-    slope = lambda v: 1.0 - 0.5 * float(np.sum(np.exp(-np.logaddexp(0.0, lr - v))))  # noqa: E731
-    if slope(v_star) >= 0:
-        v1 = v_star - 1e-9
-    else:
-        lo2 = v_star - 1.0
-        while slope(lo2) < 0 and v_star - lo2 < 1400:  # with >= 2 zero layers it may never turn
-            lo2 = v_star - 2 * (v_star - lo2)
-        v1 = brentq(slope, lo2, v_star, xtol=1e-12) if slope(lo2) >= 0 else lo2
+    v1 = best_log_delta_1(
+        np.array([float(mpmath.log(r)) if r else -np.inf for r in flow.rho2]), float(log_star)
+    )
     d1 = mpmath.exp(mpmath.mpf(v1))  # no underflow for any v1
     while flow.log_product(d1) >= log_star:  # make sure delta_1 < delta* at the working precision
         d1 /= 2
@@ -383,19 +390,13 @@ def flow_time(
     check_flow_cost(len(z0), dps)
     ex = exact_flow(z0, a, b, goal)
     want = int(dps * math.log2(10)) + 4
-    lb_ball = arb(0)
-    if not ex.done:
-        with mp.workdps(dps + 15):
-            lb, delta_1 = lower_bound(_moduli_flow(ex), _q_to_mpf(ex.goal))
-        if lb > 0:
-            lb_ball = lower_bound_ball(ex, exact_fmpq(delta_1), want)
-    else:
-        lb = mpmath.mpf(0)
+    delta_1 = _delta_1(ex)
+    lb_ball = arb(0) if delta_1 is None else lower_bound_ball(ex, delta_1, want)
     t_ball = certified_time(ex, want, below=lb_ball)
     if certified:
         return t_ball, lb_ball
     with mp.workdps(dps):
-        return (mpmath.inf if not t_ball.is_finite() else +to_mpf(t_ball)), +lb
+        return (mpmath.inf if not t_ball.is_finite() else +to_mpf(t_ball)), +to_mpf(lb_ball)
 
 
 #: Elementary operations of ``flow_time`` per d^2 limb (fitted: the root brackets and the
@@ -435,12 +436,22 @@ def _q_to_mpf(q: fmpq) -> Any:
     return mpmath.mpf(int(q.p)) / int(q.q)
 
 
-def _moduli_flow(ex: ExactFlow) -> ScalarFlow:
-    """The moduli |a|, |b|, |r0| and rho_i^2 that ``lower_bound`` reads, from the exact data
-    rounded once to the working precision (|r0|^2 is exact before rounding: no cancellation in
-    b - f0, whatever the inputs' sizes)."""
-    root = lambda q: mpmath.sqrt(_q_to_mpf(q))  # noqa: E731
-    return ScalarFlow([_q_to_mpf(r) for r in ex.rho2], root(ex.a2), root(ex.b2), None, root(ex.r02))
+def _log_q(q: fmpq) -> float:
+    """log q for a positive rational of any size (math.log takes ints of any size)."""
+    return math.log(int(q.p)) - math.log(int(q.q))
+
+
+def _delta_1(ex: ExactFlow) -> fmpq | None:
+    """A delta_1 near the maximizer of T6's bound (``best_log_delta_1``, float64 logs of the exact
+    moduli), as a dyadic rational; None when |f0| >= (1 - goal)|b| (no bound: it is 0).
+    ``lower_bound_ball`` proves P(delta_1) < (1 - goal)^2|b|^2/|a|^2, halving delta_1 if need be."""
+    target = 2 * math.log1p(-float(ex.goal)) + _log_q(ex.b2) - _log_q(ex.a2)
+    lr = np.array([_log_q(r) if r else -np.inf for r in ex.rho2])
+    if np.all(np.isfinite(lr)) and float(np.sum(lr)) >= target:
+        return None
+    v1 = best_log_delta_1(lr, target)
+    k = math.floor(v1 / math.log(2))
+    return fmpq(2) ** k if k >= 0 else fmpq(1, 2**-k)
 
 
 @checked(
