@@ -180,24 +180,22 @@ def _integrate(
     return total
 
 
-#: A factor 1 + t enters a product of factors only when |t| <= GROUP_T (bounds from floats
-#: with a relative margin), and a product only while the bounds of its |t| sum to at most
-#: GROUP_SUM: then |arg(1 + t)| <= asin|t| <= (pi/2)|t| and the product's argument stays
-#: within (pi/2) GROUP_SUM < pi, so its principal log is the sum of the principal logs.
-GROUP_T, GROUP_SUM = 0.5, 1.8
+#: Terms of the series of sum log(1 + t_i) in ``LogSum`` (every |t_i| <= FAR_RATIO).
+SERIES_TERMS = 12
+FAR_RATIO = 0.5
 
 
-def sum_log1p(ts: list[acb], bounds: list[float]) -> acb:
-    """sum_i log(1 + t_i) (principal logs) for |t_i| <= bounds[i] <= GROUP_T: one log per
-    product of consecutive factors whose bounds sum to at most GROUP_SUM."""
-    total, prod, acc = acb(0), acb(1), 0.0
-    for t, bound in zip(ts, bounds):
-        if acc + bound > GROUP_SUM:
-            total += prod.log(analytic=True)
-            prod, acc = acb(1), 0.0
-        prod *= 1 + t
-        acc += bound
-    return total + prod.log(analytic=True) if acc else total
+def _series(x: acb, sums: list[arb], x_hi: arb) -> acb:
+    """sum_i log(1 + x c_i) = sum_{k=1}^{K} (-1)^(k+1) x^k S_k / k + E for |x c_i| <= FAR_RATIO,
+    with S_k = sum_i c_i^k (``sums``, k = 1..K+1) and |E| <= sum_i |x c_i|^(K+1)/((K+1)(1 - FAR_RATIO))
+    <= 2 x_hi^(K+1) S_(K+1)/(K+1) (the tail of log(1 + t) = sum (-1)^(k+1) t^k/k), added as a
+    radius: a proven enclosure, by Horner in x."""
+    k_max = SERIES_TERMS
+    out = acb(0)
+    for k in range(k_max, 0, -1):
+        out = x * (sums[k - 1] / k - out)
+    err = (2 * x_hi ** (k_max + 1) * sums[k_max] / (k_max + 1)).upper()
+    return out + acb(arb(0, err), arb(0, err))
 
 
 @dataclass(frozen=True)
@@ -205,47 +203,60 @@ class LogSum:
     """L(e) = sum_i log(m_i + e) over the m_i > 0 (sorted), on complex boxes, with few logs.
 
     Each m_i is put on the side of |e| it is far from: log m_i + log(1 + e/m_i) when
-    m_i >= 2|e| (the sums of log m_i are kept), log e + log(1 + m_i/e) when m_i <= |e|/2, both
-    identities of principal logs for e off the negative axis (arg(m_i + e) lies between 0 and
-    arg e); the factors 1 + t are multiplied in groups (``sum_log1p``). Only the m_i within a
-    factor 2 of |e| get a log each. On a box that meets the real path (where every m_i + e > 0)
-    exp(L/2) is the analytic continuation of prod (m_i + e)^(1/2); the principal root of the
-    product itself would be cut where its argument reaches +-pi, on boxes only ~pi/d wide.
+    m_i >= 2|e|, log e + log(1 + m_i/e) when m_i <= |e|/2, both identities of principal logs
+    for e off the negative axis (arg(m_i + e) lies between 0 and arg e). The sums of
+    log(1 + t_i) over each side are power series in e (or 1/e) whose coefficients are power
+    sums of the m_i (prefix and suffix sums kept), with a proven bound on the tail
+    (``_series``). Only the m_i within a factor 2 of |e| get a log each. On a box that meets
+    the real path (where every m_i + e > 0) exp(L/2) is the analytic continuation of
+    prod (m_i + e)^(1/2); the principal root of the product itself would be cut where its
+    argument reaches +-pi, on boxes only ~pi/d wide.
     """
 
     m: list[arb]
-    inv: list[arb]
     lo: list[float]  # float lower bounds of m_i (a relative margin below)
     hi: list[float]
     log_suffix: list[arb]  # sum_{j >= i} log m_j
+    inv_powers: list[list[arb]]  # inv_powers[i][k-1] = sum_{j >= i} m_j^-k, k = 1..K+1
+    powers: list[list[arb]]  # powers[i][k-1] = sum_{j < i} m_j^k
 
     @classmethod
     def make(cls, m_pos: list[arb]) -> LogSum:
         m = sorted(m_pos, key=lambda v: float(v.mid()))
         lo = [float(v.lower()) * (1 - 1e-9) for v in m]
         hi = [float(v.upper()) * (1 + 1e-9) for v in m]
-        suffix = [arb(0)] * (len(m) + 1)
-        for i in range(len(m) - 1, -1, -1):
+        n, kk = len(m), SERIES_TERMS + 1
+        suffix = [arb(0)] * (n + 1)
+        inv_powers = [[arb(0)] * kk for _ in range(n + 1)]
+        for i in range(n - 1, -1, -1):
             suffix[i] = suffix[i + 1] + m[i].log()
-        return cls(m, [1 / v for v in m], lo, hi, suffix)
+            w, p = 1 / m[i], arb(1)
+            for k in range(kk):
+                p *= w
+                inv_powers[i][k] = inv_powers[i + 1][k] + p
+        powers = [[arb(0)] * kk]
+        for i in range(n):
+            p, row = arb(1), []
+            for k in range(kk):
+                p *= m[i]
+                row.append(powers[i][k] + p)
+            powers.append(row)
+        return cls(m, lo, hi, suffix, inv_powers, powers)
 
     def __call__(self, e: acb) -> acb:
         size = abs(e)
         e_lo, e_hi = float(size.lower()) * (1 - 1e-9), float(size.upper()) * (1 + 1e-9)
-        if not (math.isfinite(e_hi) and e_hi > 0):
+        if not (math.isfinite(e_hi) and e_lo > 0):
             return sum(((m + e).log(analytic=True) for m in self.m), acb(0))
-        k_far = bisect.bisect_right(self.hi, GROUP_T * e_lo)  # m_i <= |e|/2: log e + log(1 + m_i/e)
-        k_near = max(bisect.bisect_left(self.lo, e_hi / GROUP_T), k_far)  # m_i >= 2|e|
+        k_far = bisect.bisect_right(self.hi, FAR_RATIO * e_lo)  # m_i <= |e|/2: log e + log(1 + m_i/e)
+        k_near = max(bisect.bisect_left(self.lo, e_hi / FAR_RATIO), k_far)  # m_i >= 2|e|
         total = acb(0)
         if k_far:
-            inv_e = 1 / e
-            total += k_far * e.log(analytic=True)
-            total += sum_log1p([m * inv_e for m in self.m[:k_far]], [h / e_lo for h in self.hi[:k_far]])
+            total += k_far * e.log(analytic=True) + _series(1 / e, self.powers[k_far], 1 / arb(size.lower()))
         for m in self.m[k_far:k_near]:
             total += (m + e).log(analytic=True)
         if k_near < len(self.m):
-            total += self.log_suffix[k_near]
-            total += sum_log1p([e * w for w in self.inv[k_near:]], [e_hi / lo for lo in self.lo[k_near:]])
+            total += self.log_suffix[k_near] + _series(e, self.inv_powers[k_near], arb(size.upper()))
         return total
 
 
