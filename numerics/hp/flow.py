@@ -445,10 +445,11 @@ def _delta_1(ex: ExactFlow) -> fmpq | None:
     """A delta_1 near the maximizer of T6's bound (``best_log_delta_1``, float64 logs of the exact
     moduli), as a dyadic rational; None when |f0| >= (1 - goal)|b| (no bound: it is 0).
     ``lower_bound_ball`` proves P(delta_1) < (1 - goal)^2|b|^2/|a|^2, halving delta_1 if need be."""
-    target = 2 * math.log1p(-float(ex.goal)) + _log_q(ex.b2) - _log_q(ex.a2)
-    lr = np.array([_log_q(r) if r else -np.inf for r in ex.rho2])
-    if np.all(np.isfinite(lr)) and float(np.sum(lr)) >= target:
+    bound2 = (1 - ex.goal) ** 2 * ex.b2 / ex.a2
+    if all(ex.rho2) and math.prod(ex.rho2, start=fmpq(1)) >= bound2:  # P(0) >= it, decided exactly
         return None
+    target = _log_q(bound2)
+    lr = np.array([_log_q(r) if r else -np.inf for r in ex.rho2])
     v1 = best_log_delta_1(lr, target)
     k = math.floor(v1 / math.log(2))
     return fmpq(2) ** k if k >= 0 else fmpq(1, 2**-k)
