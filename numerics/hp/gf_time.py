@@ -411,8 +411,18 @@ def integrate_piece(geo: Geometry, piece: Piece, tol: Tolerance) -> arb:
             e = e_p - v.real
             q = (q_r2 + a2 * psi(e)).sqrt()
             return acb((c + q) / (2 * q * a2 * quotient(e)))
-        if not abs(v).upper() * w_max < 1:  # log1p(-v w_i) analytic: |v w_i| < 1 on the box
+        v_hi = abs(v).upper()
+        if not v_hi * w_max < 1:  # log1p(-v w_i) analytic: |v w_i| < 1 on the box
             return acb(arb.nan())
+        if v_hi * w_max <= SMALL_T:
+            # S = -v A with A = sum_i w_i log1p(-v w_i)/(-v w_i) and -expm1(S)/v = A phi(v A):
+            # series without the quotient of two boxes (whose widths would not cancel)
+            big_a = sum((w_i * _log1p_ratio(v * w_i, v_hi * w_i) for w_i in inv), acb(0))
+            x = v * big_a
+            if abs(x).upper() <= SMALL_T:
+                big_s = -x
+                q = (a2 - h2 / p_at_pole * x.exp()).sqrt(analytic=True) * root_at_pole * (big_s / 2).exp()
+                return (c + q) / (2 * q * a2 * p_at_pole * big_a * _expm1_ratio(x))
         big_s = acb(0)
         for w_i in inv:
             big_s += (-v * w_i).log1p()
@@ -421,6 +431,34 @@ def integrate_piece(geo: Geometry, piece: Piece, tol: Tolerance) -> arb:
         return (c + q) / (2 * q * a2 * p_at_pole * (-(big_s.expm1())) / v)
 
     return total + _integrate(f_pole, y_end, tol)
+
+
+#: |t| bound under which ``_log1p_ratio`` and ``_expm1_ratio`` use their series.
+SMALL_T = 0.5
+
+
+def _log1p_ratio(t: acb, t_hi: arb) -> acb:
+    """log1p(-t)/(-t) = sum_{k>=0} t^k/(k+1) for |t| <= t_hi <= SMALL_T: SERIES_TERMS terms
+    by Horner, the tail (<= t_hi^K/((K+1)(1 - t_hi)) <= 2 t_hi^K/(K+1)) added as a radius."""
+    k_max = SERIES_TERMS
+    out = acb(0)
+    for k in range(k_max, 0, -1):
+        out = out * t + arb(1) / k
+    err = (2 * arb(t_hi) ** k_max / (k_max + 1)).upper()
+    return out + acb(arb(0, err), arb(0, err))
+
+
+def _expm1_ratio(x: acb) -> acb:
+    """(1 - e^-x)/x = sum_{k>=0} (-x)^k/(k+1)! for |x| <= SMALL_T: SERIES_TERMS terms by
+    Horner, the tail (<= |x|^K e^|x|/(K+1)! <= 2 |x|^K/(K+1)!) added as a radius."""
+    k_max = SERIES_TERMS
+    out, fact = acb(0), [arb(1)]
+    for k in range(1, k_max + 2):
+        fact.append(fact[-1] * k)
+    for k in range(k_max - 1, -1, -1):
+        out = out * (-x) + 1 / fact[k + 1]
+    err = (2 * arb(abs(x).upper()) ** k_max / fact[k_max + 1]).upper()
+    return out + acb(arb(0, err), arb(0, err))
 
 
 def _prod(values: list[arb]) -> arb:
