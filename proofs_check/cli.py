@@ -351,7 +351,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
         check_memory(need, f"bench at --n {args.n}, --depth {args.depth}, --trials {args.trials}")
     except ValueError as err:
         raise ValueError(f"--n/--depth/--trials: {err}") from None
-    return run(args)
+    code = run(args)
+    from numerics.bench.flow import FLOW_DEPTHS, compare_flow, flow_line
+
+    print("\n" + flow_line([compare_flow(d, args.repeats) for d in FLOW_DEPTHS]), flush=True)
+    return code
 
 
 def _misplaced(args: argparse.Namespace) -> str | None:

@@ -1,83 +1,147 @@
-"""Speed of the high-precision paths, against an older implementation read from git.
+"""Speed of the high-precision paths: the certified ``flow_time`` against the previous
+heuristic release, side by side in one process, and ``grad_norms`` at depth.
 
-    python -m numerics.bench.flow               # new implementation only (median of 3)
-    python -m numerics.bench.flow --old 55647a5  # also that commit's flow.py and precise.py
+    python -m numerics.bench.flow              # flow_time old vs new at d = 100, 1000; grad_norms
+    python -m numerics.bench.flow --repeats 5 --depths 100,1000,3000
 
-Cases (issue 14): ``flow_time`` at d = 1000, random complex weights, dps = 30; ``grad_norms``
-at d = 10^4, n = 16, dps = 30 (plain and CN). With ``--old`` each old call runs once,
-interleaved with the new ones in this process, and the agreeing digits are printed.
+``flow_time`` cases (issue 27): random complex weights ``rates.complex_weights(d, 1)``,
+a = b = 1, goal 0.5, dps = 30. "certified" is ``flow_time(..., certified=True)`` (the
+default ``flow_time`` returns the midpoint of the same ball); "heuristic" is the release it
+replaced (commit e620be5), vendored in ``numerics.bench.heuristic_flow`` as the yardstick.
+The two calls alternate (old, new, old, new, ...) so that a change in the machine's load
+hits both; each time is the median of ``repeats`` calls, in CPU seconds of this process
+(``time.process_time``: what an idle core would take; the wall time on a shared machine is
+longer) and wall seconds. The certified ball is checked to contain the heuristic value to
+its ~30 digits (agreeing digits printed). ``grad_norms`` at d = 10^4, n = 16, dps = 30
+(plain and CN), new code only.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
+import mpmath
 import numpy as np
 
+from numerics.bench.heuristic_flow import heuristic_flow_time
 from numerics.gd.simulate import random_filters
 from numerics.hp import flow, precise
 from numerics.hp.precise import agreeing_digits
 from numerics.mc import rates
 
-
-def _load_old(ref: str, name: str):
-    """Module numerics/<name>.py as of git ``ref``, importable next to the current package."""
-    src = subprocess.run(
-        ["git", "show", f"{ref}:numerics/{name}.py"], capture_output=True, text=True, check=True
-    ).stdout
-    path = Path(tempfile.mkdtemp()) / f"old_{name}.py"
-    path.write_text(src)
-    spec = importlib.util.spec_from_file_location(f"old_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+#: Depths of the flow-time comparison (issue 27).
+FLOW_DEPTHS = (100, 1000)
 
 
-def _timed(fn):
-    t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
+@dataclass(frozen=True)
+class Timing:
+    """Median CPU and wall seconds of repeated calls, and the last value."""
+
+    cpu: float
+    wall: float
+    value: Any
+
+
+def timed(call: Callable[[], Any]) -> tuple[Any, float, float]:
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    out = call()
+    return out, time.process_time() - cpu0, time.perf_counter() - wall0
+
+
+def interleaved(calls: dict[str, Callable[[], Any]], repeats: int) -> dict[str, Timing]:
+    """Each call ``repeats`` times, alternating between them; medians."""
+    cpu: dict[str, list[float]] = {k: [] for k in calls}
+    wall: dict[str, list[float]] = {k: [] for k in calls}
+    values: dict[str, Any] = {}
+    for _ in range(repeats):
+        for name, call in calls.items():
+            values[name], c, w = timed(call)
+            cpu[name].append(c)
+            wall[name].append(w)
+    return {k: Timing(statistics.median(cpu[k]), statistics.median(wall[k]), values[k]) for k in calls}
+
+
+@dataclass(frozen=True)
+class FlowComparison:
+    """One depth: certified and heuristic timings, and the digits on which they agree."""
+
+    d: int
+    certified: Timing
+    heuristic: Timing
+    contains: bool  # the certified ball contains the heuristic midpoint to its digits
+    digits: float
+
+    @property
+    def ratio(self) -> float:
+        return self.certified.cpu / self.heuristic.cpu
+
+
+def compare_flow(d: int, repeats: int = 3, dps: int = 30) -> FlowComparison:
+    """Time ``flow_time(certified=True)`` and the previous heuristic release at depth d."""
+    z = list(rates.complex_weights(d, 1))
+    res = interleaved(
+        {
+            "heuristic": lambda: heuristic_flow_time(z, 1, 1, dps=dps)[0],
+            "certified": lambda: flow.flow_time(z, 1, 1, dps=dps, certified=True)[0],
+        },
+        repeats,
+    )
+    ball, old = res["certified"].value, res["heuristic"].value
+    with mpmath.workdps(dps):
+        digits = agreeing_digits(+flow.to_mpf(ball), old)
+    # the heuristic value is right to about dps digits: the ball, widened by 10^-(dps-2)
+    # of its size, must hold it
+    widened = ball + type(ball)(0, abs(ball.mid()) * 10.0 ** (2 - dps))
+    return FlowComparison(d, res["certified"], res["heuristic"], widened.contains(flow.to_arb(old)), digits)
+
+
+def flow_line(comparisons: Sequence[FlowComparison]) -> str:
+    """The bench's flow-time line: both times at every depth, and their ratio."""
+    parts = [
+        f"d = {c.d}: certified {c.certified.cpu:.2f} s, heuristic {c.heuristic.cpu:.2f} s "
+        f"({c.ratio:.1f}x; wall {c.certified.wall:.2f} s vs {c.heuristic.wall:.2f} s; "
+        f"{'agree' if c.contains else 'DISAGREE'} to {c.digits:.0f} digits)"
+        for c in comparisons
+    ]
+    return (
+        "flow_time, certified vs the previous heuristic release (e620be5, vendored), "
+        "dps = 30, cpu seconds (median): " + "; ".join(parts)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--old", help="git ref whose numerics/hp/flow.py and precise.py to compare with")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--depths", default=",".join(map(str, FLOW_DEPTHS)), help="flow_time depths (100,1000)"
+    )
+    parser.add_argument("--no-grad-norms", action="store_true", help="skip the grad_norms cases")
     args = parser.parse_args(argv)
-    z = list(rates.complex_weights(1000, 1))
+    depths = [int(v) for v in args.depths.split(",") if v]
+    print(flow_line([compare_flow(d, args.repeats) for d in depths]), flush=True)
+    if args.no_grad_norms:
+        return 0
     rng = np.random.default_rng(5)
     c = random_filters(1, 10000, 16, seed=5)[0]
     x, y = rng.normal(size=16), rng.normal(size=16)
-    cases = {
-        "flow_time d=1000 dps=30": (lambda m: m.flow_time(z, 1, 1, dps=30)[0], flow, "flow"),
-        "grad_norms d=1e4 n=16 dps=30": (lambda m: m.grad_norms(c, x, y, dps=30), precise, "precise"),
-        "grad_norms CN d=1e4 n=16 dps=30": (
-            lambda m: m.grad_norms(c, x, y, normalized=True, dps=30),
-            precise,
-            "precise",
-        ),
-    }
-    old = {name: _load_old(args.old, name) for name in ("flow", "precise")} if args.old else {}
-    for label, (call, module, name) in cases.items():
-        times, value = [], None
-        for _ in range(args.repeats):
-            value, t = _timed(lambda call=call, module=module: call(module))
-            times.append(t)
-        line = f"{label}: new {statistics.median(times):.2f} s (median of {args.repeats})"
-        if args.old:
-            old_value, t_old = _timed(lambda call=call, name=name: call(old[name]))
-            pairs = zip(value, old_value) if isinstance(value, list) else [(value, old_value)]
-            digits = min(agreeing_digits(a, b) for a, b in pairs)
-            line += f"; old {t_old:.2f} s; ratio {t_old / statistics.median(times):.1f}x; agreeing digits {digits:.1f}"
-        print(line, flush=True)
+    for label, normalized in (
+        ("grad_norms d=1e4 n=16 dps=30", False),
+        ("grad_norms CN d=1e4 n=16 dps=30", True),
+    ):
+        t = interleaved(
+            {"new": lambda normalized=normalized: precise.grad_norms(c, x, y, normalized=normalized, dps=30)},
+            args.repeats,
+        )
+        print(
+            f"{label}: {t['new'].cpu:.2f} s cpu, {t['new'].wall:.2f} s wall (median of {args.repeats})",
+            flush=True,
+        )
     return 0
 
 

@@ -19,7 +19,7 @@ import flint
 import numpy as np
 from flint import acb, arb
 
-from numerics.hp.precise import exact_arb
+from numerics.hp.precise import abs2, exact_arb, nonneg_sqrt
 
 
 def _half_spectrum(values: Sequence[Any], n: int) -> list[acb]:
@@ -40,7 +40,7 @@ def _half_spectrum(values: Sequence[Any], n: int) -> list[acb]:
 
 
 def _sq(v: list[acb]) -> arb:
-    return sum((t.real**2 + t.imag**2 for t in v), arb(0))
+    return sum((abs2(t) for t in v), arb(0))
 
 
 def channel_grad_norm_balls(
@@ -66,12 +66,7 @@ def channel_grad_norm_balls(
         if normalized:
             s = []
             for a in range(ks[i + 1]):
-                s2 = (
-                    sum(
-                        (m * (v[w][a].real ** 2 + v[w][a].imag ** 2) for w, m in enumerate(mult) if w), arb(0)
-                    )
-                    / n
-                )
+                s2 = sum((m * abs2(v[w][a]) for w, m in enumerate(mult) if w), arb(0)) / n
                 if not s2 > 0:  # 0 or not yet decided at this precision
                     raise ArithmeticError("a channel norm s is not certainly positive")
                 s.append(s2.sqrt())
@@ -86,7 +81,9 @@ def channel_grad_norm_balls(
     for i in range(d - 1, -1, -1):
         if normalized:
             e = _cn_backward(pre[i], e, scales[i], mult, n)
-        norms[i] = (sum((m * _sq(ew) * _sq(zw) for m, ew, zw in zip(mult, e, inputs[i])), arb(0)) / n).sqrt()
+        norms[i] = nonneg_sqrt(
+            sum((m * _sq(ew) * _sq(zw) for m, ew, zw in zip(mult, e, inputs[i])), arb(0)) / n
+        )
         if i > 0:
             mats = c_hat[i]
             e = [

@@ -36,6 +36,7 @@ from mpmath import mp
 from numerics.hp.channel_balls import certified_channel_grad_norms
 from numerics.hp.precise import guard_digits
 from numerics.mc.rates import SlopeFit, fit
+from theory.validation.exact import exact_real, exact_table
 
 
 # ------------------------------------------------------------------------- the rate
@@ -192,8 +193,13 @@ def channel_grad_norms(
         filters, x, y, normalized, dps, certified
     )
     d = len(layers)
-    if certified:
-        return certified_channel_grad_norms(layers, ks, n, xs, ys, normalized, dps)
+    if certified:  # the inputs as the exact numbers they hold (a longdouble layer is not cut)
+        exact = [
+            _exact_layer(f, layer, f"filters layer {i + 1}")
+            for i, (f, layer) in enumerate(zip(filters, layers))
+        ]
+        xs, ys = exact_table(x, "x"), exact_table(y, "y")
+        return certified_channel_grad_norms(exact, ks, n, xs, ys, normalized, dps)
     F = n // 2 + 1
     mult = _half_weights(n)
     with mp.workdps(dps + guard_digits(d * max(ks), n)):
@@ -239,6 +245,15 @@ def channel_grad_norms(
                 e = [_rmatvec(c_hat[i][w], e[w]) for w in range(F)]
     with mp.workdps(dps):
         return [+v for v in norms]
+
+
+def _exact_layer(given: Any, checked_layer: np.ndarray, name: str) -> np.ndarray:
+    """The layer as given, entry by entry exact (``theory.validation.exact``), in the shape
+    the validation layer checked."""
+    flat = np.asarray(given, dtype=object)  # NumPy scalars of every width stay as they are
+    out = np.empty(checked_layer.shape, dtype=object)
+    out.ravel()[:] = [exact_real(v, name) for v in flat.ravel()]
+    return out
 
 
 def _channel_norm(v: list[Any], mult: list[int], n: int) -> Any:

@@ -55,13 +55,15 @@ from typing import Any
 import flint
 import mpmath
 import numpy as np
-from flint import arb
+from flint import arb, fmpq
 from mpmath import mp
 from scipy.optimize import brentq
 
-from numerics.hp.gf_exact import ExactFlow, exact_fmpq
+from numerics.hp.gf_exact import ExactFlow
 from numerics.hp.gf_time import certified_time, lower_bound_ball
 from theory.validation import as_complex_vector, checked, complex_vector, nonzero_number, real, reals
+from theory.validation.exact import as_fmpq, exact_real
+from theory.validation.exact import exact_complex as exact_parts
 
 #: sigma <= THETA_MAX makes the residual non-increasing under GD (docs/derivations.md).
 THETA_MAX = 0.85
@@ -180,6 +182,26 @@ def certified_time_ball(flow: ScalarFlow, goal: Any, want_bits: int) -> arb:
     return certified_time(ExactFlow.from_inputs(flow.z, flow.a, flow.b, goal), want_bits)
 
 
+def best_log_delta_1(lr: np.ndarray, target: float) -> float:
+    """log delta_1 maximizing T6's bound (float64; see ``lower_bound``): lr = log rho_i^2
+    (-inf for a zero layer), target = log of (1 - goal)^2 |b|^2/|a|^2, with sum lr < target."""
+    phi = lambda v: float(np.sum(np.logaddexp(lr, v))) - target  # noqa: E731
+    hi = target / len(lr) + 1.0
+    lo = hi - 1.0
+    while phi(lo) >= 0:
+        lo = hi - 2 * (hi - lo)
+    v_star = brentq(phi, lo, hi, xtol=1e-14, rtol=1e-15)
+    slope = lambda v: 1.0 - 0.5 * float(np.sum(np.exp(-np.logaddexp(0.0, lr - v))))  # noqa: E731
+    if slope(v_star) >= 0:
+        v1 = v_star - 1e-9
+    else:
+        lo2 = v_star - 1.0
+        while slope(lo2) < 0 and v_star - lo2 < 1400:  # with >= 2 zero layers it may never turn
+            lo2 = v_star - 2 * (v_star - lo2)
+        v1 = brentq(slope, lo2, v_star, xtol=1e-12) if slope(lo2) >= 0 else lo2
+    return v1
+
+
 @checked()
 def lower_bound(flow: ScalarFlow, goal: Any, grid: int | None = None) -> tuple[Any, Any]:
     """(bound, delta_1): the largest T6 bound delta_1/(2|r0||a|P(delta_1)^{1/2}) (mpf).
@@ -201,22 +223,9 @@ def lower_bound(flow: ScalarFlow, goal: Any, grid: int | None = None) -> tuple[A
         p0_small = flow.log_product(0) < log_star
     if not p0_small:
         return mpmath.mpf(0), mpmath.mpf(0)
-    lr = np.array([float(mpmath.log(r)) if r else -np.inf for r in flow.rho2])
-    target = float(log_star)
-    phi = lambda v: float(np.sum(np.logaddexp(lr, v))) - target  # noqa: E731
-    hi = target / len(lr) + 1.0
-    lo = hi - 1.0
-    while phi(lo) >= 0:
-        lo = hi - 2 * (hi - lo)
-    v_star = brentq(phi, lo, hi, xtol=1e-14, rtol=1e-15)
-    slope = lambda v: 1.0 - 0.5 * float(np.sum(np.exp(-np.logaddexp(0.0, lr - v))))  # noqa: E731
-    if slope(v_star) >= 0:
-        v1 = v_star - 1e-9
-    else:
-        lo2 = v_star - 1.0
-        while slope(lo2) < 0 and v_star - lo2 < 1400:  # with >= 2 zero layers it may never turn
-            lo2 = v_star - 2 * (v_star - lo2)
-        v1 = brentq(slope, lo2, v_star, xtol=1e-12) if slope(lo2) >= 0 else lo2
+    v1 = best_log_delta_1(
+        np.array([float(mpmath.log(r)) if r else -np.inf for r in flow.rho2]), float(log_star)
+    )
     d1 = mpmath.exp(mpmath.mpf(v1))  # no underflow for any v1
     while flow.log_product(d1) >= log_star:  # make sure delta_1 < delta* at the working precision
         d1 /= 2
@@ -377,18 +386,73 @@ def flow_time(
     """
     from theory.validation import flow_time_arguments
 
-    z0, a, b, goal, dps, certified = flow_time_arguments(z0, a, b, goal, dps, certified)
-    goal_mpf = mpmath.mpf(goal)
+    z0, a, b, goal_float, dps, certified = flow_time_arguments(z0, a, b, goal, dps, certified)
+    check_flow_cost(len(z0), dps)
+    ex = exact_flow(z0, a, b, goal)
     want = int(dps * math.log2(10)) + 4
-    with mp.workdps(dps + 15):
-        flow = ScalarFlow.from_weights(z0, a, b)
-        t_ball = certified_time_ball(flow, goal, want)
-        lb, delta_1 = lower_bound(flow, goal_mpf)
+    delta_1 = _delta_1(ex)
+    lb_ball = arb(0) if delta_1 is None else lower_bound_ball(ex, delta_1, want)
+    t_ball = certified_time(ex, want, below=lb_ball)
     if certified:
-        ex = ExactFlow.from_inputs(flow.z, flow.a, flow.b, goal)
-        return t_ball, lower_bound_ball(ex, exact_fmpq(delta_1), want) if lb > 0 else arb(0)
+        return t_ball, lb_ball
     with mp.workdps(dps):
-        return (mpmath.inf if not t_ball.is_finite() else +to_mpf(t_ball)), +lb
+        return (mpmath.inf if not t_ball.is_finite() else +to_mpf(t_ball)), +to_mpf(lb_ball)
+
+
+#: Elementary operations of ``flow_time`` per d^2 limb (fitted: the root brackets and the
+#: polynomial psi cost d^2 multiplications, the integrand d per evaluation, some 10^3 of them).
+FLOW_COST_PER_D2 = 2000
+
+
+def flow_cost(d: int, dps: int) -> float:
+    """The cost model of ``flow_time``: FLOW_COST_PER_D2 d^2 (bits/64) elementary operations
+    (measured: d = 1000, dps = 30 about 1 s; doubling d quadruples the time)."""
+    limbs = (dps * 3.33 + 64) / 64
+    return FLOW_COST_PER_D2 * d * d * limbs
+
+
+def check_flow_cost(d: int, dps: int) -> None:
+    """Refuse, before any work, a depth whose cost is over the shared budget
+    (``theory.validation.budget.check_cost``; at dps = 30 about d <= 5000)."""
+    from theory.validation.budget import check_cost
+
+    check_cost("d", d, lambda v: flow_cost(v, dps), f"flow_time at dps = {dps} (d = len(z0))")
+
+
+def _pairs(values: Sequence[Any], name: str) -> list[tuple[fmpq, fmpq]]:
+    return [tuple(as_fmpq(p, name) for p in exact_parts(v, name)) for v in values]
+
+
+def exact_flow(z0: Sequence[Any], a: Any, b: Any, goal: Any) -> ExactFlow:
+    """The exact data of the flow from the inputs as the exact numbers they hold
+    (``theory.validation.exact``: ints of any size, mpf at their own precision, floats and
+    complex numbers; a goal given as an mpf keeps its bits). mpmath constants are refused
+    (ValueError naming the parameter): the stall and crossing decisions need exact rationals."""
+    (a_q,), (b_q,) = _pairs([a], "a"), _pairs([b], "b")
+    return ExactFlow.from_rationals(_pairs(z0, "z0"), a_q, b_q, as_fmpq(exact_real(goal, "goal"), "goal"))
+
+
+def _q_to_mpf(q: fmpq) -> Any:
+    return mpmath.mpf(int(q.p)) / int(q.q)
+
+
+def _log_q(q: fmpq) -> float:
+    """log q for a positive rational of any size (math.log takes ints of any size)."""
+    return math.log(int(q.p)) - math.log(int(q.q))
+
+
+def _delta_1(ex: ExactFlow) -> fmpq | None:
+    """A delta_1 near the maximizer of T6's bound (``best_log_delta_1``, float64 logs of the exact
+    moduli), as a dyadic rational; None when |f0| >= (1 - goal)|b| (no bound: it is 0).
+    ``lower_bound_ball`` proves P(delta_1) < (1 - goal)^2|b|^2/|a|^2, halving delta_1 if need be."""
+    bound2 = (1 - ex.goal) ** 2 * ex.b2 / ex.a2
+    if all(ex.rho2) and math.prod(ex.rho2, start=fmpq(1)) >= bound2:  # P(0) >= it, decided exactly
+        return None
+    target = _log_q(bound2)
+    lr = np.array([_log_q(r) if r else -np.inf for r in ex.rho2])
+    v1 = best_log_delta_1(lr, target)
+    k = math.floor(v1 / math.log(2))
+    return fmpq(2) ** k if k >= 0 else fmpq(1, 2**-k)
 
 
 @checked(

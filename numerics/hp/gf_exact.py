@@ -22,6 +22,8 @@ from flint import arb, arb_poly, fmpq, fmpz
 # ------------------------------------------------------------------------ exact inputs
 def exact_fmpq(x: Any) -> fmpq:
     """A finite real (int, float, mpf, NumPy) as the exact rational it holds."""
+    if isinstance(x, fmpq):
+        return x
     if isinstance(x, (int, fmpz)):
         return fmpq(int(x))
     x = mpmath.mpf(x) if not isinstance(x, mpmath.mpf) else x
@@ -66,8 +68,15 @@ class ExactFlow:
 
     @classmethod
     def from_inputs(cls, z0: Sequence[Any], a: Any, b: Any, goal: Any) -> ExactFlow:
-        z = [exact_complex_q(v) for v in z0]
-        aq, bq = exact_complex_q(a), exact_complex_q(b)
+        return cls.from_rationals(
+            [exact_complex_q(v) for v in z0], exact_complex_q(a), exact_complex_q(b), exact_fmpq(goal)
+        )
+
+    @classmethod
+    def from_rationals(
+        cls, z: list[tuple[fmpq, fmpq]], aq: tuple[fmpq, fmpq], bq: tuple[fmpq, fmpq], goal: fmpq
+    ) -> ExactFlow:
+        """The exact data from the inputs' real and imaginary parts as rationals."""
         f0 = aq
         for v in z:
             f0 = _cmul(f0, v)
@@ -83,8 +92,13 @@ class ExactFlow:
             c_num=b_conj_r0[0],
             h_num=abs(b_conj_f0[1]),
             g0_num=-f0_conj_r0[0],
-            goal=exact_fmpq(goal),
+            goal=goal,
         )
+
+    @property
+    def log2_goal(self) -> int:
+        """About log2(goal), from the bit lengths (no float: goals below 1e-308 are allowed)."""
+        return int(self.goal.p).bit_length() - int(self.goal.q).bit_length()
 
     @property
     def done(self) -> bool:

@@ -37,6 +37,7 @@ consequences of the GF equations; docs/certified.md). Stalls (T = inf) are decid
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,6 +71,7 @@ class Piece:
     side: int
     length: arb
     m: list[arb]
+    logs: LogSum
 
 
 def make_piece(geo: Geometry, x_r: arb, q_r: arb, side: int, dq2: arb) -> Piece:
@@ -78,7 +80,18 @@ def make_piece(geo: Geometry, x_r: arb, q_r: arb, side: int, dq2: arb) -> Piece:
     length = increasing_root(psi, dq2 / geo.a2, "at the far end of a piece")
     m_pos = [v for v in m if not v.is_zero()]
     p_pos = arb_poly.from_roots([-v for v in m_pos])
-    return Piece(psi, arb_poly(psi.coeffs()[1:]), p_pos, m_pos, q_r, geo.c + side * q_r, side, length, m)
+    return Piece(
+        psi,
+        arb_poly(psi.coeffs()[1:]),
+        p_pos,
+        m_pos,
+        q_r,
+        geo.c + side * q_r,
+        side,
+        length,
+        m,
+        LogSum.make(m_pos),
+    )
 
 
 def pieces(ex: ExactFlow, geo: Geometry) -> list[Piece]:
@@ -167,17 +180,89 @@ def _integrate(
     return total
 
 
-def log_factors(piece: Piece, e: acb) -> acb:
-    """L(e) = sum over m_i > 0 of log(m_i + e), each principal log checked analytic on the box.
+#: Terms of the series of sum log(1 + t_i) in ``LogSum`` (every |t_i| <= FAR_RATIO).
+SERIES_TERMS = 12
+FAR_RATIO = 0.5
 
-    On a box that meets the real path (where every m_i + e > 0), exp(L/2) is the analytic
-    continuation of prod (m_i + e)^(1/2); the principal root of the product itself would be
-    cut where its argument reaches +-pi, on boxes only ~pi/d wide.
+
+def _series(x: acb, sums: list[arb], x_hi: arb) -> acb:
+    """sum_i log(1 + x c_i) = sum_{k=1}^{K} (-1)^(k+1) x^k S_k / k + E for |x c_i| <= FAR_RATIO,
+    with S_k = sum_i c_i^k (``sums``, k = 1..K+1) and |E| <= sum_i |x c_i|^(K+1)/((K+1)(1 - FAR_RATIO))
+    <= 2 x_hi^(K+1) S_(K+1)/(K+1) (the tail of log(1 + t) = sum (-1)^(k+1) t^k/k), added as a
+    radius: a proven enclosure, by Horner in x."""
+    k_max = SERIES_TERMS
+    out = acb(0)
+    for k in range(k_max, 0, -1):
+        out = x * (sums[k - 1] / k - out)
+    err = (2 * x_hi ** (k_max + 1) * sums[k_max] / (k_max + 1)).upper()
+    return out + acb(arb(0, err), arb(0, err))
+
+
+@dataclass(frozen=True)
+class LogSum:
+    """L(e) = sum_i log(m_i + e) over the m_i > 0 (sorted), on complex boxes, with few logs.
+
+    Each m_i is put on the side of |e| it is far from: log m_i + log(1 + e/m_i) when
+    m_i >= 2|e|, log e + log(1 + m_i/e) when m_i <= |e|/2, both identities of principal logs
+    for e off the negative axis (arg(m_i + e) lies between 0 and arg e). The sums of
+    log(1 + t_i) over each side are power series in e (or 1/e) whose coefficients are power
+    sums of the m_i (prefix and suffix sums kept), with a proven bound on the tail
+    (``_series``). Only the m_i within a factor 2 of |e| get a log each. On a box that meets
+    the real path (where every m_i + e > 0) exp(L/2) is the analytic continuation of
+    prod (m_i + e)^(1/2); the principal root of the product itself would be cut where its
+    argument reaches +-pi, on boxes only ~pi/d wide.
     """
-    total = acb(0)
-    for m in piece.m_pos:
-        total += (m + e).log(analytic=True)
-    return total
+
+    m: list[arb]
+    lo: list[float]  # float lower bounds of m_i (a relative margin below)
+    hi: list[float]
+    log_suffix: list[arb]  # sum_{j >= i} log m_j
+    inv_powers: list[list[arb]]  # inv_powers[i][k-1] = sum_{j >= i} m_j^-k, k = 1..K+1
+    powers: list[list[arb]]  # powers[i][k-1] = sum_{j < i} m_j^k
+
+    @classmethod
+    def make(cls, m_pos: list[arb]) -> LogSum:
+        m = sorted(m_pos, key=lambda v: float(v.mid()))
+        lo = [float(v.lower()) * (1 - 1e-9) for v in m]
+        hi = [float(v.upper()) * (1 + 1e-9) for v in m]
+        n, kk = len(m), SERIES_TERMS + 1
+        suffix = [arb(0)] * (n + 1)
+        inv_powers = [[arb(0)] * kk for _ in range(n + 1)]
+        for i in range(n - 1, -1, -1):
+            suffix[i] = suffix[i + 1] + m[i].log()
+            w, p = 1 / m[i], arb(1)
+            for k in range(kk):
+                p *= w
+                inv_powers[i][k] = inv_powers[i + 1][k] + p
+        powers = [[arb(0)] * kk]
+        for i in range(n):
+            p, row = arb(1), []
+            for k in range(kk):
+                p *= m[i]
+                row.append(powers[i][k] + p)
+            powers.append(row)
+        return cls(m, lo, hi, suffix, inv_powers, powers)
+
+    def __call__(self, e: acb) -> acb:
+        size = abs(e)
+        e_lo, e_hi = float(size.lower()) * (1 - 1e-9), float(size.upper()) * (1 + 1e-9)
+        if not (math.isfinite(e_hi) and e_lo > 0):
+            return sum(((m + e).log(analytic=True) for m in self.m), acb(0))
+        k_far = bisect.bisect_right(self.hi, FAR_RATIO * e_lo)  # m_i <= |e|/2: log e + log(1 + m_i/e)
+        k_near = max(bisect.bisect_left(self.lo, e_hi / FAR_RATIO), k_far)  # m_i >= 2|e|
+        total = acb(0)
+        if k_far:
+            total += k_far * e.log(analytic=True) + _series(1 / e, self.powers[k_far], 1 / arb(size.lower()))
+        for m in self.m[k_far:k_near]:
+            total += (m + e).log(analytic=True)
+        if k_near < len(self.m):
+            total += self.log_suffix[k_near] + _series(e, self.inv_powers[k_near], arb(size.upper()))
+        return total
+
+
+def log_factors(piece: Piece, e: acb) -> acb:
+    """L(e) = sum over m_i > 0 of log(m_i + e) on a box (``LogSum``)."""
+    return piece.logs(e)
 
 
 def _scale(geo: Geometry, piece: Piece, extra: list[arb]) -> arb:
@@ -326,8 +411,18 @@ def integrate_piece(geo: Geometry, piece: Piece, tol: Tolerance) -> arb:
             e = e_p - v.real
             q = (q_r2 + a2 * psi(e)).sqrt()
             return acb((c + q) / (2 * q * a2 * quotient(e)))
-        if not abs(v).upper() * w_max < 1:  # log1p(-v w_i) analytic: |v w_i| < 1 on the box
+        v_hi = abs(v).upper()
+        if not v_hi * w_max < 1:  # log1p(-v w_i) analytic: |v w_i| < 1 on the box
             return acb(arb.nan())
+        if v_hi * w_max <= SMALL_T:
+            # S = -v A with A = sum_i w_i log1p(-v w_i)/(-v w_i) and -expm1(S)/v = A phi(v A):
+            # series without the quotient of two boxes (whose widths would not cancel)
+            big_a = sum((w_i * _log1p_ratio(v * w_i, v_hi * w_i) for w_i in inv), acb(0))
+            x = v * big_a
+            if abs(x).upper() <= SMALL_T:
+                big_s = -x
+                q = (a2 - h2 / p_at_pole * x.exp()).sqrt(analytic=True) * root_at_pole * (big_s / 2).exp()
+                return (c + q) / (2 * q * a2 * p_at_pole * big_a * _expm1_ratio(x))
         big_s = acb(0)
         for w_i in inv:
             big_s += (-v * w_i).log1p()
@@ -336,6 +431,34 @@ def integrate_piece(geo: Geometry, piece: Piece, tol: Tolerance) -> arb:
         return (c + q) / (2 * q * a2 * p_at_pole * (-(big_s.expm1())) / v)
 
     return total + _integrate(f_pole, y_end, tol)
+
+
+#: |t| bound under which ``_log1p_ratio`` and ``_expm1_ratio`` use their series.
+SMALL_T = 0.5
+
+
+def _log1p_ratio(t: acb, t_hi: arb) -> acb:
+    """log1p(-t)/(-t) = sum_{k>=0} t^k/(k+1) for |t| <= t_hi <= SMALL_T: SERIES_TERMS terms
+    by Horner, the tail (<= t_hi^K/((K+1)(1 - t_hi)) <= 2 t_hi^K/(K+1)) added as a radius."""
+    k_max = SERIES_TERMS
+    out = acb(0)
+    for k in range(k_max, 0, -1):
+        out = out * t + arb(1) / k
+    err = (2 * arb(t_hi) ** k_max / (k_max + 1)).upper()
+    return out + acb(arb(0, err), arb(0, err))
+
+
+def _expm1_ratio(x: acb) -> acb:
+    """(1 - e^-x)/x = sum_{k>=0} (-x)^k/(k+1)! for |x| <= SMALL_T: SERIES_TERMS terms by
+    Horner, the tail (<= |x|^K e^|x|/(K+1)! <= 2 |x|^K/(K+1)!) added as a radius."""
+    k_max = SERIES_TERMS
+    out, fact = acb(0), [arb(1)]
+    for k in range(1, k_max + 2):
+        fact.append(fact[-1] * k)
+    for k in range(k_max - 1, -1, -1):
+        out = out * (-x) + 1 / fact[k + 1]
+    err = (2 * arb(abs(x).upper()) ** k_max / fact[k_max + 1]).upper()
+    return out + acb(arb(0, err), arb(0, err))
 
 
 def _prod(values: list[arb]) -> arb:
@@ -374,21 +497,28 @@ def time_ball(ex: ExactFlow, bits: int, tol: Tolerance) -> arb:
         flint.ctx.prec = old
 
 
-def certified_time(ex: ExactFlow, want_bits: int) -> arb:
+def certified_time(ex: ExactFlow, want_bits: int, below: arb | None = None) -> arb:
     """The GF time as a ball of relative radius below 2^-want_bits (precision raised until it
     is); +inf exactly when GF stalls, 0 when the start is within the goal.
 
-    A first pass at 64 bits (20 bits asked) gives the size of the time, so that the pieces
-    and segments that add nothing at 2^-want_bits are not integrated to full relative accuracy.
+    The size of the time sets the absolute floor under which segments are not integrated to
+    full relative accuracy: ``below``, a positive lower bound of the time (T6's bound, within
+    a factor 3-8 of the time for random starts), or else a first pass at 64 bits (20 bits
+    asked). Only the work depends on it: a floor too high gives a wide ball, which the final
+    test refuses (then the precision is raised), never a wrong one.
     """
     if ex.done:
         return arb(0)
     if ex.stalls():
         return arb.pos_inf()
-    extra = 24 + int(math.log2(len(ex.rho2) + 1)) + int(-math.log2(float(ex.goal)) + 2)
-    rough = time_ball(ex, 64 + extra, Tolerance(20, arb(0)))
-    size = rough.mid() if rough.is_finite() and rough.mid() > 0 else arb(0)
-    ball = rough
+    extra = 24 + int(math.log2(len(ex.rho2) + 1)) + max(0, -ex.log2_goal) + 3
+    if below is not None and below.is_finite() and below > 0:
+        size = below.lower()
+        ball = arb.nan()
+    else:
+        rough = time_ball(ex, 64 + extra, Tolerance(20, arb(0)))
+        size = rough.mid() if rough.is_finite() and rough.mid() > 0 else arb(0)
+        ball = rough
     for bits in (want_bits + extra, 2 * want_bits + extra, 4 * want_bits + extra):
         tol = Tolerance(want_bits + 8, (size * arb(2) ** (-want_bits - 12)).mid())
         ball = time_ball(ex, bits, tol)

@@ -31,12 +31,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import mpmath
-import numpy as np
-from flint import acb, arb, arb_mat
+from flint import acb, arb, arb_mat, fmpq
 from mpmath import mp
 
-from numerics.hp.flow import arb_precision, to_arb, to_mpf
+from numerics.hp.flow import arb_precision, to_mpf
 from theory.validation import checked, function, mp_number
+from theory.validation.exact import Constant, exact_real, exact_table, real_ball
 
 
 def guard_digits(d: int, n: int) -> int:
@@ -83,63 +83,130 @@ def _arb_spectra(rows: list[list[Any]], n: int) -> list[list[acb]]:
 
 
 def exact_arb(v: Any) -> arb:
-    """v as an arb that contains it: floats, ints and mpf exactly, decimal strings as the
-    ball arb's parser gives at the current precision (they are not binary numbers)."""
-    if isinstance(v, (float, int, np.floating, np.integer)) and not isinstance(v, bool):
-        return arb(float(v)) if isinstance(v, (float, np.floating)) else arb(int(v))
-    if isinstance(v, str):
-        return arb(v.strip())
-    return to_arb(_as_exact_mpf(v))
+    """A ball containing the exact value of v at the current precision
+    (``theory.validation.exact``): ints, floats, NumPy floats of every width, mpf at its own
+    precision, Fractions, Decimals and decimal strings as the rationals they hold (exact when
+    they fit, else rounded outward), mpmath constants as Arb's ball at this precision."""
+    if type(v) is float or type(v) is int:
+        return arb(v)
+    return real_ball(v if isinstance(v, (fmpq, Constant)) else exact_real(v, "value"))
 
 
-def _arg(z: acb) -> arb:
-    """arg z (0 for z = 0, whose phase never matters: it zeroes the product)."""
-    return arb(0) if z.is_zero() else z.arg()
+#: Sentinel phase of a DFT value whose ball contains 0 without being 0: its phase is unknown,
+#: and only its modulus bound enters the product.
+_UNKNOWN = None
 
 
-def _polar(modulus: arb, angle: arb) -> acb:
+def _phase(z: acb) -> arb | None:
+    """arg z as a ball, computed where z's ball stays off the branch cut: z is turned by a
+    multiple k of pi/2 so that its real part is the largest, arg = arg(turned) + k pi/2 (a real
+    negative value has phase pi, not a ball straddling the cut). 0 for an exact 0 (its factor
+    zeroes the product); ``_UNKNOWN`` for a ball that contains 0."""
+    if z.is_zero():
+        return arb(0)
+    if z.real.contains(0) and z.imag.contains(0):
+        return _UNKNOWN
+    re, im = z.real.mid(), z.imag.mid()
+    k = 0 if abs(re) >= abs(im) and re > 0 else 2 if abs(re) >= abs(im) else 1 if im > 0 else 3
+    turned = z * acb(0, -1) ** k
+    return turned.arg() + arb.pi() * k / 2
+
+
+def abs2(z: acb) -> arb:
+    """|z|^2 = Re^2 + Im^2 by products (``arb ** 2`` is NaN on a ball that contains 0)."""
+    return z.real * z.real + z.imag * z.imag
+
+
+def nonneg_sqrt(x: arb) -> arb:
+    """sqrt of a ball that encloses a value known to be >= 0: a ball reaching below 0 (a sum of
+    squares that may be 0) is first cut to [0, upper]."""
+    if x > 0 or x.is_zero():
+        return x.sqrt()
+    root = arb(x.upper()).sqrt().upper()
+    return arb(root / 2, root / 2)  # [0, sqrt(upper)] (its radius rounded up)
+
+
+def _polar(modulus2: arb, angle: arb | None) -> acb:
+    """The complex number of squared modulus ``modulus2`` and phase ``angle``; with an unknown
+    phase, the square [-M, M]^2 with M >= the modulus (it contains every phase)."""
+    modulus = nonneg_sqrt(modulus2)
+    if angle is _UNKNOWN:
+        bound = arb(modulus.upper())
+        return acb(arb(0, bound), arb(0, bound))
     return acb(modulus * angle.cos(), modulus * angle.sin())
 
 
-def _error_spectrum_arb(f_hat: list[acb], y_hat: list[acb], normalized: bool) -> list[acb]:
-    """``output_error_spectrum`` in ball arithmetic (same formulas)."""
+def _error_spectrum_arb(f_hat: list[acb], y_hat: list[acb], normalized: bool) -> tuple[list[acb], list[arb]]:
+    """``output_error_spectrum`` in ball arithmetic (same formulas), and for each frequency a
+    bound on the size of the terms that make it (|y| + |f|, scaled alike for CN): the scale
+    against which a value that cancels to 0 is enclosed."""
     n = len(f_hat)
     if not normalized:
-        return [yw - fw for yw, fw in zip(y_hat, f_hat)]
-    s2 = sum((abs(fw) ** 2 for fw in f_hat[1:]), arb(0)) / n
-    if not s2 > 0:
+        return [yw - fw for yw, fw in zip(y_hat, f_hat)], [abs(yw) + abs(fw) for yw, fw in zip(y_hat, f_hat)]
+    s2 = sum((abs2(fw) for fw in f_hat[1:]), arb(0)) / n
+    if s2.is_zero():
         raise ValueError("filters give a constant network output (P z = 0): the CN loss is undefined")
+    if not s2 > 0:
+        raise ArithmeticError("the CN output norm s is not yet certainly positive")
     s = s2.sqrt()
     proj = sum(((fw * yw.conjugate()).real for fw, yw in zip(f_hat[1:], y_hat[1:])), arb(0)) / (n * s)
     scale = -arb(n).sqrt() / s
-    return [acb(0)] + [scale * (yw - proj * fw / s) for fw, yw in zip(f_hat[1:], y_hat[1:])]
+    e_hat = [acb(0)] + [scale * (yw - proj * fw / s) for fw, yw in zip(f_hat[1:], y_hat[1:])]
+    sizes = [arb(0)] + [
+        abs(scale) * (abs(yw) + abs(proj) * abs(fw) / s) for fw, yw in zip(f_hat[1:], y_hat[1:])
+    ]
+    return e_hat, sizes
 
 
-def _grad_norm_balls(rows: list[list[Any]], xs: list[Any], ys: list[Any], normalized: bool) -> list[arb]:
-    """||grad_{c_i} L|| as arb balls at the current arb precision."""
-    n, d = len(rows[0]), len(rows)
-    spec = _arb_spectra(rows + [xs, ys], n)
-    c_hat, x_hat, y_hat = spec[:d], spec[d], spec[d + 1]
-    moduli = [[c.real**2 + c.imag**2 for c in ch] for ch in c_hat]
-    # f̂_w = x̂_w prod_i ĉ_{i,w} in polar form: a product of complex balls in rectangular form
-    # would inflate its radius by up to sqrt(2) per factor (the wrapping effect).
-    f_mod2 = [xw.real**2 + xw.imag**2 for xw in x_hat]
-    phase = [_arg(xw) for xw in x_hat]
-    for ch, mods in zip(c_hat, moduli):
-        f_mod2 = [f * m for f, m in zip(f_mod2, mods)]
-        phase = [p + _arg(c) for p, c in zip(phase, ch)]
-    f_hat = [_polar(m2.sqrt(), p) for m2, p in zip(f_mod2, phase)]
-    e_hat = _error_spectrum_arb(f_hat, y_hat, normalized)
-    weights = [(e.real**2 + e.imag**2) * (xw.real**2 + xw.imag**2) for e, xw in zip(e_hat, x_hat)]
+def _all_but_one(moduli: list[list[arb]], weights: list[arb], n: int) -> list[arb]:
+    """((1/n) sum_w weights_w prod_{j != i} moduli[j][w])^(1/2) for every i, by prefix and suffix
+    products (no division: exact when a factor is 0)."""
+    d = len(moduli)
     prefix = [[arb(1)] * n]
     for j in range(d - 1):
         prefix.append([p * m for p, m in zip(prefix[-1], moduli[j])])
     out: list[arb] = [arb(0)] * d
     suffix = weights
     for i in range(d - 1, -1, -1):
-        out[i] = (sum((p * s for p, s in zip(prefix[i], suffix)), arb(0)) / n).sqrt()
+        out[i] = nonneg_sqrt(sum((p * s for p, s in zip(prefix[i], suffix)), arb(0)) / n)
         suffix = [s * m for s, m in zip(suffix, moduli[i])]
     return out
+
+
+def _grad_norm_balls(
+    rows: list[list[Any]], xs: list[Any], ys: list[Any], normalized: bool
+) -> tuple[list[arb], list[arb]]:
+    """||grad_{c_i} L|| as arb balls at the current arb precision, and the same sums with every
+    term replaced by a bound on its size (the scale of an enclosure of 0)."""
+    n, d = len(rows[0]), len(rows)
+    spec = _arb_spectra(rows + [xs, ys], n)
+    c_hat, x_hat, y_hat = spec[:d], spec[d], spec[d + 1]
+    moduli = [[abs2(c) for c in ch] for ch in c_hat]
+    # f̂_w = x̂_w prod_i ĉ_{i,w} in polar form: a product of complex balls in rectangular form
+    # would inflate its radius by up to sqrt(2) per factor (the wrapping effect).
+    f_mod2 = [abs2(xw) for xw in x_hat]
+    phase = [_phase(xw) for xw in x_hat]
+    for ch, mods in zip(c_hat, moduli):
+        f_mod2 = [f * m for f, m in zip(f_mod2, mods)]
+        phase = [
+            p if p is _UNKNOWN else (_UNKNOWN if (q := _phase(c)) is _UNKNOWN else p + q)
+            for p, c in zip(phase, ch)
+        ]
+    f_hat = [acb(0) if m2.is_zero() else _polar(m2, p) for m2, p in zip(f_mod2, phase)]
+    e_hat, sizes = _error_spectrum_arb(f_hat, y_hat, normalized)
+    x_mod2 = [abs2(xw) for xw in x_hat]
+    weights = [abs2(e) * x2 for e, x2 in zip(e_hat, x_mod2)]
+    scales = [s * s * x2 for s, x2 in zip(sizes, x_mod2)]
+    return _all_but_one(moduli, weights, n), _all_but_one(moduli, scales, n)
+
+
+def enclosed(ball: arb, scale: arb, bits: int) -> bool:
+    """A norm ball is accepted when it is exact, its relative radius is below 2^-bits, or it
+    contains 0 (a norm that cancels to 0 or nearly) with radius below 2^-bits of ``scale``,
+    the same sum with every term replaced by a bound on its size."""
+    if ball.is_zero() or ball.rel_accuracy_bits() >= bits:
+        return True
+    return ball.contains(0) and ball.rad() <= (scale.upper() * arb(2) ** (-bits)).upper()
 
 
 def grad_norms(
@@ -149,23 +216,34 @@ def grad_norms(
 
     ``filters`` is a d x n table (rows are layers 1..d) of finite reals; ``x`` and ``y`` have
     length n. ``normalized`` selects the CN loss (gain 1, bias 0). Raises ValueError naming
-    the offending parameter.
+    the offending parameter. Inputs are read exactly (``theory.validation.exact``): ints of
+    any size, floats and NumPy floats of every width, mpf at its own precision, decimal
+    strings as the rationals they spell, mpmath constants at the working precision.
 
     Computed in arb ball arithmetic (python-flint) at dps plus guard digits, the precision
-    doubled until every ball's radius is below 10^-dps relative. ``certified=True`` returns
-    those balls (``flint.arb``, each containing the exact norm of the inputs); otherwise
-    their midpoints as mpf at dps digits.
+    doubled until every ball's radius is below 10^-dps relative, or, for a norm whose ball
+    contains 0 (an exact fit, a DFT value that is 0), below 10^-dps of the size of its terms.
+    ``certified=True`` returns those balls (``flint.arb``, each containing the exact norm of
+    the inputs); otherwise their midpoints as mpf at dps digits.
+
+    >>> grad_norms([[1, 1, 0, 0, 1]], [1, 0, 0, 0, 0], [0, 1, 0, 0, 0], dps=20)[0]  # sqrt(2)
+    mpf('1.4142135623730950488')
     """
     from theory.validation import grad_norms_arguments
 
-    rows, xs, ys, certified = grad_norms_arguments(filters, x, y, normalized, dps, certified)
+    grad_norms_arguments(filters, x, y, normalized, dps, certified)
+    rows, xs, ys = exact_table(filters, "filters"), exact_table(x, "x"), exact_table(y, "y")
     n, d = len(rows[0]), len(rows)
     want = int(dps * 3.33) + 4
     bits = want + int(3.33 * guard_digits(d, n))
-    for _ in range(4):
+    for _ in range(5):
         with arb_precision(bits):
-            balls = _grad_norm_balls(rows, xs, ys, normalized)
-        if all(v.is_zero() or v.rel_accuracy_bits() >= want for v in balls):
+            try:
+                balls, scales = _grad_norm_balls(rows, xs, ys, normalized)
+            except ArithmeticError:
+                bits *= 2
+                continue
+        if all(enclosed(v, s, want) for v, s in zip(balls, scales)):
             break
         bits *= 2
     else:

@@ -85,6 +85,8 @@ def _mp_real(v: Any, name: str) -> Any:
             m = mpmath.mpf(v)
         except (ValueError, TypeError):
             raise ValueError(f"{name} must contain real numbers or decimal strings, found {v!r}") from None
+    elif isinstance(v, np.floating):  # a longdouble (other NumPy floats are Python floats here)
+        m = mpmath.mpf(0) if np.isfinite(v) else mpmath.nan
     elif _is_real(v) or isinstance(v, mpmath.mpf):
         m = mpmath.mpf(v)
     elif _is_complex(v):
