@@ -99,7 +99,7 @@ class CellStore:
         self.path = os.fspath(path)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.computed = 0
-        problem = self._file_problem(self.path)
+        problem = self.file_problem(self.path)
         if problem:
             raise StoreError(f"cannot use {self.path!r} as a cell store: {problem}")
         try:
@@ -111,7 +111,8 @@ class CellStore:
             raise StoreError(f"cannot use {self.path!r} as a cell store: {err}") from None
 
     @staticmethod
-    def _file_problem(path: str) -> str | None:
+    def file_problem(path: str) -> str | None:
+        """Why ``path`` cannot hold a cell store (before opening it), or None."""
         if path == ":memory:":
             return None
         if not path or path.startswith("file:"):
