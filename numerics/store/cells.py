@@ -160,12 +160,12 @@ class CellStore:
             raise StoreError(f"{self.path!r} is corrupted ({ok})")
         for key, cell, result in self.db.execute("SELECT key, cell, result FROM cells"):
             try:
-                good = isinstance(json.loads(result), dict)
                 json.loads(cell)
+                problem = None if isinstance(json.loads(result), dict) else "not a JSON object"
             except (TypeError, ValueError):
-                good = False
-            if not good:
-                raise StoreError(f"{self.path!r}: the stored row for {key[:80]} is not a JSON object")
+                problem = "not valid JSON"
+            if problem:
+                raise StoreError(f"{self.path!r}: the stored row for {key[:80]} is malformed ({problem})")
 
     def _write(self, *statements: tuple[str, tuple]) -> None:
         """Run statements in one immediate transaction; a full disk or read-only file is a StoreError."""
