@@ -44,7 +44,7 @@ import stat
 import sys
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from numerics.store.files import pid_alive
@@ -267,6 +267,26 @@ def connect_dask(address: str, timeout: float = DASK_TIMEOUT):
         raise ValueError(
             f"--dask: cannot reach a scheduler at {address!r} within {timeout:g} s ({type(err).__name__})"
         ) from None
+
+
+@contextlib.contextmanager
+def session(
+    store: str | os.PathLike | CellStore | None = None, dask: Any = None
+) -> Iterator[tuple[CellStore, Any]]:
+    """One store and one cluster for an experiment that calls ``run_cells`` in several rounds
+    (the next cells depend on the last ones' results): yields ``(CellStore, client or None)``,
+    opening what is given as a path or address and closing only what it opened."""
+    db = store if isinstance(store, CellStore) else CellStore(":memory:" if store is None else store)
+    try:
+        client = connect_dask(dask) if isinstance(dask, str) else dask
+        try:
+            yield db, client
+        finally:
+            if client is not None and client is not dask:
+                client.close()
+    finally:
+        if db is not store:
+            db.close()
 
 
 def _on_worker(compute: Callable[[dict], dict], params: dict, version: str | None) -> dict:
