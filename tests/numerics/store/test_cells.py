@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sqlite3
 import threading
 import time
 
 import pytest
-from conftest import dask_cluster_running
 from dask_cells import noisy_sum, where
 
 from numerics.store import cells as C
+from proofs_check.cli import main
 
 CELLS = [{"seed": s} for s in range(6)]
 
@@ -148,31 +149,59 @@ def test_a_sweep_on_the_cluster_equals_the_serial_run_bit_for_bit(dask_cluster, 
     store.close()
 
 
-def test_a_worker_ended_while_cells_run_loses_nothing_and_stores_nothing_twice(tmp_path):
-    cells = [{"seed": s, "sleep": 0.4} for s in range(12)]
-    path = tmp_path / "s"
-    with dask_cluster_running(2) as cluster:
-        victim = cluster.workers[0]
+def test_a_worker_ended_while_cells_run_loses_nothing_and_stores_nothing_twice(dask_cluster, tmp_path):
+    from dask.distributed import Client
 
-        def end_a_worker_when_two_cells_are_done():
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                with sqlite3.connect(path, timeout=10) as db:
-                    if db.execute("SELECT COUNT(*) FROM cells").fetchone()[0] >= 2:
-                        break
-                time.sleep(0.05)
-            victim.kill()
+    cells = [{"seed": s, "sleep": 0.3} for s in range(12)]
+    victim = dask_cluster.add_worker()  # a third worker, ended while it computes a cell
+    dask_cluster.wait_for_workers(3)
+    with Client(dask_cluster.address, timeout="30s") as client:
+        address = next(a for a, pid in client.run(os.getpid).items() if pid == victim.pid)
+        caught = []
 
-        store = C.CellStore(path)
-        killer = threading.Thread(target=end_a_worker_when_two_cells_are_done, daemon=True)
+        def end_the_worker_while_it_computes():
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not caught:
+                busy = client.processing(workers=[address]).get(address)
+                if busy:
+                    caught.extend(busy)
+                    victim.kill()
+                time.sleep(0.02)
+
+        store = C.CellStore(tmp_path / "s")
+        killer = threading.Thread(target=end_the_worker_while_it_computes, daemon=True)
         killer.start()
-        got = C.run_cells("t", noisy_sum, cells, store=store, dask=cluster.address, progress=False)
-        killer.join(timeout=30)
-        assert victim.poll() is not None, "the worker was not ended while cells ran"
-        assert got == [noisy_sum({"seed": c["seed"]}) for c in cells]
-        assert store.computed == len(cells)  # each cell stored once
-        assert store.db.execute("SELECT COUNT(*) FROM cells").fetchone()[0] == len(cells)
-        store.close()
+        got = C.run_cells("t", noisy_sum, cells, store=store, dask=client, progress=False)
+        killer.join(timeout=60)
+    assert caught and victim.wait(timeout=10) is not None, "the worker was not ended while computing"
+    assert got == [noisy_sum({"seed": c["seed"]}) for c in cells]  # none lost, each right
+    assert store.computed == len(cells)  # each cell stored once
+    assert store.db.execute("SELECT COUNT(*) FROM cells").fetchone()[0] == len(cells)
+    store.close()
+
+
+def test_simulate_on_the_cluster_stores_the_serial_run_bits(dask_cluster, tmp_path):
+    args = [
+        "simulate",
+        "--n",
+        "8",
+        "--depths",
+        "2,3",
+        "--trials",
+        "3",
+        "--eta",
+        "0.1,0.03",
+        "--max-iter",
+        "300",
+    ]
+    args += ["--quiet"]
+    rows = {}
+    for name, extra in (("serial", []), ("dask", ["--dask", dask_cluster.address])):
+        assert main([*args, "--db", str(tmp_path / name), *extra]) == 0
+        rows[name] = (
+            sqlite3.connect(tmp_path / name).execute("SELECT key, result FROM cells ORDER BY key").fetchall()
+        )
+    assert len(rows["serial"]) == 8 and rows["dask"] == rows["serial"]  # the same JSON text: the same bits
 
 
 def test_a_scheduler_that_is_not_there_is_one_error_within_the_timeout(tmp_path):
