@@ -213,3 +213,28 @@ def test_a_scheduler_that_is_not_there_is_one_error_within_the_timeout(tmp_path)
     db = sqlite3.connect(tmp_path / "s")
     assert db.execute("SELECT COUNT(*) FROM cells").fetchone()[0] == 0
     assert db.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0
+
+
+def _probe_cells() -> list:
+    from numerics.mc import cn_depth, explosion
+
+    x1 = C.run_cells(
+        "X1", explosion.rate_cell, [explosion.rate_params(32, 2, 4, 0, depths=(3, 6))], progress=False
+    )
+    s = cn_depth.Setting(8, 2, "cn", 6, 300)
+    x2 = C.run_cells("X2", cn_depth.x2_cell, [cn_depth.cell_params(s, 4, -4)], progress=False)
+    return [x1, x2]
+
+
+def test_a_cell_gives_the_same_bits_on_one_thread_and_on_all_cores():
+    """A worker may have any number of cores: BLAS and numba thread counts must not change a bit."""
+    import json
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    env.update(NUMBA_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    probe = "import json, test_cells; print(json.dumps(test_cells._probe_cells()))"
+    run = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads(run.stdout) == _probe_cells()
