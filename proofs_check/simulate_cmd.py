@@ -38,12 +38,10 @@ def _csv(rows: Sequence[dict]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from numerics.store.cells import CellStore, StoreError, connect_dask
     from numerics.store.sweep import (
-        Store,
-        StoreError,
         SweepConfig,
         best_step_sizes,
-        connect_dask,
         edge_warnings,
         make_cells,
         run_sweep,
@@ -88,12 +86,12 @@ def run(args: argparse.Namespace) -> int:
     client = connect_dask(args.dask) if args.dask else None
     try:
         try:
-            store = Store(args.db)
+            store = CellStore(args.db)
         except StoreError as err:
             raise ValueError(f"--db: {err}") from None
         try:
-            computed = run_sweep(cfg, cells, store, progress=not quiet, dask_client=client)
-            summaries = summarize(cfg, store.results(cfg, cells))
+            summaries = summarize(cfg, run_sweep(cfg, cells, store, progress=not quiet, dask=client))
+            computed = store.computed
         except StoreError as err:
             raise ValueError(f"--db: {err}") from None
         finally:

@@ -40,9 +40,9 @@ def cn_steps_vs_depth_data(
     ``{c}_q25``/``{c}_q75`` (inf counted for non-converged), ``{c}_converged`` (fraction),
     ``{c}_eta`` and ``{c}_eta_interior``; ``{c}_fit`` = (law index in ``cn_depth.LAWS``, a, b) of
     the censored fit with the smallest AIC; ``depths``, ``max_iter``. Plain GD stops at the
-    first depth where no draw converges (NaN beyond). ``store``: a JSON store path (resumable;
+    first depth where no draw converges (NaN beyond). ``store``: a cell store path (resumable;
     default: the environment variable CN_DEPTH_STORE if set, else in memory)."""
-    js = cn_depth.JsonStore(store if store is not None else os.environ.get("CN_DEPTH_STORE"))
+    js = store if store is not None else os.environ.get("CN_DEPTH_STORE")
     out: Data = {"depths": np.array(depths), "max_iter": np.array(max_iter)}
     for variant, n, *_ in CURVES:
         s = cn_depth.Setting(n, 1, variant, draws, max_iter, seed=seed)

@@ -299,7 +299,7 @@ def training_curves_data(
 
     x, y = cn_depth.problem(n, seed)
     out: Data = {"depths": np.array(depths), "n": np.array(n)}
-    store = cn_depth.JsonStore()
+    store = cn_depth.CellStore()  # in memory
     for key, norm in (("plain", False), ("cn", True)):
         setting = cn_depth.Setting(n, 1, "cn" if norm else "plain", draws, steps, seed=seed)
         losses, grads, chosen, interior, diverged, start = [], [], [], [], [], -5

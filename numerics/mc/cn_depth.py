@@ -19,10 +19,14 @@ censoring at max_iter (a Tobit model: the runs that never converge stay in the f
 "slower than max_iter"), and reports b, its standard error (inverse observed information)
 and the AIC of each. ``stall_state`` gives the exact per-frequency state of stalled runs.
 
-Run the full measurement (resumable: finished cells live in a JSON store, so an
-interrupted run recomputes nothing it has finished)::
+The cells (setting, depth, grid point) run through the one runner,
+``numerics.store.cells.run_cells`` (experiment ``"X2"``), in rounds: each round holds the
+cells every setting's tuning needs next, so the settings run side by side on a Dask cluster
+and the rows equal those of tuning each setting alone. Run the full measurement (resumable:
+finished cells stay in the cell store, so an interrupted run recomputes nothing it has
+finished)::
 
-    nice -n 10 python -m numerics.mc.cn_depth --full --store cn_depth.json
+    nice -n 10 python -m numerics.mc.cn_depth --store proofs_check_cells.sqlite [--dask local]
 """
 
 from __future__ import annotations
@@ -30,11 +34,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 from scipy import optimize
@@ -42,6 +46,7 @@ from scipy import optimize
 from numerics.gd.channel_gd import simulate_gd_channels
 from numerics.gd.simulate import FourierGD, abs2, half_weights, random_filters, simulate_gd
 from numerics.hp.channels import random_channel_filters
+from numerics.store.cells import DEFAULT_STORE, CellStore, run_cells, session
 from numerics.store.files import write_text
 from theory.validation import check_choice, check_int, check_real
 
@@ -96,11 +101,10 @@ def draws_filters(s: Setting, d: int):
 
 def run_cell(s: Setting, d: int, j: int) -> dict:
     """GD at depth d and step eta_j on every draw: per-draw steps (-1: not converged),
-    stop codes and final loss ratios."""
+    stop codes and final loss ratios (deterministic: no timings)."""
     x, y = problem(s.n, s.seed)
     f = draws_filters(s, d)
     eta = eta_of(j)
-    t0 = time.perf_counter()
     with np.errstate(all="ignore"):
         if s.k > 1:
             r = simulate_gd_channels(x, y, f, eta=eta, normalized=True, max_iter=s.max_iter, tol=s.tol)
@@ -116,31 +120,22 @@ def run_cell(s: Setting, d: int, j: int) -> dict:
         "diverged": int(r.diverged.sum()),
         "underflowed": int(r.underflowed.sum()),
         "final_ratio": [float(v) if math.isfinite(v) else None for v in ratio],
-        "seconds": time.perf_counter() - t0,
     }
 
 
-def cell_key(s: Setting, d: int, j: int) -> str:
-    return json.dumps({**asdict(s), "depth": d, "j": j}, sort_keys=True)
+#: The experiment name of X2's cells in the cell store.
+EXPERIMENT = "X2"
 
 
-class JsonStore:
-    """Finished cells by key; with a path, rewritten whole (atomically) after every cell."""
+def cell_params(s: Setting, d: int, j: int) -> dict:
+    """The parameters of one X2 cell: the setting, the depth and the grid point."""
+    return {**asdict(s), "depth": d, "j": j}
 
-    def __init__(self, path: str | None = None):
-        self.path = path
-        self.cells: dict[str, dict] = {}
-        if path and os.path.exists(path):
-            with open(path) as fh:
-                self.cells = json.load(fh)
 
-    def get(self, key: str) -> dict | None:
-        return self.cells.get(key)
-
-    def put(self, key: str, value: dict) -> None:
-        self.cells[key] = value
-        if self.path:
-            write_text(self.path, json.dumps(self.cells))
+def x2_cell(params: dict) -> dict:
+    """The runner's cell of X2: ``run_cell`` of the setting, depth and grid point in ``params``."""
+    s = Setting(**{k: params[k] for k in Setting.__dataclass_fields__})
+    return run_cell(s, params["depth"], params["j"])
 
 
 def _rank_key(cell: dict) -> tuple[float, float, float]:
@@ -149,33 +144,23 @@ def _rank_key(cell: dict) -> tuple[float, float, float]:
     return float(np.median(its)), -float(np.mean(cell["converged"])), float(np.median(ratios))
 
 
-def tune_depth(
-    s: Setting, d: int, store: JsonStore, *, start: int = -5, max_extend: int = 5, log=None
-) -> dict:
-    """Tune eta at depth d: start from eta_{start-1..start+1}, extend the grid until the best
-    step is interior or ``max_extend`` points were added. Returns the X2 row of this depth."""
+Request = list[dict]
 
-    def cell(j: int) -> dict:
-        key = cell_key(s, d, j)
-        got = store.get(key)
-        if got is None:
-            got = run_cell(s, d, j)
-            store.put(key, got)
-            if log:
-                log(
-                    f"{s.label()} d={d} eta={eta_of(j):.3g}: {sum(got['converged'])}/{s.draws} converged, "
-                    f"{got['seconds']:.1f} s"
-                )
-        return got
 
-    tried = {j: cell(j) for j in (start - 1, start, start + 1)}
+def _tuning(s: Setting, d: int, start: int, max_extend: int) -> Generator[Request, list[dict], dict]:
+    """The step tuning at depth d as a generator: it yields the cells it needs next (their
+    params), is sent their results, and returns the X2 row of this depth. Start from
+    eta_{start-1..start+1}, extend the grid until the best step is interior or ``max_extend``
+    points were added."""
+    js = [start - 1, start, start + 1]
+    tried = dict(zip(js, (yield [cell_params(s, d, j) for j in js])))
     extensions = 0
     while True:
         best = min(tried, key=lambda j: (_rank_key(tried[j]), -j))
         if min(tried) < best < max(tried) or extensions >= max_extend:
             break
         nxt = best - 1 if best == min(tried) else best + 1
-        tried[nxt] = cell(nxt)
+        tried[nxt] = (yield [cell_params(s, d, nxt)])[0]
         extensions += 1
     c = tried[best]
     conv = np.array(c["converged"])
@@ -198,19 +183,94 @@ def tune_depth(
     }
 
 
-def measure_setting(
-    s: Setting, depths: Sequence[int], store: JsonStore, *, stop_when_none: bool = False, log=None
-) -> list[dict]:
-    """X2 rows for every depth; the start of each depth's grid is the previous best.
-    ``stop_when_none``: stop after the first depth where no draw converges (plain GD)."""
+def _setting_rows(
+    s: Setting, depths: Sequence[int], stop_when_none: bool
+) -> Generator[Request, list[dict], list[dict]]:
+    """X2 rows for every depth (a generator like ``_tuning``); the start of each depth's grid is
+    the previous best. ``stop_when_none``: stop after the first depth where no draw converges."""
     rows, start = [], -5
     for d in depths:
-        row = tune_depth(s, d, store, start=start, log=log)
+        row = yield from _tuning(s, d, start, 5)
         rows.append(row)
         start = row["best_j"]
         if stop_when_none and row["converged_fraction"] == 0:
             break
     return rows
+
+
+def _drive(gens: Sequence[Generator], store: Any, dask: Any, progress: bool) -> list:
+    """Run measurement generators to the end in rounds: each round, the cells every unfinished
+    generator asks for go to ``run_cells`` as one batch (so independent settings run side by
+    side on a cluster); the results go back to their generators. The rows are those of running
+    each generator alone: a generator sees only its own cells' results."""
+    out: list = [None] * len(gens)
+    asks: dict[int, Request] = {}
+
+    def advance(i: int, sent: list[dict] | None) -> None:
+        try:
+            asks[i] = next(gens[i]) if sent is None else gens[i].send(sent)
+        except StopIteration as stop:
+            out[i] = stop.value
+
+    for i in range(len(gens)):
+        advance(i, None)
+    with session(store, dask) as (db, client):
+        while asks:
+            batch = [p for req in asks.values() for p in req]
+            results = run_cells(
+                EXPERIMENT,
+                x2_cell,
+                batch,
+                store=db,
+                dask=client,
+                progress=progress,
+                label=lambda p: (
+                    f"n={p['n']}, k={p['k']}, {p['variant']}, d={p['depth']}, eta={eta_of(p['j']):.3g}"
+                ),
+            )
+            current, asks, at = asks, {}, 0
+            for i, req in current.items():
+                advance(i, results[at : at + len(req)])
+                at += len(req)
+    return out
+
+
+def tune_depth(
+    s: Setting,
+    d: int,
+    store: str | CellStore | None = None,
+    *,
+    dask: Any = None,
+    start: int = -5,
+    max_extend: int = 5,
+    progress: bool = False,
+) -> dict:
+    """The X2 row of depth d, eta tuned from ``start`` (see ``_tuning``); cells through ``run_cells``."""
+    return _drive([_tuning(s, d, start, max_extend)], store, dask, progress)[0]
+
+
+def measure_setting(
+    s: Setting,
+    depths: Sequence[int],
+    store: str | CellStore | None = None,
+    *,
+    dask: Any = None,
+    stop_when_none: bool = False,
+    progress: bool = False,
+) -> list[dict]:
+    """X2 rows for every depth (see ``_setting_rows``); cells through ``run_cells``."""
+    return _drive([_setting_rows(s, depths, stop_when_none)], store, dask, progress)[0]
+
+
+def measure_settings(
+    settings: Sequence[tuple[Setting, Sequence[int], bool]],
+    store: str | CellStore | None = None,
+    *,
+    dask: Any = None,
+    progress: bool = True,
+) -> list[list[dict]]:
+    """``measure_setting`` of every (setting, depths, stop_when_none), the settings side by side."""
+    return _drive([_setting_rows(s, depths, stop) for s, depths, stop in settings], store, dask, progress)
 
 
 # ------------------------------------------------------------------------------ fits
@@ -432,17 +492,21 @@ def full_settings(draws: int = 16, max_iter: int = 100_000) -> list[tuple[Settin
     ]
 
 
-def summarize(settings, store: JsonStore, log=None) -> dict:
+def summarize(
+    settings, store: str | CellStore | None = None, *, dask: Any = None, progress: bool = True
+) -> dict:
     out = {}
-    for s, depths, stop in settings:
-        rows = measure_setting(s, depths, store, stop_when_none=stop, log=log)
+    for (s, _, _), rows in zip(settings, measure_settings(settings, store, dask=dask, progress=progress)):
         out[s.label()] = {"setting": asdict(s), "rows": rows, "fits": depth_fits(rows, s.max_iter)}
     return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m numerics.mc.cn_depth", description=__doc__.split("\n")[0])
-    p.add_argument("--store", default="cn_depth.json", help="resumable JSON store of finished cells")
+    p.add_argument(
+        "--store", default=DEFAULT_STORE, help=f"the SQLite cell store, resumable (default {DEFAULT_STORE})"
+    )
+    p.add_argument("--dask", default=None, help="run the cells on Dask: 'local' or a scheduler address")
     p.add_argument("--out", default=None, help="write the summary JSON here (default: stdout)")
     p.add_argument("--draws", type=int, default=16)
     p.add_argument("--max-iter", type=int, default=100_000)
@@ -465,18 +529,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = [
             (s, tuple(d for d in depths if d <= args.max_depth), stop) for s, depths, stop in settings
         ]
-    if args.n is not None:
-        settings = [t for t in settings if t[0].n == args.n]
-    if args.max_depth is not None:
-        settings = [
-            (s, tuple(d for d in depths if d <= args.max_depth), stop) for s, depths, stop in settings
-        ]
     t0 = time.perf_counter()
-
-    def log(msg: str) -> None:
-        print(f"[{time.perf_counter() - t0:7.0f} s] {msg}", file=sys.stderr, flush=True)
-
-    summary = summarize(settings, JsonStore(args.store), log=log)
+    try:
+        summary = summarize(settings, args.store, dask=args.dask)
+    except ValueError as err:  # a store that is not one, a scheduler that does not answer
+        print(f"cn_depth: {err}", file=sys.stderr)
+        return 2
     summary["wall_seconds"] = time.perf_counter() - t0
     text = json.dumps(summary, indent=1)
     write_text(args.out or "-", text)

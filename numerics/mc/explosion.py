@@ -241,3 +241,29 @@ def extrapolate_rate(ns: Sequence[int], rates: Sequence[float], stderrs: Sequenc
         "A_stderr": float(math.sqrt(cov[1, 1])),
         "chi2_per_dof": chi2,
     }
+
+
+# ------------------------------------------------------------------ X1 as cells
+#: The experiment name of X1's cells in the cell store (``numerics.store.cells``).
+EXPERIMENT = "X1"
+
+
+def rate_params(
+    n: int, k: int, draws: int, seed: int, relu: bool = True, depths: Sequence[int] = (8, 32)
+) -> dict:
+    """The parameters of one X1 cell: one ``relu_cn_rate`` estimate."""
+    return {"n": n, "k": k, "draws": draws, "seed": seed, "relu": relu, "depths": [int(d) for d in depths]}
+
+
+def rate_cell(params: dict) -> dict:
+    """The runner's cell of X1: ``relu_cn_rate`` of ``params`` (``rate_params``) as JSON,
+    ``{"estimate": ..., "stderr": ...}``."""
+    f = relu_cn_rate(
+        params["n"],
+        params["k"],
+        depths=tuple(params["depths"]),
+        draws=params["draws"],
+        seed=params["seed"],
+        relu=params["relu"],
+    )
+    return {"estimate": float(f.estimate), "stderr": float(f.stderr)}

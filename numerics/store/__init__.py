@@ -1,1 +1,1 @@
-"""Storage: atomic files and the resumable sweep store (SQLite)."""
+"""Storage: atomic files and the one cell store and runner of long experiments (SQLite, Dask)."""

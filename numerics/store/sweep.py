@@ -2,33 +2,24 @@
 
 A sweep is a list of cells (normalization, depth, eta, seed); each cell runs ``trials``
 random initializations (``random_filters`` with that seed) from one x, y drawn from the
-sweep's seed. Every finished cell is committed to an SQLite database at once, keyed by
-all of its parameters, so a sweep that is interrupted and restarted recomputes nothing
-it has finished. Several processes may run sweeps on one database at once: each cell is
-claimed in a write transaction before it is computed, so none is computed twice
-(``Store``). ``best_step_sizes`` picks, per normalization and depth, the step size
+sweep's seed. The cells run through the one runner, ``numerics.store.cells.run_cells``
+(experiment ``"sweep"``): each finished cell is committed to the SQLite cell store at once,
+keyed by all of its parameters and the code version, so a sweep that is interrupted and
+restarted recomputes nothing it has finished; several processes may share one store, and
+``dask`` maps the cells onto a cluster. ``best_step_sizes`` picks, per normalization and depth, the step size
 that converges most often and then fastest (the fair comparison of THEORY C7).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import socket
-import sqlite3
-import stat
-import sys
-import time
-import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
 from numerics.gd.simulate import random_filters, simulate_gd
-from numerics.store.files import pid_alive
+from numerics.store.cells import CellStore, StoreError, run_cells
 from theory.validation import checked, flag, instance_of, sequence_of
 
 NORMALIZATIONS = ("none", "channel")
@@ -51,9 +42,6 @@ class Cell:
     depth: int
     eta: float
     seed: int
-
-    def key(self, cfg: SweepConfig) -> str:
-        return json.dumps({**asdict(cfg), **asdict(self)}, sort_keys=True)
 
 
 def problem(cfg: SweepConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -87,17 +75,10 @@ def run_cell(cfg: SweepConfig, cell: Cell) -> dict:
         "diverged": res.diverged.tolist(),
         "underflowed": res.underflowed.tolist(),
         "final_loss": [float(v) for v in res.final_loss],
-        "seconds": res.seconds,
     }
 
 
-RESULT_KEYS = ("iterations", "converged", "diverged", "underflowed", "final_loss", "seconds")
-STORE_FORMAT = "proofs_check sweep store 1"
-SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-class StoreError(ValueError):
-    """The file is not a usable sweep store (the CLI reports it against ``--db``)."""
+RESULT_KEYS = ("iterations", "converged", "diverged", "underflowed", "final_loss")
 
 
 def check_result(result: object) -> str | None:
@@ -107,179 +88,10 @@ def check_result(result: object) -> str | None:
     missing = [k for k in RESULT_KEYS if k not in result]
     if missing:
         return f"missing {', '.join(missing)}"
-    lists = [result[k] for k in RESULT_KEYS[:5]]
+    lists = [result[k] for k in RESULT_KEYS]
     if not all(isinstance(v, list) for v in lists) or len({len(v) for v in lists}) != 1:
         return "per-trial lists of unequal length"
     return None
-
-
-class Store:
-    """SQLite file of finished cells, safe for several processes at once.
-
-    Table ``cells`` holds one row per finished cell (committed when the cell ends); table
-    ``claims`` holds the cells a live process is computing now. A process takes a cell
-    with ``claim_next`` inside an immediate (write-locked) transaction, so two sweeps on one
-    file never compute the same cell: they share the work, and each one waits for the
-    cells the other holds. A claim whose process died (same host) is taken over.
-
-    ``:memory:`` gives a store private to this process. Refused with ``StoreError``: an
-    empty path, a that is not a regular file, a read-only file or folder, a file that is not SQLite
-    or is corrupted, an SQLite file with other tables (a foreign database is never
-    modified), and rows that are not well-formed results.
-    """
-
-    def __init__(self, path: str, *, timeout: float = 60.0):
-        self.path = path
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        problem = self._file_problem(path)
-        if problem:
-            raise StoreError(f"cannot use {path!r} as a sweep store: {problem}")
-        try:
-            self.db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
-            self._open()
-        except sqlite3.DatabaseError as err:
-            with contextlib.suppress(Exception):
-                self.db.close()
-            raise StoreError(f"cannot use {path!r} as a sweep store: {err}") from None
-
-    @staticmethod
-    def _file_problem(path: str) -> str | None:
-        if path == ":memory:":
-            return None  # a store for one process (claims use it); the CLI refuses it
-        if not path or path.startswith("file:"):
-            return "give a file path"
-        real = os.path.realpath(path)
-        folder = os.path.dirname(real) or "."
-        if not os.path.isdir(folder):
-            return f"folder {folder!r} does not exist"
-        if not os.access(folder, os.W_OK | os.X_OK):
-            return f"folder {folder!r} is not writable (SQLite keeps its journal there)"
-        if os.path.exists(real):
-            if not stat.S_ISREG(os.stat(real).st_mode):
-                return "not a regular file"
-            if not os.access(real, os.R_OK | os.W_OK) or not os.stat(real).st_mode & 0o222:
-                return "the file is read-only"
-            with open(real, "rb") as fh:
-                head = fh.read(len(SQLITE_MAGIC))
-            if head and head != SQLITE_MAGIC:
-                return "not an SQLite database"
-        return None
-
-    def _open(self) -> None:
-        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not tables:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (STORE_FORMAT,))
-            self.db.execute("CREATE TABLE IF NOT EXISTS cells (key TEXT PRIMARY KEY, cell TEXT, result TEXT)")
-            self.db.execute(
-                "CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, owner TEXT, host TEXT, pid INTEGER, started REAL)"
-            )
-            self.db.execute("COMMIT")
-            tables = {"meta", "cells", "claims"}
-        foreign = tables - {"meta", "cells", "claims"}
-        if foreign or "cells" not in tables:
-            raise StoreError(
-                f"{self.path!r} is an SQLite database but not a sweep store "
-                f"(tables: {', '.join(sorted(tables))}); give another --db"
-            )
-        columns = [r[1] for r in self.db.execute("PRAGMA table_info(cells)")]
-        if columns != ["key", "cell", "result"]:
-            raise StoreError(f"{self.path!r}: table cells has columns {columns}, expected key, cell, result")
-        if "claims" not in tables:  # a store written before claims existed
-            self.db.execute(
-                "CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, owner TEXT, host TEXT, pid INTEGER, started REAL)"
-            )
-        ok = self.db.execute("PRAGMA quick_check").fetchone()[0]
-        if ok != "ok":
-            raise StoreError(f"{self.path!r} is corrupted ({ok})")
-        for key, cell, result in self.db.execute("SELECT key, cell, result FROM cells"):
-            try:
-                problem = check_result(json.loads(result))
-                json.loads(cell)
-            except (TypeError, ValueError):
-                problem = "not valid JSON"
-            if problem:
-                raise StoreError(f"{self.path!r}: the stored row for {key[:80]} is malformed ({problem})")
-
-    def _write(self, *statements: tuple[str, tuple]) -> None:
-        """Run statements in one immediate transaction; a full disk or a read-only file is a StoreError."""
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-            for sql, params in statements:
-                self.db.execute(sql, params)
-            self.db.execute("COMMIT")
-        except sqlite3.DatabaseError as err:
-            with contextlib.suppress(sqlite3.Error):
-                self.db.execute("ROLLBACK")
-            raise StoreError(f"cannot write to {self.path!r}: {err}") from None
-
-    def done(self) -> set[str]:
-        return {k for (k,) in self.db.execute("SELECT key FROM cells")}
-
-    def claim_next(self, cfg: SweepConfig, cells: Sequence[Cell]) -> tuple[Cell | None, int]:
-        """Claim the first cell that is neither finished nor claimed (by any live process).
-
-        Returns ``(cell, held)``: the claimed cell (None if none is free) and how many
-        unfinished cells other processes hold now. Claims of dead processes on this host
-        are taken over.
-        """
-        host = socket.gethostname()
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-            done = self.done()
-            held, claimed = {}, set()
-            for key, owner, h, pid in self.db.execute("SELECT key, owner, host, pid FROM claims").fetchall():
-                if h == host and owner != self.owner and not pid_alive(pid):
-                    self.db.execute("DELETE FROM claims WHERE key = ?", (key,))
-                    continue
-                claimed.add(key)
-                if owner != self.owner:
-                    held[key] = owner
-            chosen = None
-            for cell in cells:
-                k = cell.key(cfg)
-                if k not in done and k not in claimed:
-                    chosen = cell
-                    self.db.execute(
-                        "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?)",
-                        (k, self.owner, host, os.getpid(), time.time()),
-                    )
-                    break
-            self.db.execute("COMMIT")
-        except sqlite3.DatabaseError as err:
-            with contextlib.suppress(sqlite3.Error):
-                self.db.execute("ROLLBACK")
-            raise StoreError(f"cannot write to {self.path!r}: {err}") from None
-        pending_held = sum(1 for c in cells if c.key(cfg) in held and c.key(cfg) not in done)
-        return chosen, pending_held
-
-    def put(self, key: str, cell: Cell, result: dict) -> None:
-        """Store a finished cell and drop its claim, in one transaction."""
-        self._write(
-            (
-                "INSERT OR REPLACE INTO cells VALUES (?, ?, ?)",
-                (key, json.dumps(asdict(cell)), json.dumps(result)),
-            ),
-            ("DELETE FROM claims WHERE key = ?", (key,)),
-        )
-
-    def release(self) -> None:
-        """Drop this process's claims (after an interruption), so others can take the cells."""
-        with contextlib.suppress(StoreError, sqlite3.Error):
-            self._write(("DELETE FROM claims WHERE owner = ?", (self.owner,)))
-
-    def results(self, cfg: SweepConfig, cells: Iterable[Cell]) -> dict[Cell, dict]:
-        out = {}
-        for cell in cells:
-            row = self.db.execute("SELECT result FROM cells WHERE key = ?", (cell.key(cfg),)).fetchone()
-            if row:
-                out[cell] = json.loads(row[0])
-        return out
-
-    def close(self) -> None:
-        self.release()
-        self.db.close()
 
 
 def make_cells(
@@ -292,99 +104,41 @@ def make_cells(
     return list(dict.fromkeys(cells))
 
 
-def _bar(total: int, progress: bool):
-    """A tqdm bar on stderr, shown only on a terminal (quiet in logs and pipes)."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="cell", file=sys.stderr, disable=None if progress else True, leave=False)
-
-
-def connect_dask(address: str, timeout: float = 5.0):
-    """A Dask client: ``local`` starts a local cluster; otherwise the scheduler at ``address``
-    must answer within ``timeout`` seconds (ValueError naming ``--dask`` if not)."""
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError as err:
-        raise ValueError("--dask needs the optional extra: pip install '.[dask]'") from err
-    if address == "local":
-        return Client(LocalCluster(processes=True))
-    try:
-        return Client(address, timeout=f"{timeout}s")
-    except (OSError, TimeoutError, ValueError) as err:
-        raise ValueError(f"--dask: cannot reach a scheduler at {address!r} ({type(err).__name__})") from None
+def sweep_cell(params: dict) -> dict:
+    """The runner's cell of experiment ``"sweep"``: ``run_cell`` of the config and cell in ``params``."""
+    cfg = SweepConfig(**{k: params[k] for k in SweepConfig.__dataclass_fields__})
+    return run_cell(cfg, Cell(**{k: params[k] for k in Cell.__dataclass_fields__}))
 
 
-@checked(cfg=instance_of(SweepConfig), store=instance_of(Store), progress=flag)
+@checked(cfg=instance_of(SweepConfig), progress=flag)
 def run_sweep(
     cfg: SweepConfig,
     cells: Sequence[Cell],
-    store: Store,
+    store: str | CellStore | None = None,
     *,
     progress: bool = True,
-    dask_address: str | None = None,
-    dask_client: Any = None,
-    on_cell: Callable[[Cell], None] | None = None,
-    poll: float = 0.5,
-) -> int:
-    """Compute the cells not yet in ``store``; return how many this process computed.
-
-    Cells are claimed one at a time in the store (``Store.claim_next``), so several
-    processes on one store share the cells and none is computed twice; a process waits at
-    the end for the cells others are still computing. With ``dask_address`` ("local" for a
-    local cluster) this process claims the pending cells and maps them over a Dask cluster,
-    storing each as it completes (needs the ``dask`` extra; Dask moves results with pickle,
-    so the scheduler must be trusted).
-    """
+    dask: Any = None,
+) -> dict[Cell, dict]:
+    """Every cell's result, computing those not yet in ``store`` (``numerics.store.cells.run_cells``,
+    experiment ``"sweep"``: several processes on one store share the cells, an interrupted
+    sweep resumes, ``dask`` maps the cells onto a cluster). A stored result that is not a
+    sweep cell's is a ``StoreError``."""
     cells = list(dict.fromkeys(cells))
-    done = store.done()
-    pending = [c for c in cells if c.key(cfg) not in done]
-    if progress and len(pending) < len(cells):
-        print(
-            f"resuming: {len(cells) - len(pending)} of {len(cells)} cells already finished", file=sys.stderr
-        )
-    client = dask_client
-    if client is None and dask_address is not None and pending:
-        client = connect_dask(dask_address)
-    computed, waiting_said = 0, False
-    bar = _bar(len(pending), progress)
-    try:
-        if client is not None:
-            from dask.distributed import as_completed
-
-            mine = []
-            while (cell := store.claim_next(cfg, pending)[0]) is not None:
-                mine.append(cell)
-            futures = {client.submit(run_cell, cfg, c, pure=False): c for c in mine}
-            for fut in as_completed(futures):
-                cell = futures[fut]
-                store.put(cell.key(cfg), cell, fut.result())
-                computed += 1
-                bar.update()
-        while True:
-            cell, held = store.claim_next(cfg, pending)
-            if cell is None:
-                if not held:
-                    break
-                if not waiting_said:
-                    print(
-                        f"waiting for {held} cell(s) another process is computing in {store.path}",
-                        file=sys.stderr,
-                    )
-                    waiting_said = True
-                time.sleep(poll)
-                continue
-            if on_cell is not None:
-                on_cell(cell)
-            bar.set_postfix_str(f"{cell.normalization}, d={cell.depth}, eta={cell.eta:g}")
-            store.put(cell.key(cfg), cell, run_cell(cfg, cell))
-            computed += 1
-            bar.update()
-    finally:
-        bar.close()
-        store.release()
-        if client is not None and dask_client is None:
-            client.close()
-    return computed
+    results = run_cells(
+        "sweep",
+        sweep_cell,
+        [{**asdict(cfg), **asdict(c)} for c in cells],
+        store=store,
+        dask=dask,
+        progress=progress,
+        label=lambda p: f"{p['normalization']}, d={p['depth']}, eta={p['eta']:g}",
+    )
+    for cell, result in zip(cells, results):
+        problem = check_result(result)
+        if problem:
+            where = store.path if isinstance(store, CellStore) else store
+            raise StoreError(f"{where!r}: the stored result of {cell} is malformed ({problem})")
+    return dict(zip(cells, results))
 
 
 @dataclass(frozen=True)

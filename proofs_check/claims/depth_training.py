@@ -9,16 +9,15 @@ Independent paths: the compiled phase-free simulator's iteration counts against 
 time-domain reference GD (circulant matrices, no FFT; also for the rescaled step), the
 compiled simulator's final loss against the NumPy phase-free state ``FourierGD`` on
 stalled runs, and each law's fit on the shallower depths against the held-out deepest
-depth. Under ``--full`` the finished cells are kept in the JSON store named by the
-environment variable ``CN_DEPTH_STORE`` if it is set (the background run of
-``python -m numerics.mc.cn_depth`` fills the same store), else in memory.
+depth. Under ``--full`` the cells run through ``numerics.store.cells.run_cells``: kept in
+the cell store ``ctx.store`` (``proofs_check --store``; ``python -m numerics.mc.cn_depth``
+fills the same store) and computed where ``ctx.dask`` says (``--dask``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import os
 from typing import Any
 
 import numpy as np
@@ -28,8 +27,6 @@ from numerics.gd.simulate import random_filters, simulate_gd
 from numerics.mc import cn_depth
 from proofs_check.claims.base import Claim, Context, compared, measurement
 from theory.checks import Check
-
-STORE_ENV = "CN_DEPTH_STORE"
 
 
 def _settings(ctx: Context) -> list[tuple[cn_depth.Setting, tuple[int, ...], bool]]:
@@ -275,10 +272,14 @@ def _growth_row(ctx: Context) -> Check:
 
 
 def run_x2(ctx: Context) -> list[Check]:
-    store = cn_depth.JsonStore(os.environ.get(STORE_ENV) if ctx.full else None)
     checks = _reference_counts(ctx)
-    for s, depths, stop in _settings(ctx):
-        rows = cn_depth.measure_setting(s, depths, store, stop_when_none=stop)
+    settings = _settings(ctx)
+    measured = (
+        cn_depth.measure_settings(settings, ctx.store, dask=ctx.dask, progress=True)
+        if ctx.full
+        else cn_depth.measure_settings(settings, progress=False)
+    )
+    for (s, _, _), rows in zip(settings, measured):
         fits = cn_depth.depth_fits(rows, s.max_iter)
         checks += [_depth_row(s, rows), _fit_row(s, rows, fits)]
         if s.k == 1 and s.variant == "cn":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import mpmath
@@ -10,6 +9,7 @@ import numpy as np
 from mpmath import mp
 
 from numerics.mc import explosion as ex
+from numerics.store.cells import run_cells
 from proofs_check.claims import estimators
 from proofs_check.claims.base import Claim, Context, agree, compared, measurement, worst_pair
 from proofs_check.claims.independence import disabled
@@ -17,26 +17,37 @@ from theory.checks import Check
 
 
 # ------------------------------------------------------------------------------- X1
-def _rate_row(n: int, k: int, draws: int, seed: int, relu: bool = True) -> tuple[Check, float, float]:
-    t0 = time.time()
-    f = ex.relu_cn_rate(n, k, draws=draws, seed=seed, relu=relu)
+def _rate_row(
+    n: int, k: int, draws: int, seed: int, relu: bool = True, rate: dict | None = None
+) -> tuple[Check, float, float]:
+    """The measurement row of one rate estimate (``rate``: the X1 cell's result, computed here if None)."""
+    if rate is None:
+        rate = ex.rate_cell(ex.rate_params(n, k, draws, seed, relu))
+    est, se = rate["estimate"], rate["stderr"]
     pred = ex.X1_RATE if relu else 0.0
     label = "ReLU + CN" if relu else "linear CN"
     row = measurement(
         f"{label} rate, n={n}, k={k}",
         f"slope of mean log||grad_(C_1) L|| between d=8 and 32, {draws} draws per depth, GD-core backprop "
-        f"(numerics.gd.channel_gd.init_grad_norms); {f.estimate:.5f} +- {f.stderr:.5f} against "
-        f"{pred:.5f}; {time.time() - t0:.1f} s",
+        f"(numerics.gd.channel_gd.init_grad_norms); {est:.5f} +- {se:.5f} against {pred:.5f}",
         {
             "n": n,
             "k": k,
-            "rate": {"estimate": f.estimate, "stderr": f.stderr},
+            "rate": {"estimate": est, "stderr": se},
             "prediction": pred,
             "draws": draws,
-            "z_score": (f.estimate - pred) / f.stderr,
+            "z_score": (est - pred) / se,
         },
     )
-    return row, f.estimate, f.stderr
+    return row, est, se
+
+
+def _rates(ctx: Context, cells: list[dict]) -> list[dict]:
+    """The X1 cells (``numerics.mc.explosion.rate_cell``) through the one runner: under --full in
+    the store ``ctx.store`` and where ``ctx.dask`` says, else here and in memory."""
+    if not ctx.full:
+        return run_cells(ex.EXPERIMENT, ex.rate_cell, cells, progress=False)
+    return run_cells(ex.EXPERIMENT, ex.rate_cell, cells, store=ctx.store, dask=ctx.dask, progress=True)
 
 
 def _mean_field_rate_by_quadrature(dps: int) -> Any:
@@ -114,9 +125,12 @@ def run_x1(ctx: Context) -> list[Check]:
         else [(64, 1), (256, 1), (1024, 1), (64, 8), (128, 8), (256, 8), (512, 8)]
     )
     draws_for = {1: 400, 2: 200, 4: 100, 8: 40, 16: 20, 32: 20}
+    linear = (1024 if ctx.full else 256, 1, 100, ctx.seed, False)
+    cells = [ex.rate_params(n_, k_, draws_for[k_], ctx.seed) for n_, k_ in grid] + [ex.rate_params(*linear)]
+    rates = _rates(ctx, cells)
     table: dict[tuple[int, int], tuple[float, float]] = {}
-    for n_, k_ in grid:
-        row, est, se = _rate_row(n_, k_, draws_for[k_], ctx.seed)
+    for (n_, k_), rate in zip(grid, rates):
+        row, est, se = _rate_row(n_, k_, draws_for[k_], ctx.seed, rate=rate)
         table[(n_, k_)] = (est, se)
         out.append(row)
     big = max(n_ for n_, k_ in table if k_ == 1)
@@ -190,7 +204,7 @@ def run_x1(ctx: Context) -> list[Check]:
                 values={"k": k_, "prediction": ex.X1_RATE, **fit_},
             )
         )
-    lin, lest, lse = _rate_row(1024 if ctx.full else 256, 1, 100, ctx.seed, relu=False)
+    lin, lest, lse = _rate_row(*linear, rate=rates[-1])
     out.append(lin)
     # the weighted extrapolation above on planted rates: against numpy.polyfit, and calibrated
     out += estimators.extrapolation_rows(ctx)

@@ -12,7 +12,7 @@ from numerics.gd.reference import to_mpf
 from numerics.gd.simulate import FourierGD, random_filters, simulate_gd
 from numerics.hp.precise import grad_norms, spectrum, twiddles
 from numerics.mc import experiments
-from numerics.store.sweep import Store, SweepConfig, best_step_sizes, make_cells, run_sweep, summarize
+from numerics.store.sweep import SweepConfig, best_step_sizes, make_cells, run_sweep, summarize
 from proofs_check.claims.base import (
     AUTODIFF,
     UNIT_ROUNDOFF,
@@ -410,14 +410,11 @@ def run_c7(ctx: Context) -> list[Check]:
     depths = (2, 4, 6, 8) if ctx.full else (2, 4, 6)
     etas = (0.3, 0.1, 0.03, 0.01, 0.003) if ctx.full else (0.3, 0.1, 0.03, 0.01)
     cells = make_cells(("none", "channel"), depths, etas, (ctx.seed,))
-    store = Store(":memory:")
-    run_sweep(cfg, cells, store, progress=False)
-    best = best_step_sizes(summarize(cfg, store.results(cfg, cells)))
+    best = best_step_sizes(summarize(cfg, run_sweep(cfg, cells, progress=False)))
     table = "; ".join(
         f"{b.normalization} d={b.depth}: eta*={b.eta:g}, {b.converged}/{b.trials} conv, median {b.median:g}"
         for b in best
     )
-    store.close()
     x = np.random.default_rng(ctx.seed).normal(size=16)
     y = np.random.default_rng(ctx.seed + 1).normal(size=16)
     filt = random_filters(4, 4, 16, seed=ctx.seed)

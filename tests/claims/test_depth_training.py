@@ -21,7 +21,7 @@ def test_X2_simulator_counts_match_the_time_domain_reference():
 
 def test_X2_depth_row_has_the_contracted_values():
     s = cn_depth.Setting(16, 1, "cn", 4, 500)
-    rows = cn_depth.measure_setting(s, (2, 4), cn_depth.JsonStore())
+    rows = cn_depth.measure_setting(s, (2, 4))
     check = depth_training._depth_row(s, rows)
     assert check.status == "measured"
     for d in (2, 4):

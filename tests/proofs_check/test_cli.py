@@ -233,28 +233,24 @@ def test_simulate_sweep_and_resume(tmp_path):
     assert "best step size" in second.stdout
 
 
-def test_interrupted_sweep_resumes_without_recomputing(tmp_path):
+def test_interrupted_sweep_resumes_without_recomputing(tmp_path, monkeypatch):
     cfg = sweep.SweepConfig(n=8, trials=2, max_iter=100)
     cells = sweep.make_cells(("none", "channel"), (2, 3), (0.1,), (0,))
-    store = sweep.Store(str(tmp_path / "s.sqlite"))
-    seen = []
+    path, real, seen, recomputed = str(tmp_path / "s.sqlite"), sweep.run_cell, [], []
 
-    def interrupt_after_two(cell):
+    def interrupt_after_two(c, cell):
         if len(seen) == 2:
             raise KeyboardInterrupt
         seen.append(cell)
+        return real(c, cell)
 
+    monkeypatch.setattr(sweep, "run_cell", interrupt_after_two)
     with pytest.raises(KeyboardInterrupt):
-        sweep.run_sweep(cfg, cells, store, progress=False, on_cell=interrupt_after_two)
-    store.close()
-    assert (
-        sqlite3.connect(str(tmp_path / "s.sqlite")).execute("SELECT COUNT(*) FROM cells").fetchone()[0] == 2
-    )
-    store = sweep.Store(str(tmp_path / "s.sqlite"))
-    recomputed = []
-    assert sweep.run_sweep(cfg, cells, store, progress=False, on_cell=recomputed.append) == 2
-    assert not set(recomputed) & set(seen)
-    assert len(store.results(cfg, cells)) == 4
+        sweep.run_sweep(cfg, cells, path, progress=False)
+    assert sqlite3.connect(path).execute("SELECT COUNT(*) FROM cells").fetchone()[0] == 2
+    monkeypatch.setattr(sweep, "run_cell", lambda c, cell: recomputed.append(cell) or real(c, cell))
+    assert len(sweep.run_sweep(cfg, cells, path, progress=False)) == 4
+    assert len(recomputed) == 2 and not set(recomputed) & set(seen)
 
 
 def test_best_step_sizes_prefers_convergence_then_speed():

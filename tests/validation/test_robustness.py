@@ -108,7 +108,7 @@ def _corrupt_rows(path, sql):
         (lambda p: p.write_text("hello, not a database\n"), "not an SQLite database"),
         (lambda p: p.write_bytes(b"SQLite format 3\x00" + b"\xff" * 2000), "--db"),
         (lambda p: _sqlite_with(p, "CREATE TABLE cells (a, b)"), "columns"),
-        (lambda p: _sqlite_with(p, "CREATE TABLE users (name TEXT)"), "not a sweep store"),
+        (lambda p: _sqlite_with(p, "CREATE TABLE users (name TEXT)"), "not a cell store"),
         (
             lambda p: _corrupt_rows(p, "UPDATE cells SET result = '{\"iterations\": [1]}'"),
             "malformed (missing",
@@ -167,13 +167,13 @@ def test_full_disk_while_storing_is_one_line_naming_db(tmp_path, monkeypatch):
         def close(self):
             self.db.close()
 
-    real_init = sweep.Store.__init__
+    real_init = sweep.CellStore.__init__
 
     def init(self, path, **kw):
         real_init(self, path, **kw)
         self.db = FullDisk(self.db, allowed=1)
 
-    monkeypatch.setattr(sweep.Store, "__init__", init)
+    monkeypatch.setattr(sweep.CellStore, "__init__", init)
     path = tmp_path / "s.sqlite"
     code, _, err = cli(*SIM[:4], "2,3", *SIM[5:], "--db", str(path))
     assert_rejected(code, err, "--db")
@@ -339,50 +339,8 @@ def test_make_cells_drops_duplicates():
 
 
 # ----------------------------------------------------------------------------- concurrency
-def test_two_stores_on_one_file_never_claim_the_same_cell(tmp_path):
-    cfg = sweep.SweepConfig(n=8, trials=1, max_iter=10)
-    cells = sweep.make_cells(["none"], [2, 3, 4], [0.1], [0])
-    a, b = sweep.Store(str(tmp_path / "s")), sweep.Store(str(tmp_path / "s"))
-    ca, held_a = a.claim_next(cfg, cells)
-    cb, held_b = b.claim_next(cfg, cells)
-    assert ca != cb and held_a == 0 and held_b == 1
-    a.put(ca.key(cfg), ca, sweep.run_cell(cfg, ca))
-    cb2, held = b.claim_next(cfg, cells)
-    assert cb2 not in (ca, cb) and held == 0
-    b.close()  # releases its claims
-    cx, held = a.claim_next(cfg, cells)
-    assert cx in (cb, cb2) and held == 0
-    a.close()
-
-
-def test_claims_of_a_dead_process_are_taken_over(tmp_path):
-    cfg = sweep.SweepConfig(n=8, trials=1, max_iter=10)
-    cells = sweep.make_cells(["none"], [2], [0.1], [0])
-    store = sweep.Store(str(tmp_path / "s"))
-    store.db.execute(
-        "INSERT INTO claims VALUES (?, 'ghost', ?, 999999999, 0)",
-        (cells[0].key(cfg), __import__("socket").gethostname()),
-    )
-    assert sweep.run_sweep(cfg, cells, store, progress=False) == 1
-    store.close()
-
-
-def test_a_cell_held_by_a_live_process_is_waited_for_not_recomputed(tmp_path):
-    cfg = sweep.SweepConfig(n=8, trials=1, max_iter=10)
-    cells = sweep.make_cells(["none"], [2, 3], [0.1], [0])
-    path = str(tmp_path / "s")
-    other, me = sweep.Store(path), sweep.Store(path)
-    held, _ = other.claim_next(cfg, cells)
-    polls = []
-
-    def finish_other(cell):  # while `me` computes its cell, `other` finishes the held one
-        other.put(held.key(cfg), held, sweep.run_cell(cfg, held))
-        polls.append(cell)
-
-    assert sweep.run_sweep(cfg, cells, me, progress=False, on_cell=finish_other, poll=0.01) == 1
-    assert held not in polls and len(me.results(cfg, cells)) == 2
-    other.close()
-    me.close()
+# the store's claims (two stores on one file, a dead process's claims, a held cell waited
+# for) are tested on the one runner: tests/numerics/store/test_cells.py
 
 
 def test_concurrent_sweeps_share_the_cells(tmp_path):

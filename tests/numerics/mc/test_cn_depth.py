@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -10,6 +9,7 @@ import pytest
 
 from numerics.gd.simulate import random_filters, simulate_gd
 from numerics.mc import cn_depth as C
+from numerics.store.cells import CellStore, cell_key, code_version
 
 
 def _cell(med: float, conv: int = 4, ratio: float = 1e-4) -> dict:
@@ -20,14 +20,18 @@ def _cell(med: float, conv: int = 4, ratio: float = 1e-4) -> dict:
         "diverged": 0,
         "underflowed": 0,
         "final_ratio": [1e-3] * conv + [ratio] * (4 - conv),
-        "seconds": 0.0,
     }
 
 
-def _prefilled(s: C.Setting, d: int, medians: dict[int, float]) -> C.JsonStore:
-    store = C.JsonStore()
+def _put(store: CellStore, s: C.Setting, d: int, j: int, cell: dict) -> None:
+    params = C.cell_params(s, d, j)
+    store.put(cell_key(C.EXPERIMENT, params, code_version(C.x2_cell)), params, cell)
+
+
+def _prefilled(s: C.Setting, d: int, medians: dict[int, float]) -> CellStore:
+    store = CellStore()
     for j, med in medians.items():
-        store.put(C.cell_key(s, d, j), _cell(med))
+        _put(store, s, d, j, _cell(med))
     return store
 
 
@@ -54,11 +58,11 @@ def test_tuning_flags_a_best_step_at_the_grid_edge():
 
 def test_never_converged_runs_count_as_slower_than_any_converged():
     s = C.Setting(16, 1, "cn", 4, 1000)
-    store = C.JsonStore()
-    store.put(C.cell_key(s, 4, -5), _cell(900, conv=4))
-    store.put(C.cell_key(s, 4, -4), _cell(10, conv=1))  # fast, but 3 of 4 never converge
-    store.put(C.cell_key(s, 4, -6), _cell(950, conv=4))
-    store.put(C.cell_key(s, 4, -3), _cell(10, conv=0))
+    store = CellStore()
+    _put(store, s, 4, -5, _cell(900, conv=4))
+    _put(store, s, 4, -4, _cell(10, conv=1))  # fast, but 3 of 4 never converge
+    _put(store, s, 4, -6, _cell(950, conv=4))
+    _put(store, s, 4, -3, _cell(10, conv=0))
     row = C.tune_depth(s, 4, store, start=-5, max_extend=0)
     assert row["best_j"] == -5 and row["converged_fraction"] == 1.0 and row["never_converged"] == 0
 
@@ -103,27 +107,29 @@ def test_stall_state_matches_the_simulator_and_its_shares_sum_to_one():
 
 
 def test_store_resumes_finished_cells(tmp_path):
-    path = str(tmp_path / "cells.json")
+    path = str(tmp_path / "cells.sqlite")
     s = C.Setting(8, 1, "cn", 2, 50)
-    store = C.JsonStore(path)
-    row = C.tune_depth(s, 2, store, start=-4, max_extend=1)
-    again = C.JsonStore(path)
-    assert set(again.cells) == set(store.cells)
-    calls = []
-    again.put = lambda key, value: calls.append(key)  # nothing may be recomputed
-    assert C.tune_depth(s, 2, again, start=-4, max_extend=1) == row and not calls
+    row = C.tune_depth(s, 2, path, start=-4, max_extend=1)
+    again = CellStore(path)
+    assert C.tune_depth(s, 2, again, start=-4, max_extend=1) == row and again.computed == 0
+    again.close()
+
+
+def test_settings_side_by_side_give_the_rows_of_each_setting_alone():
+    a, b = C.Setting(8, 1, "cn", 2, 200), C.Setting(8, 1, "plain", 2, 200)
+    both = C.measure_settings([(a, (2, 3), False), (b, (2, 4), True)], progress=False)
+    assert both == [C.measure_setting(a, (2, 3)), C.measure_setting(b, (2, 4), stop_when_none=True)]
 
 
 def test_plain_measurement_stops_at_the_first_depth_where_nothing_converges():
-    store = C.JsonStore()
     s = C.Setting(8, 1, "plain", 2, 30)
-    rows = C.measure_setting(s, (2, 16, 32), store, stop_when_none=True)
+    rows = C.measure_setting(s, (2, 16, 32), stop_when_none=True)
     assert rows[-1]["converged_fraction"] == 0 or len(rows) == 3
     assert all(r["converged_fraction"] > 0 for r in rows[:-1])
 
 
 def test_rescaled_and_width_settings_run():
-    store = C.JsonStore()
+    store = CellStore()
     for s in (C.Setting(8, 1, "cn_rescaled", 2, 200), C.Setting(8, 2, "cn", 2, 200)):
         row = C.tune_depth(s, 2, store, start=-4, max_extend=0)
         assert 0 <= row["converged_fraction"] <= 1 and len(row["iterations"]) == 2
@@ -146,7 +152,7 @@ def test_cli_refuses_bad_input_with_exit_code_2(capsys):
 
 def test_law_check_reports_its_numbers():
     s = C.Setting(16, 1, "cn", 4, 2000)
-    rows = C.measure_setting(s, (2, 4, 8), C.JsonStore())
+    rows = C.measure_setting(s, (2, 4, 8))
     got = C.law_check(s, rows)
     assert got["draws"] == 12 and 0 <= got["agree"] <= 12 and math.isfinite(got["spearman"])
 
@@ -156,7 +162,7 @@ def test_figure_cn_steps_vs_depth_draws_from_its_data(tmp_path):
 
     from numerics.figures import cn_depth as F
 
-    data = F.cn_steps_vs_depth_data(depths=(2, 3), draws=2, max_iter=200, store=str(tmp_path / "s.json"))
+    data = F.cn_steps_vs_depth_data(depths=(2, 3), draws=2, max_iter=200, store=str(tmp_path / "s.sqlite"))
     assert data["cn_n16_median"].shape == (2,) and data["cn_n16_eta_interior"].shape == (2,)
     assert isinstance(F.plot_cn_steps_vs_depth(data), Figure)
-    assert json.load(open(tmp_path / "s.json"))
+    assert CellStore(str(tmp_path / "s.sqlite")).done()  # the cells were kept
