@@ -21,12 +21,14 @@ runner ``numerics.store.cells.run_cells``):
    (``causes``, the order of ``CAUSES``):
 
    * ``diverged``: the GD core's DIVERGED state (loss grew past 1e8 L_0, inf or NaN);
+   * ``tied_stall``: k = 1, the frequency holding most of the remaining loss is real (w = 0 without
+     CN, w = n/2 for n even), the output there has the wrong sign (or is 0) and the layers' moduli
+     |ĉ_(i,w)| are tied (relative spread <= ``TIE_RTOL``, or all below the final filters'
+     resolution ``RESOLUTION``): X3(c), the flow cannot cross (before ``vanished``: at d = 2 the
+     tied layers shrink to 0 exponentially and may underflow);
    * ``vanished``: the GD core's UNDERFLOWED state, or every layer's step at every frequency is
      below float64's rounding of that layer's Fourier block: max_(i,w) eta ||∇Ĉ_i(w)||/||Ĉ_i(w)||
      < 2^-53 (GD can no longer move the filters; the T family);
-   * ``tied_stall``: k = 1, the frequency holding most of the remaining loss is real (w = 0 without
-     CN, w = n/2 for n even), the output there has the wrong sign (or is 0) and the layers' moduli
-     |ĉ_(i,w)| are tied (relative spread <= ``TIE_RTOL``): X3(c), the flow cannot cross;
    * ``smallest_frequency_stall``: the frequency holding most of the remaining loss is the one whose
      output |ô_w(0)| started smallest relative to the largest (w >= 1 with CN, x̂_w != 0): X2's stall
      (the definitions of ``numerics.mc.cn_depth.stall_state``);
@@ -67,6 +69,10 @@ DEPTHS_QUICK = (2, 4, 8, 16)
 #: relative spread of the layers' moduli at a real frequency below which they count as tied
 #: (FFT-built all-pass moduli agree to ~1e-16 and stay tied under GD: T4/C5 scale them alike)
 TIE_RTOL = 1e-9
+#: moduli below this times the layer's largest |ĉ| are not resolved by the final filters (taps
+#: from irfft carry an absolute rounding of ~1e-16 of the largest): tied at 0 (X3(c) at d = 2
+#: drives the tied layers to 0 exponentially)
+RESOLUTION = 1e-12
 #: float64's rounding of a number: a relative change below it leaves the number unchanged
 ROUNDING = 2.0**-53
 #: "still falling": the loss fell by more than this fraction over the second half of the run
@@ -205,10 +211,10 @@ def classify_causes(
             out.append(None)
         elif res.diverged[t]:
             out.append("diverged")
-        elif res.underflowed[t] or step[t] < ROUNDING:
-            out.append("vanished")
         elif k == 1 and top[t] in real and _tied_wrong(end, t, int(top[t])):
             out.append("tied_stall")
+        elif res.underflowed[t] or step[t] < ROUNDING:
+            out.append("vanished")
         elif top[t] == weakest[t] and share[t, top[t]] > 0.5:
             out.append("smallest_frequency_stall")
         elif _falling(rec, t):
@@ -225,7 +231,8 @@ def _tied_wrong(st: ChannelGD, t: int, w: int) -> bool:
     if target == 0 or out * target > 0:
         return False
     mods = np.array([abs(c[t, 0, 0, w]) for c in st.c_hat])
-    return bool(mods.max() > 0 and (mods.max() - mods.min()) <= TIE_RTOL * mods.max())
+    scale = max(float(np.abs(c[t]).max()) for c in st.c_hat)
+    return bool((mods.max() - mods.min()) <= TIE_RTOL * mods.max() + RESOLUTION * scale)
 
 
 def _falling(rec: dict | None, t: int) -> bool:
@@ -256,6 +263,11 @@ def _summary(res: Any) -> dict:
         "converged": [bool(v) for v in res.converged],
         "final_ratio": [float(v) if math.isfinite(v) else None for v in ratio],
     }
+
+
+def _finite(v: float) -> float | None:
+    """v, or None where it is not finite (a cell's JSON holds finite numbers only)."""
+    return float(v) if math.isfinite(v) else None
 
 
 def _take(filters: list[np.ndarray], idx: slice) -> list[np.ndarray]:
@@ -316,12 +328,12 @@ def cell_result(params: dict) -> dict:
         "causes": {c: sum(1 for v in causes if v == c) for c in CAUSES},
         "best_j": int(best),
         "etas_tried": [eta_of(config, d, j) for j in sorted(table)],
-        "tune_medians": {str(j): cn_depth._rank_key(table[j])[0] for j in sorted(table)},
+        "tune_medians": {str(j): _finite(cn_depth._rank_key(table[j])[0]) for j in sorted(table)},
         "iterations": [int(v) for v in its],
         "converged": [bool(v) for v in conv],
         "cause_per_draw": [v or "converged" for v in causes],
         "top_frequency": tops,
-        "relative_step": rel,
+        "relative_step": [_finite(v) for v in rel],
         "seconds": time.perf_counter() - t0,
     }  # fmt: skip
 
@@ -452,10 +464,47 @@ def _label(params: dict) -> str:
 
 
 def _run_cells(cells: list[dict], *, store: Any, dask: Any, progress: bool) -> list[dict]:
-    try:
-        from numerics.store.cells import run_cells
-    except ImportError:  # until the runner of issue 28 is merged: serial, in memory
-        if store is not None or dask is not None:
-            raise ValueError("store and dask need numerics.store.cells (not available)") from None
-        return [cell_result(c) for c in cells]
+    from numerics.store.cells import run_cells
+
     return run_cells("X4", cell_result, cells, store=store, dask=dask, progress=progress, label=_label)
+
+
+# ------------------------------------------------------------------------------ planted causes
+def planted_runs(seed: int = 0) -> list[dict]:
+    """One short GD run of each cause, each built so that its cause is known in advance: dicts with
+    ``cause`` (the planted one) and the arguments of ``classify_causes`` (x, y, start, res, eta,
+    normalized):
+
+    * vanished: fan-in, n = 16, d = 24, taps scaled by 0.05 (|f̂| ~ 1e-30: every step rounds away);
+    * tied_stall: delta filters (tied), n = 8, d = 4, ŷ_0 = -n sign(x̂_0) (wrong-signed, X3(c));
+    * smallest_frequency_stall: CN, fan-in n = 16, d = 4, x̂_(n/2) scaled by 1e-6 (the Nyquist output
+      starts smallest and holds the loss, X2);
+    * diverged: fan-in, n = 16, d = 4, eta = 10;
+    * still_falling: fan-in, n = 16, d = 4, eta = 0.01, 40 steps (far from converged, falling).
+    """
+    out = []
+    n = 16
+    x, y = cn_depth.problem(n, seed)
+
+    def one(cause, xx, yy, filters, eta, normalized, steps):
+        res = _run(xx, yy, filters, normalized, eta, steps, 1e-3)
+        out.append({"cause": cause, "x": xx, "y": yy, "start": filters, "res": res, "eta": eta,
+                    "normalized": normalized})  # fmt: skip
+
+    small = [0.05 * a for a in random_channel_filters(n, 24, 1, trials=1, seed=seed + 1)]
+    one("vanished", x, y, small, 1e-3, False, 50)
+    n8 = 8
+    x8, y8 = cn_depth.problem(n8, seed)
+    y8 = y8 - y8.mean() - np.sign(x8.sum())
+    delta = [np.zeros((1, 1, 1, n8)) for _ in range(4)]
+    for a in delta:
+        a[..., 0] = 1.0
+    one("tied_stall", x8, y8, delta, 0.02, False, 3000)
+    xh = np.fft.rfft(x)
+    xh[-1] *= 1e-6
+    one("smallest_frequency_stall", np.fft.irfft(xh, n=n), y, random_channel_filters(n, 4, 1, trials=1, seed=seed + 2),
+        0.01, True, 3000)  # fmt: skip
+    f4 = random_channel_filters(n, 4, 1, trials=1, seed=seed + 3)
+    one("diverged", x, y, f4, 10.0, False, 200)
+    one("still_falling", x, y, f4, 0.01, False, 40)
+    return out
