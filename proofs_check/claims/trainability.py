@@ -10,7 +10,7 @@ Deciding row: the cause classifier on one planted run of each cause. Measured ro
 (n, k, config) with the map's cells and the row's fitted law (X2's censored fits).
 
 Budget of ``--full`` (THEORY asks up to 1e6 steps; this machine has 2 shared cores and the
-run must finish in about 35 minutes): step caps 2e4 (k = 1), 4e3 (k = 2), 2e3 (k = 4); the
+run must finish in about 35 minutes): step caps 2e4 (k = 1), 3e3 (k = 2), 1.5e3 (k = 4); the
 step tuned on the first 4 of the 16 draws (the grid extended by at most 4 points), then the
 other 12 draws run at the chosen step; no run is stopped before its cap except by the GD
 core's own rule (converged, diverged, underflowed). A run that does not converge within the
@@ -129,7 +129,7 @@ CLAIMS: tuple[Claim, ...] = (
         "converged fraction, the cause of every non-converged run from its final per-frequency state, and "
         "one fitted law per row (power, exponential, exponential in sqrt d; censored at the cap)",
         "x, y ~ N(0, I); configs fan-in/all-pass x none/CN; default n = 16, 15, k = 1, 2, d <= 16, 4 draws; "
-        "full k = 1, 2, 4, d = 2..128, 16 draws, caps 2e4/4e3/2e3 steps (k = 1/2/4)",
+        "full k = 1, 2, 4, d = 2..128, 16 draws, caps 2e4/3e3/1.5e3 steps (k = 1/2/4)",
         run_x4,
         measured=True,
     ),

@@ -127,7 +127,7 @@ def test_bad_config_is_refused_naming_the_parameter():
 
 
 def test_dask_gives_the_serial_bits(dask_cluster):
-    args = (8, [1, 2], [2, 3], ["fanin", "allpass+cn"])
+    args = (8, [1], [2, 3], ["fanin", "allpass+cn"])
     serial = numerics.trainability_map(*args, **SMALL)
     spread = numerics.trainability_map(*args, **SMALL, dask=dask_cluster.address)
     strip = lambda out: [{k: v for k, v in c.items() if k != "seconds"} for c in out["cells"]]  # noqa: E731
