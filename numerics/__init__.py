@@ -51,6 +51,7 @@ from numerics.mc.rates import (
     t9_fixed_delta_slope,
     t9_growth,
 )
+from numerics.mc.trainability import trainability_map
 from numerics.store.sweep import SweepConfig, best_step_sizes, run_sweep, summarize
 from theory import __version__
 
@@ -104,6 +105,7 @@ __all__ = [
     "t9_gd_bounds",
     "t9_growth",
     "time_by_s_integral",
+    "trainability_map",
     "typical_rate",
     "width_rate",
     "width_rate_quadrature",

@@ -40,6 +40,7 @@ FIGURE_MODULES: tuple[str, ...] = (
     "width",  # M2, M4, M5: k channels per layer
     "beyond",  # X: beyond the theory (explosion_vs_depth, allpass_stall)
     "cn_depth",  # CN steps against depth (cn_steps_vs_depth)
+    "trainability",  # X4: what trains at depth (trainability_map)
 )
 
 

@@ -18,6 +18,7 @@ from proofs_check.claims import (
     normalization,
     one_channel,
     paper,
+    trainability,
     width_rates,
 )
 from proofs_check.claims.base import Claim, Context
@@ -32,6 +33,7 @@ FAMILIES = (
     explosion,
     depth_training,
     allpass,
+    trainability,
 )
 _FAMILY_ORDER = "TCMXP"
 

@@ -2,7 +2,8 @@
 balanced, and it stalls at a wrong-signed real frequency.
 
 X3(a), X3(b) and the floor itself are checked here; the excess decay, the crossing once the
-tie is broken, and the stall under CN and at width k are in ``allpass_tie``."""
+tie is broken (constant and power of g, THEORY's corrected law), the large-step escape (odd d
+only), and the stall under CN and at width k are in ``allpass_tie``."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from numerics.hp.flow import flow_time
 from numerics.hp.precise import agreeing_digits, grad_norms
 from proofs_check.claims.allpass_tie import (
     crossing_checks,
+    escape_checks,
     excess_decay_checks,
     flip_checks,
     problem,
@@ -407,6 +409,7 @@ def _x3c(ctx: Context) -> list[Check]:
     )
     out.extend(excess_decay_checks(ctx))
     out.extend(crossing_checks(ctx))
+    out.extend(escape_checks(ctx))
     out.extend(variant_checks(ctx))
     out.append(flip_checks(ctx))
     out.extend(tie_checks(ctx))
@@ -423,7 +426,8 @@ CLAIMS: tuple[Claim, ...] = (
         "all-pass initialization: isometric start, balanced flow, stall at a wrong-signed real frequency",
         "high-precision, exact, simulation",
         "(a) |f̂_w| = |x̂_w|, ||grad_(c_i)||^2 = (1/n) sum |r̂|^2|x̂|^2; (b) balanced GF time, 1/d law; "
-        "(c) floor sum |ŷ_w|^2/(2n) over wrong-signed real w, excess ~ t^(-d/(d-2)); log(1/g) crossing",
+        "(c) floor sum |ŷ_w|^2/(2n) over wrong-signed real w, excess ~ t^(-d/(d-2)); a tie broken by g crosses "
+        "in (1/K) B(1/2, (d-2)/2) g^(-(d-2)/2) (d >= 3; log(1/g)/K at d = 2); a large step escapes only at odd d",
         "one channel, every |ĉ_(i,w)| = 1 (random all-pass or delta)",
         run_x3,
     ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -15,7 +16,7 @@ from mpmath import mp
 
 from numerics.gd.channel_gd import simulate_gd_channels
 from numerics.gd.reference import gd_reference_path
-from numerics.gd.simulate import simulate_gd
+from numerics.gd.simulate import FourierGD, simulate_gd
 from numerics.hp.allpass import allpass_filters, layers_flip, stall_floor
 from numerics.hp.flow import flow_time
 from proofs_check.claims.base import Context, compared, measurement, worst_pair
@@ -109,74 +110,258 @@ def excess_decay_checks(ctx: Context) -> list[Check]:
     return out
 
 
+#: The crossing problem of X3(c): one real frequency with x̂ = A, ŷ = B of opposite sign to the start,
+#: so K = |ŷ||x̂| = 1.5 (not 1: the rows test the 1/K, not only the power of g).
+CROSS_A, CROSS_B = 0.5, -3.0
+
+
+def crossing_times(d: int, g: Any, *, dps: int = 20) -> tuple[Any, Any]:
+    """(T_goal, T_after): exact GF times (``numerics.flow_time``) of the scalar network u = A prod z_i
+    with target B = CROSS_B, A = CROSS_A, from the broken tie z = (sqrt(1 - g), 1, ..., 1) to
+    |r| <= |B|/2, and from the crossing itself z = (0, sqrt(g), ..., sqrt(g)) to the same goal.
+
+    By T4 the gaps |z_i|^2 - |z_1|^2 = g are constant, so the flow passes exactly through the second
+    start when layer 1 crosses 0: the time to the tie is T_goal - T_after.
+
+    The law (docs/derivations.md, X3(c)). In the toolkit's normalization the loss is
+    1/2 ||y - f||^2 = (1/(2n)) sum_w |r̂_w|^2, and the DFT of the gradient is -r̂_w conj(x̂_w prod_(j != i)
+    ĉ_(j,w)) (T2): the 1/n of the loss and Parseval's n cancel, so at a real frequency every layer obeys
+    ċ_i = r̂ x̂ prod_(j != i) c_j exactly, the factor in front is 1 and K = |ŷ_w||x̂_w| (not K/n; the scalar
+    network of ``flow_time``, loss 1/2 |b - u|^2, has the same step). Near the tie r̂ ~ ŷ, the other
+    layers sit at (c_1^2 + g)^(1/2), so ċ_1 ~ -K (c_1^2 + g)^((d-1)/2) and, with c_1 = sqrt(g) u,
+
+        T_tie(g) ~ (1/K) g^(-(d-2)/2) int_0^inf (1 + u^2)^(-(d-1)/2) du = (1/K) 1/2 B(1/2, (d-2)/2) g^(-(d-2)/2)
+
+    for d >= 3. The way out of the tie to any goal past it (|f| = O(1) on the target's side) is the
+    mirror image, the same integral over u < 0: T_goal(g) ~ 2 T_tie(g) = (1/K) B(1/2, (d-2)/2) g^(-(d-2)/2).
+    So the factor in front of THEORY's (1/K) 1/2 B(1/2, (d-2)/2) g^(-(d-2)/2) is 1 for the time to the tie
+    and 2 for the time to a goal past it; the normalization itself contributes 1. At d = 2 the integral is
+    asinh(1/sqrt g) ~ 1/2 log(1/g): T_tie ~ 1/2 log(1/g)/K, T_goal ~ log(1/g)/K (plus O(1)). The corrections
+    are relative O(g^((d-2)/2)) (the O(1) time away from the tie) for d >= 3.
+
+    >>> t, after = crossing_times(4, mpmath.mpf(10) ** -8)
+    >>> mpmath.nstr(t * 1.5 * 1e-8, 8), mpmath.nstr(after * 1.5 * 1e-8, 8)  # B(1/2, 1) = 2 and its half
+    ('2.0', '1.0')
+    """
+    with mp.workdps(dps + 40):
+        g = mpmath.mpf(g)
+        broken = [mpmath.sqrt(1 - g)] + [mpmath.mpf(1)] * (d - 1)
+        tie = [mpmath.mpf(0)] + [mpmath.sqrt(g)] * (d - 1)
+    total, _ = flow_time(broken, CROSS_A, CROSS_B, goal=0.5, dps=dps)
+    after, _ = flow_time(tie, CROSS_A, CROSS_B, goal=0.5, dps=dps)
+    return total, after
+
+
 def crossing_checks(ctx: Context) -> list[Check]:
-    """Break the tie: one layer's modulus^2 lowered by g; GF time vs g (flow_time)."""
+    """Break the tie by g: the crossing time's constant and power of g against ``flow_time`` (d = 2..6),
+    and the same law in the GD simulators' normalization (``simulate_gd``, n = 4)."""
     out = []
-    exps = (4, 8, 12, 16)
-    for d in (2, 3, 4):
-        times = []
-        for k in exps:
-            with mp.workdps(k + 40):
-                g = mpmath.mpf(10) ** (-k)
-                z = [mpmath.sqrt(1 - g)] + [mpmath.mpf(1)] * (d - 1)
-            t, _ = flow_time(z, 1, -1, goal=0.5, dps=20)
-            times.append(float(t))
-        logs = np.log(10.0) * np.array(exps)
-        lin = np.polyfit(logs, times, 1)
-        line = np.polyval(lin, logs)
-        far = int(np.argmax(np.abs(line - times)))
-        resid = float(abs(line[far] - times[far]) / max(times))
-        power = float(np.polyfit(logs, np.log(times), 1)[0])
-        out.append(
-            compared(
-                f"X3(c) crossing time after breaking the tie by g, d={d}: T linear in log(1/g)",
-                "high-precision",
-                times[far],
-                float(line[far]),
-                0.01,
-                scale=max(times),
-                sides=(
-                    "numerics.hp.flow.flow_time",
-                    "numpy.polyfit (the least-squares line A log(1/g) + B through these times)",
-                ),
-                detail="lhs: numerics.flow_time from |ĉ_1|^2 = 1 - g, the other d-1 layers at 1 (x̂ = 1, ŷ = -1), "
-                f"g = 1e-4..1e-16, at the g farthest from the line; rhs: the line A log(1/g) + B (T9) there; "
-                f"discrepancy: that deviation relative to max T; slope A = {lin[0]:.4g}; log T vs log(1/g) has slope {power:.3f} "
-                "(0 for a log law; (d-2)/2 if T ~ g^(-(d-2)/2), the d-1 tied layers above the smallest)",
-                values={
-                    "slope_A": float(lin[0]),
-                    "max_line_deviation": resid,
-                    "loglog_slope": power,
-                    **{f"T_g1e-{k}": t for k, t in zip(exps, times)},
-                },
-            )
-        )
-        if d >= 3:
+    K = abs(CROSS_A * CROSS_B)
+    small, smaller = 16, 20  # g = 1e-16, 1e-20
+    setup = (
+        f"numerics.flow_time (certified quadrature) of u = {CROSS_A} prod z_i, target {CROSS_B} (K = |ŷ||x̂| = {K}), "
+        "from z = (sqrt(1-g), 1, ..., 1) to |r| <= |ŷ|/2 (T_goal) and from the tie's crossing z = (0, sqrt g, ..., "
+        "sqrt g) (T_after); T_tie = T_goal - T_after"
+    )
+    for d in (2, 3, 4, 5, 6):
+        t1, a1 = crossing_times(d, mpmath.mpf(10) ** -small)
+        t2, a2 = crossing_times(d, mpmath.mpf(10) ** -smaller)
+        if d == 2:
+            span = (smaller - small) * math.log(10)
+            for label, (u, v), want in (("goal", (t1, t2), 1.0), ("tie", (t1 - a1, t2 - a2), 0.5)):
+                slope = float((v - u) * K / span)
+                out.append(
+                    compared(
+                        f"X3(c) crossing time, d=2: T_{label} = {want:g} log(1/g)/K + O(1)",
+                        "high-precision",
+                        slope,
+                        want,
+                        1e-6,
+                        comparison="rel",
+                        sides=(
+                            "numerics.hp.flow.flow_time (K dT/dlog(1/g) between g = 1e-16 and 1e-20)",
+                            "proofs_check.claims.allpass_tie.crossing_checks (the asinh law, docs/derivations.md)",
+                        ),
+                        detail=f"{setup}; lhs: K (T(1e-20) - T(1e-16))/log(1e4); rhs: {want:g} (asinh(1/sqrt g) ~ "
+                        "1/2 log(1/g) per side of the tie); tolerance 1e-6 relative (the O(1) term's change is "
+                        f"O(g log g)); T_goal = {float(t2):.10g}, T_tie = {float(t2 - a2):.10g} at g = 1e-20",
+                        values={
+                            "slope_times_K": slope,
+                            "predicted": want,
+                            "T_goal_g1e-20": float(t2),
+                            "T_tie_g1e-20": float(t2 - a2),
+                            "K": K,
+                        },
+                    )  # fmt: skip
+                )
+            continue
+        p = (d - 2) / 2
+        beta = mpmath.beta(0.5, p)
+        for label, t, want in (("goal", t2, beta), ("tie", t2 - a2, beta / 2)):
+            scaled = float(t * K * mpmath.mpf(10) ** (-smaller * p))
             out.append(
                 compared(
-                    f"X3(c) crossing time after breaking the tie by g, d={d}: T ~ g^(-(d-2)/2)",
+                    f"X3(c) crossing constant, d={d}: K g^((d-2)/2) T_{label} -> "
+                    + ("B(1/2, (d-2)/2)" if label == "goal" else "1/2 B(1/2, (d-2)/2)"),
                     "high-precision",
-                    power,
-                    (d - 2) / 2,
-                    0.02,
+                    scaled,
+                    float(want),
+                    1e-6,
                     comparison="rel",
                     sides=(
-                        "numerics.hp.flow.flow_time (log-log slope against 1/g)",
-                        "proofs_check.claims.allpass_tie.crossing_checks ((d-2)/2, docs/derivations.md)",
+                        "numerics.hp.flow.flow_time (exact GF time at g = 1e-20)",
+                        "mpmath.beta (the closed-form constant of crossing_times' docstring)",
                     ),
-                    detail="lhs: log-log slope of numerics.flow_time against 1/g (as above); rhs: (d-2)/2 from "
-                    "docs/derivations.md (X3): near the crossing |f|^2 = x (x + g)^(d-1), dx/dt ~ -2|ŷ||x̂| |f|, "
-                    f"so T ~ int dx/(x^(1/2) (x+g)^((d-1)/2)) ~ g^(-(d-2)/2); measured {power:.4f}",
+                    detail=f"{setup}; lhs: K g^{p:g} T_{label} at g = 1e-20; rhs: "
+                    + (
+                        "B(1/2, (d-2)/2) (both sides of the tie: the factor 2 in front of (1/K) 1/2 B)"
+                        if label == "goal"
+                        else "1/2 B(1/2, (d-2)/2) (the time to reach the tie)"
+                    )
+                    + f" = {float(want):.12g}; the normalization's factor is 1 (K = |ŷ||x̂|, T3); tolerance "
+                    "1e-6 relative (the correction is O(g^((d-2)/2)))",
                     values={
-                        "loglog_slope": power,
-                        "predicted": (d - 2) / 2,
-                        # T g^((d-2)/2) -> B(1/2, (d-2)/2)/|x̂ ŷ| (both sides of the crossing)
-                        "prefactor_measured": times[-1] * 10.0 ** (-exps[-1] * (d - 2) / 2),
-                        "prefactor_predicted": float(mpmath.beta(0.5, (d - 2) / 2)),
+                        "scaled_time": scaled,
+                        "predicted": float(want),
+                        "K": K,
+                        "g": 10.0**-smaller,
+                        "time": float(t),
                     },
-                )
+                )  # fmt: skip
             )
+        power = float(mpmath.log(t2 / t1) / ((smaller - small) * mpmath.log(10)))
+        out.append(
+            compared(
+                f"X3(c) crossing time, d={d}: T ~ g^(-(d-2)/2)",
+                "high-precision",
+                power,
+                p,
+                1e-6,
+                comparison="rel",
+                sides=(
+                    "numerics.hp.flow.flow_time (log-log slope against 1/g)",
+                    "proofs_check.claims.allpass_tie.crossing_checks ((d-2)/2, docs/derivations.md)",
+                ),
+                detail=f"{setup}; lhs: log(T_goal(1e-20)/T_goal(1e-16))/log(1e4); rhs: (d-2)/2; tolerance 1e-6 "
+                "relative (the corrections are O(g^((d-2)/2)))",
+                values={"loglog_slope": power, "predicted": p},
+            )
+        )
+    out.append(_crossing_gd(ctx))
     return out
+
+
+def _crossing_gd(ctx: Context) -> Check:
+    """The same crossing in the GD simulators' normalization: eta * steps of ``simulate_gd`` (n = 4,
+    x and y constant, so x̂_0 = A, ŷ_0 = B and every other frequency is 0) against ``flow_time``'s
+    scalar network with a = x̂_0, b = ŷ_0. A K/n in the step would be 4 times off."""
+    n, eta = 4, 2e-3
+    x, y = np.full(n, CROSS_A / n), np.full(n, CROSS_B / n)
+    pairs, rows = [], {}
+    for d in (2, 3, 4, 5, 6):
+        g = 0.01 if d <= 4 else 0.04
+        c = allpass_filters(n, d, delta=True)
+        c[0, 0] += (math.sqrt(1 - g) - 1) / n  # ĉ_(1,0) = sqrt(1 - g), every other DFT value 1
+        f0 = CROSS_A * math.sqrt(1 - g)
+        tol = 0.25 * CROSS_B**2 / (CROSS_B - f0) ** 2  # |r̂_0| <= |ŷ_0|/2
+        res = simulate_gd(x, y, c, eta=eta, max_iter=10**7, tol=tol)
+        it = int(res.iterations[0])
+        total, _ = flow_time(
+            [mpmath.sqrt(1 - mpmath.mpf(g))] + [1] * (d - 1), CROSS_A, CROSS_B, goal=0.5, dps=20
+        )
+        pairs.append((it * eta if it > 0 else math.nan, float(total)))
+        rows[f"d{d}_steps"] = it
+        rows[f"d{d}_gf_time"] = float(total)
+    lhs, rhs = worst_pair(pairs, "rel")
+    return compared(
+        "X3(c) crossing time in the simulators' normalization: eta * GD steps vs flow_time, d = 2..6",
+        "simulation",
+        lhs,
+        rhs,
+        0.01,
+        comparison="rel",
+        sides=("numerics.gd.simulate.simulate_gd", "numerics.hp.flow.flow_time"),
+        detail=f"lhs: compiled phase-free GD on n = {n} taps (loss 1/2 ||y - f||^2), x, y constant with x̂_0 = "
+        f"{CROSS_A}, ŷ_0 = {CROSS_B}, delta filters with ĉ_(1,0) = sqrt(1 - g) (g = 0.01 at d <= 4, 0.04 at d = 5, 6), "
+        f"eta = {eta}, stopped at |r̂_0| <= |ŷ_0|/2; rhs: the scalar network's exact GF time with a = x̂_0, b = ŷ_0; "
+        "tolerance 1% (O(eta) discretization, measured 0.17%; a step with K/n instead of K would be 4x off); "
+        "sides: the worst depth",
+        values=rows,
+    )
+
+
+def escape_checks(ctx: Context) -> list[Check]:
+    """The large-step escape across the tie needs d odd. One step multiplies every tied layer's ĉ_w by the
+    same 1 + eta q_w/rho^2 (T3: q_w and rho^2 are shared), so the product changes by (1 + eta q_w/rho^2)^d:
+    at even d it never changes sign, |r̂_w| >= |ŷ_w| at every step and the loss never goes below the floor,
+    for every step size (stable or not); at odd d a step past the flip threshold turns the product to the
+    target's side. n = 2, x = (1, 1), y = (-1/2, -1/2) (x̂_0 = 2, ŷ_0 = -1, w = 1 inert), delta filters."""
+    n = 2
+    x, y = np.full(n, 1.0), np.full(n, -0.5)
+    xh, yh = 2.0, -1.0
+    eta_flip = 1.0 / (abs(yh - xh) * abs(xh))  # 1 + eta q/rho^2 = 0 at the first step (rho = 1)
+    floor = float(stall_floor(x, y, allpass_filters(n, 2, delta=True)))
+    factors = (0.5, 0.9, 1.1, 1.2, 2.0, 4.0, 8.0)
+    lowest, rows = [], {}
+    for d in (2, 4, 6):
+        c = allpass_filters(n, d, delta=True)
+        for m in factors:
+            state = FourierGD(c, x, y, False)
+            low, diverged = float(state.loss[0]), False
+            with np.errstate(all="ignore"):
+                for _ in range(3000):
+                    state.step(m * eta_flip, 0.0)
+                    loss = float(state.loss[0])
+                    if not math.isfinite(loss) or loss > 1e12:
+                        diverged = True
+                        break
+                    low = min(low, loss)
+            lowest.append(low)
+            rows[f"d{d}_x{m:g}_min_loss"] = low
+            rows[f"d{d}_x{m:g}_diverged"] = int(diverged)
+    escaped, rows_odd = [], {}
+    for d in (3, 5, 7):
+        for m in (1.2, 2.0):
+            res = simulate_gd(
+                x, y, allpass_filters(n, d, delta=True), eta=m * eta_flip, max_iter=20000, tol=0
+            )
+            escaped.append(float(res.final_loss[0]))
+            rows_odd[f"d{d}_x{m:g}_final_loss"] = float(res.final_loss[0])
+    common = (
+        f"n = 2, x̂_0 = {xh}, ŷ_0 = {yh}, delta filters (tied, f̂_0 on the wrong side), floor |ŷ_0|^2/(2n) = {floor} "
+        f"(numerics.stall_floor); eta_flip = 1/(|r̂_0||x̂_0|) = {eta_flip:.4g}, the step at which one step flips "
+        "every tied layer"
+    )
+    return [
+        compared(
+            "X3(c) even d (2, 4, 6): no step size takes the loss below the floor, at any step",
+            "simulation",
+            floor,
+            min(lowest),
+            1e-12,
+            comparison="upper",
+            scale=floor,
+            sides=("numerics.hp.allpass.stall_floor", "numerics.gd.simulate.FourierGD (every step's loss)"),
+            detail=f"{common}; lhs: the floor; rhs: the lowest loss over 3000 steps (or until divergence) of GD at "
+            f"eta = {list(factors)} x eta_flip; passes when floor <= every loss (tolerance 1e-12 relative for "
+            "rounding); the large steps diverge, the others end at the floor or in a 2-cycle",
+            values={"floor": floor, "lowest_loss": min(lowest), **rows},
+        ),
+        compared(
+            "X3(c) odd d (3, 5, 7): a stable step past the flip threshold escapes the floor",
+            "simulation",
+            max(escaped),
+            floor / 2,
+            0.0,
+            comparison="upper",
+            scale=floor,
+            sides=("numerics.gd.simulate.simulate_gd", "numerics.hp.allpass.stall_floor"),
+            detail=f"{common}; lhs: the largest final loss after 20000 steps at eta = 1.2 and 2 x eta_flip; rhs: "
+            "half the floor; passes when every run ended below half the floor (the product flipped to the "
+            "target's side and GD converged there)",
+            values={"floor": floor, "largest_final_loss": max(escaped), **rows_odd},
+        ),
+    ]
 
 
 def _orthogonal_channels(n: int, d: int, k: int, seed: int) -> list[np.ndarray]:
