@@ -43,7 +43,7 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 exclude_patterns = ["_build", "gallery_src", "gallery/**/*.ipynb", "**/*.py", "**/*.json", "**/*.zip"]
-myst_enable_extensions = ["colon_fence"]
+myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath"]  # $...$, $$...$$ (label): MathJax
 myst_heading_anchors = 3
 
 # the docstrings are numpydoc-style; members come from each module's __all__ when it has one

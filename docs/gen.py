@@ -93,6 +93,8 @@ def claim_section(claim) -> str:
         f"(claim-{claim.id})=",
         f"## {claim.id}: {md_text(claim.title)}",
         "",
+        f"The statement typeset, with its derivation: {{ref}}`{claim.id} on the theory pages <theory-{claim.id}>`.",
+        "",
         f"**Statement.** {md_text(claim.statement)}",
         "",
         f"**Assumptions.** {md_text(claim.assumptions)}",
@@ -166,7 +168,8 @@ def claim_pages(out: pathlib.Path) -> list[str]:
             f"# {letter}: {title}",
             "",
             f"Generated from the claim registry (`proofs_check.claims.CLAIMS`): {ids}. "
-            "The model, the notation and the tests of each claim are in [the claims](../claims.md).",
+            "The model and the notation are in [the theory](../theory/model.md), the tests of each claim"
+            " in [the claims](../claims.md).",
             "",
             *(claim_section(c) for c in claims),
         ]

@@ -1,7 +1,7 @@
 """Docstrings state formulas in plain text (|x̂_w|, a * b, ||grad||); reStructuredText reads
 ``|...|`` as a substitution and ``*...*`` as emphasis. ``escape_lines`` escapes ``|`` and ``*``
 in prose, and leaves literals (````...````), doctest blocks, literal blocks (after ``::``),
-list markers and directives alone. An indented display after a line ending in ``:`` (a
+list markers and directives (with their indented bodies, e.g. ``.. math::``) alone. An indented display after a line ending in ``:`` (a
 formula set off from the text) becomes a literal block, as the plain text means it."""
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ def escape_lines(lines: list[str]) -> list[str]:
             out.append(line)
             continue
         if stripped.startswith(".. ") or stripped.startswith(":"):
+            if stripped.startswith(".. ") and stripped.endswith("::"):
+                literal_indent = indent  # a directive's body (``.. math::``) is read as written
             out.append(line)
             continue
         out.append(escape_text(line))

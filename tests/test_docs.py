@@ -216,3 +216,30 @@ def test_help_lists_every_claim_family_of_the_registry():
     for family in sorted({c.id[0] for c in CLAIMS}):
         numbers = sorted(int(c.id[1:]) for c in CLAIMS if c.id[0] == family)
         assert f"{family}{numbers[0]}" in text and f"{family}{numbers[-1]}" in text, family
+
+
+# ------------------------------------------------------------------------ the theory pages
+def theory_statements() -> dict[str, str]:
+    """Claim ID -> the text of its section on the theory pages (docs/theory/*.md): a label
+    ``(theory-ID)=`` followed by a heading that names the ID, up to the next heading of that level."""
+    out = {}
+    for page in sorted((DOCS / "theory").glob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        pattern = r"^\(theory-(\w+)\)=\n+#+ ([^\n]*)\n(.*?)(?=^\(theory-|^#{1,2} |\Z)"
+        for cid, heading, body in re.findall(pattern, text, flags=re.S | re.M):
+            assert cid in heading, f"{page.name}: the label theory-{cid} heads a section about {heading!r}"
+            assert cid not in out, f"{cid} is stated twice: {page.name}"
+            out[cid] = body
+    return out
+
+
+def test_every_claim_of_the_registry_has_a_statement_on_a_theory_page():
+    """The theory pages state every claim of the registry (P1-P6 included), each with its
+    statement and where it is checked."""
+    from proofs_check.claims import CLAIMS, EXTRA_CLAIMS
+
+    ids = {c.id for c in (*CLAIMS, *(c for extra in EXTRA_CLAIMS.values() for c in extra))}
+    stated = theory_statements()
+    assert not ids - set(stated), f"claims without a statement in docs/theory: {sorted(ids - set(stated))}"
+    for cid in ids:
+        assert "**Statement.**" in stated[cid] and "**Where checked.**" in stated[cid], cid

@@ -1,4 +1,4 @@
-"""Symbolic model of deep single-channel linear CNNs (THEORY.md section 1) and its identities.
+"""Symbolic model of deep single-channel linear CNNs (docs/theory/model.md) and its identities.
 
 ``closed_form_gradients(n, d, normalized=False)`` gives the network in SymPy symbols with
 its loss and the closed-form gradients of T1 (plain) and C4 (channel normalized);

@@ -1,4 +1,4 @@
-"""The symbolic proofs of THEORY M1 and M3 for width-k networks (``m1_*``, ``m3_*``), on the
+"""The symbolic proofs of M1 and M3 for width-k networks (``m1_*``, ``m3_*``), on the
 model of ``theory.channels``: each returns a ``Check`` record (expansion in a polynomial ring over
 Q(omega), ``sympy.diff`` at exact rational points, and the C1 counterexample at k >= 2)."""
 

@@ -1,4 +1,4 @@
-"""Multi-channel linear CNNs of THEORY section 4, exactly, over any number system.
+"""Multi-channel linear CNNs of docs/theory/width.md, exactly, over any number system.
 
 Widths k_0 = 1 (input x), k_1 = ... = k_{d-1} = k (hidden), k_d = 1 (output f). Layer i
 (0-based here, i = 0..d-1) has filters c_i[a][b] in R^n, a < k_{i+1} output channel,
@@ -10,7 +10,7 @@ then, optionally, a ReLU (hidden layers only) and CN (every layer, the output in
 
     z_i[a] = gain_i[a] sqrt(n) P v_i[a] / ||P v_i[a]|| + bias_i[a] 1        (M3).
 
-Without either, z_i = v_i and f = z_{d-1} is THEORY's plain network, L = 1/2 ||y - f||^2.
+Without either, z_i = v_i and f = z_{d-1} is the plain network, L = 1/2 ||y - f||^2.
 
 Closed-form gradient (M1), with delta the back-propagated residual, delta = -dL/d(.):
 
@@ -115,7 +115,18 @@ def channel_loss(filters: Layers, x: Vector, y: Vector, **kw: Any) -> Any:
 def cn_backward(
     r: Vector, delta: Vector, gain: Any = 1, sqrt: Callable[[Any], Any] = sympy.sqrt
 ) -> list[Any]:
-    """delta_in = (gain sqrt(n)/s) (P - û û^T) delta_out with s = ||P r||, û = P r / s (M3)."""
+    r"""delta_in = (gain sqrt(n)/s) (P - û û^T) delta_out with s = ||P r||, û = P r / s (M3).
+
+    Notes
+    -----
+    The Jacobian of gain sqrt(n) P r / s + bias is symmetric, so the backward step applies it
+    unchanged
+
+    .. math::
+
+        \delta_{\mathrm{in}} = \frac{\gamma \sqrt{n}}{s}
+        \bigl(P - \hat u \hat u^{\mathsf T}\bigr)\, \delta_{\mathrm{out}} .
+    """
     n = len(r)
     pr = center(r)
     s = sqrt(inner(pr, pr))
@@ -145,7 +156,19 @@ def channel_gradients(
     biases: Sequence[Sequence[Any]] | None = None,
     sqrt: Callable[[Any], Any] = sympy.sqrt,
 ) -> Gradients:
-    """M1's back-propagated residual (M3's CN backward step): every gradient of L at once."""
+    r"""M1's back-propagated residual (M3's CN backward step): every gradient of L at once.
+
+    Notes
+    -----
+    Without CN or ReLU (M1), with delta the back-propagated residual
+
+    .. math::
+
+        \nabla_{c_i[a,b]} L = -\bigl(\delta_i[a] \star z_{i-1}[b]\bigr), \qquad
+        \delta_d = y - f, \quad \delta_{i-1}[b] = \sum_a \delta_i[a] \star c_i[a,b] ;
+
+    CN inserts ``cn_backward`` and ReLU the mask 1[v > 0] before each correlation.
+    """
     fw = channel_forward(filters, x, normalized=normalized, relu=relu, gains=gains, biases=biases, sqrt=sqrt)
     d = len(filters)
     delta = [[yj - fj for yj, fj in zip(y, fw.output, strict=True)]]  # -dL/dz_{d-1}

@@ -1,4 +1,4 @@
-"""Symbolic proofs of the identities of THEORY, each returning ``Check`` records.
+"""Symbolic proofs of the identities of docs/theory (T, C), each returning ``Check`` records.
 
 Two kinds of evidence, kept apart in every check's ``method``:
 
@@ -39,7 +39,7 @@ from theory.signals import center, convolve, correlate, inner
 
 Sizes = Iterable[tuple[int, int]]
 
-#: Sizes at which the plain-network identities are proved (THEORY asks n <= 6, d <= 4).
+#: Sizes at which the plain-network identities are proved (n <= 6, d <= 4).
 PLAIN_SIZES: tuple[tuple[int, int], ...] = tuple((n, d) for n in range(2, 7) for d in range(1, 5))
 #: The fully expanded loss grows like n^(2d) terms; beyond this budget only the
 #: Jacobian proof and the exact rational evaluation run (see ``t1_gradient``).
@@ -289,11 +289,21 @@ def t2_gradient_dft(lengths: Iterable[int] = range(2, 7)) -> Check:
 
 # ------------------------------------------------------------------------------- T3-T5
 def multiplicative_step(sign: int = 1) -> Check:
-    """T3 (sign=+1, q = r̂ conj f̂) and C5 (sign=-1, q = -ĥ conj f̂), for every depth.
+    r"""T3 (sign=+1, q = r̂ conj f̂) and C5 (sign=-1, q = -ĥ conj f̂), for every depth.
 
     With p standing for prod_{j != i} ĉ_j and a for x̂, one GD step in Fourier space is
     ĉ_i + eta * (sign * e) * conj(a p) where e is r̂ (T3) or ĥ (C5); the claim is that this
     equals ĉ_i (1 + eta q / |ĉ_i|^2) with f̂ = a ĉ_i p.
+
+    Notes
+    -----
+    The identity proved, at one frequency, for every depth
+
+    .. math::
+
+        \hat c_i + \eta\, e\, \overline{\hat x \textstyle\prod_{j \ne i} \hat c_j}
+        = \hat c_i \Bigl(1 + \frac{\eta\, q}{\lvert \hat c_i \rvert^2}\Bigr),
+        \qquad q = e\, \overline{\hat f} .
     """
 
     def run() -> tuple[bool, str]:
@@ -333,9 +343,18 @@ def t4_balancedness() -> list[Check]:
 
 
 def t5_straight_line(depths: Iterable[int] = range(1, 7)) -> Check:
-    """Under GF, d f̂/dt = |f̂|^2 S (ŷ - f̂) with S = sum_i 1/|ĉ_i|^2.
+    r"""Under GF, d f̂/dt = |f̂|^2 S (ŷ - f̂) with S = sum_i 1/|ĉ_i|^2.
 
     Wirtinger form: c_i and conj(c_i) are independent symbols; dc_i/dt = q c_i/|c_i|^2.
+
+    Notes
+    -----
+    The straight-line lemma T5: the velocity is a positive multiple of the residual
+
+    .. math::
+
+        \frac{d \hat f}{dt} = \lvert \hat f \rvert^2 S\, (\hat y - \hat f), \qquad
+        S = \sum_{i=1}^{d} \frac{1}{\lvert \hat c_i \rvert^2} > 0 .
     """
 
     def run() -> tuple[bool, str]:

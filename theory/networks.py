@@ -1,4 +1,4 @@
-"""The single-channel linear convolutional networks of THEORY section 1, exactly.
+"""The single-channel linear convolutional networks of docs/theory/model.md, exactly.
 
 Plain network    f(C) = c_d * ... * c_1 * x,          L = 1/2 ||y - f||^2,  r = y - f.
 Everything but i u_i  = (*_{j != i} c_j) * x,          so f = c_i * u_i.
@@ -55,7 +55,17 @@ def plain_loss(filters: Filters[R], x: Sequence[R], y: Sequence[R]) -> R:
 
 
 def plain_gradient(filters: Filters[R], x: Sequence[R], y: Sequence[R], i: int) -> list[R]:
-    """T1: grad_{c_i} L = -(r ⋆ u_i)."""
+    r"""T1: grad_{c_i} L = -(r ⋆ u_i).
+
+    Notes
+    -----
+    With f = c_i * u_i and u_i free of c_i, the chain rule gives, for every tap k,
+
+    .. math::
+
+        \frac{\partial L}{\partial c_{i,k}} = -\sum_{j} r_j\, u_{i,(j-k) \bmod n}
+        = -(r \star u_i)_k, \qquad r = y - f .
+    """
     return [-g for g in correlate(residual(filters, x, y), all_but(filters, x, i))]
 
 
@@ -86,9 +96,20 @@ def cn_loss(
 def cn_output_gradient(
     z: Sequence[R], y: Sequence[R], gain: R | int = 1, sqrt: Callable[[R], R] = sympy.sqrt
 ) -> list[R]:
-    """h = dL_CN/dz = -(gain sqrt(n)/s) (P - û û^T) y with s = ||P z||, û = P z / s.
+    r"""h = dL_CN/dz = -(gain sqrt(n)/s) (P - û û^T) y with s = ||P z||, û = P z / s.
 
     Independent of the bias: (P - û û^T) kills both 1 and û.
+
+    Notes
+    -----
+    The Jacobian of P z / s is (P - û û^T)/s, and it annihilates the output's own direction and
+    the constant vector, so the residual y - o reduces to y (C4)
+
+    .. math::
+
+        h = \frac{\partial L_{\mathrm{CN}}}{\partial z}
+          = -\frac{\gamma \sqrt{n}}{s} \bigl(P - \hat u \hat u^{\mathsf T}\bigr)\, y,
+        \qquad s = \lVert P z \rVert, \quad \hat u = P z / s .
     """
     n = len(z)
     pz = center(z)
@@ -107,7 +128,19 @@ def cn_gradient(
     gain: R | int = 1,
     sqrt: Callable[[R], R] = sympy.sqrt,
 ) -> list[R]:
-    """C4: grad_{c_i} L_CN = h ⋆ u_i."""
+    r"""C4: grad_{c_i} L_CN = h ⋆ u_i.
+
+    Notes
+    -----
+    With h from ``cn_output_gradient``, the gradient and its depth-free bound (docs/theory,
+    C4) are
+
+    .. math::
+
+        \nabla_{c_i} L_{\mathrm{CN}} = h \star u_i, \qquad
+        \lVert \nabla_{c_i} L_{\mathrm{CN}} \rVert
+        \le \frac{n \lvert\gamma\rvert \lVert P y \rVert}{\min_{w \ne 0} \lvert \hat c_{i,w} \rvert} .
+    """
     h = cn_output_gradient(network_output(filters, x), y, gain, sqrt)
     return correlate(h, all_but(filters, x, i))
 

@@ -2,9 +2,9 @@
 
 The functions take plain Python sequences and use only ``+``, ``-`` and ``*``, so the
 same code runs on SymPy expressions, on elements of a SymPy polynomial ring (where the
-identities of THEORY are *proved* by expansion), on Fractions and on floats.
+identities of the theory are *proved* by expansion), on Fractions and on floats.
 
-Conventions (THEORY section 1), with indices taken mod n:
+Conventions (docs/theory/model.md), with indices taken mod n:
 
 * convolution   (a * b)_j = sum_k a_k b_{j-k}
 * correlation   (r ⋆ u)_k = sum_j r_j u_{j-k}

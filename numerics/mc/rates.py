@@ -1,11 +1,11 @@
 """Monte Carlo over random initializations, each draw evaluated exactly (T8, T9).
 
 T8: (1/d) log ||grad_{c_i} L|| -> -gamma_E/2 (sigma^2 = 1/n, n >= 3). The slope is measured
-on nested networks (the first D filters of one long iid sequence, THEORY's almost-sure
+on nested networks (the first D filters of one long iid sequence, T8's almost-sure
 setting), with each draw's log-norms computed in mpmath, and a per-draw least-squares
 slope; the draws are iid, so their mean has an honest standard error. At n = 3 there is a
 single complex frequency pair and E log||grad|| is linear in D up to exponentially small
-terms; larger n adds the slowly vanishing sqrt(D log n)/D correction of THEORY T8.
+terms; larger n adds the slowly vanishing sqrt(D log n)/D correction of T8.
 
 T9: exact GF times (``numerics.hp.flow``) of scalar networks with iid complex N(0, 1)
 weights at nested depths, and the fitted growth rate of log T against gamma_E/2.
@@ -101,7 +101,17 @@ def log_grad_norm_profile(
 def t8_slope(
     n: int = 3, depths: Sequence[int] = tuple(range(250, 2001, 250)), draws: int = 60, seed: int = 0
 ) -> SlopeFit:
-    """Mean slope of log||grad_{c_1} L|| vs depth over ``draws`` nested networks (sigma^2 = 1/n)."""
+    r"""Mean slope of log||grad_{c_1} L|| vs depth over ``draws`` nested networks (sigma^2 = 1/n).
+
+    Notes
+    -----
+    The slope estimates T8's rate, E log|Z| of a standard complex Gaussian (T7)
+
+    .. math::
+
+        \frac{1}{d} \log \lVert \nabla_{c_1} L \rVert \;\to\; -\frac{\gamma_E}{2}
+        = -0.28860783\ldots \qquad (d \to \infty) .
+    """
     rng = np.random.default_rng(seed)
     x, y = rng.normal(size=n), rng.normal(size=n)
     values = np.array(
@@ -115,9 +125,18 @@ def t8_slope(
 
 @checked(x=vector, y=vector)
 def second_moment_exact(x: np.ndarray, y: np.ndarray, d: int) -> float:
-    """E||grad_{c_i} L||^2 = (1/n) sum_w |x̂_w|^2 (|ŷ_w|^2 + |x̂_w|^2 m_w^{d-1}) at sigma^2 = 1/n.
+    r"""E||grad_{c_i} L||^2 = (1/n) sum_w |x̂_w|^2 (|ŷ_w|^2 + |x̂_w|^2 m_w^{d-1}) at sigma^2 = 1/n.
 
     m_w = 2 for complex frequencies, 3 for the real ones (w = 0 and w = n/2).
+
+    Notes
+    -----
+    From E|ĉ|^2 = 1 and E|ĉ|^4 = m_w, the cross term vanishing because E ĉ = 0 (T8)
+
+    .. math::
+
+        \mathbb{E} \lVert \nabla_{c_i} L \rVert^2 = \frac{1}{n} \sum_{w} \lvert \hat x_w \rvert^2
+        \Bigl(\lvert \hat y_w \rvert^2 + \lvert \hat x_w \rvert^2 m_w^{\,d-1}\Bigr) .
     """
     n = len(x)
     same_length(n, y=y)
@@ -183,7 +202,7 @@ def scalar_network_as_filters(
 
     Frequency 1 carries the scalar network (ĉ_{i,1} = z_i, x̂_1 = a, ŷ_1 = b); frequency 0
     has x̂_0 = ŷ_0 = 0 and never moves. GD on these filters is GD on u = a prod z_i with
-    loss 1/2 |b - u|^2 (THEORY T2: the frequencies decouple).
+    loss 1/2 |b - u|^2 (T2: the frequencies decouple).
     """
     z = np.atleast_2d(z)
     spec = np.zeros(z.shape + (2,), complex)
@@ -235,13 +254,22 @@ class CrossingLaw:
 def crossing_time_law(
     others: Sequence[float], small: float = 0.5, exponents: Sequence[int] = range(8, 41, 4)
 ) -> CrossingLaw:
-    """Exact GF times from z0 = (small, -sqrt(small^2 + g), *others) (a = b = 1, the sign is wrong)
+    r"""Exact GF times from z0 = (small, -sqrt(small^2 + g), *others) (a = b = 1, the sign is wrong)
     for g = 10^-k, and the least-squares line of T against log(1/g).
 
     docs/derivations.md (T9): near the crossing, |f|^2 = x (x + g) prod_{j>=3} (g_j + x) with
     x = min |z|^2 and g_j = rho_j^2 - small^2, and dx/dt = -2 |r| |f| with |r| -> |b|, so each side
     of the crossing contributes log(1/g)/(2|a b| prod_j g_j^{1/2}) + O(1): the predicted slope is
     A = 1/(|a b| prod_{j>=3} g_j^{1/2}), with corrections O(g log g).
+
+    Notes
+    -----
+    The law fitted (T9, two nearly tied layers, the others O(1) above them)
+
+    .. math::
+
+        T(g) = A \log \frac{1}{g} + B + O\Bigl(g \log \frac{1}{g}\Bigr), \qquad
+        A = \frac{1}{\lvert a b \rvert \prod_{j \ge 3} (\rho_j^2 - \rho_1^2)^{1/2}} .
     """
     gaps, times = [], []
     for k in exponents:
@@ -273,7 +301,7 @@ class Slowdown:
 
 @checked()
 def mismatch_slowdown(depth: int, pairs: int, seed: int = 0) -> Slowdown:
-    """How much slower a wrong-signed real frequency is (THEORY T9, corrected).
+    """How much slower a wrong-signed real frequency is (T9, corrected).
 
     Draw z ~ N(0, 1)^d (a = b = 1) until ``pairs`` starts have the wrong sign; pair each with the
     start whose smallest layer has its sign flipped (same moduli, right sign), and compute both

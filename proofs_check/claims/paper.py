@@ -238,7 +238,7 @@ def _claim(eid: str) -> Claim:
         eid,
         title,
         "pytorch",
-        f"the paper's experiment {eid} as its authors ran it (THEORY section 5); autograd agrees with the closed forms",
+        f"the paper's experiment {eid} as its authors ran it (docs/theory/experiments.md); autograd agrees with the closed forms",
         f"needs the extra '{EXTRA}' (PyTorch); quick sizes; see docs/paper.md",
         run,
     )
