@@ -2,6 +2,7 @@
 
     proofs_check paper [--quick | --full] --out DIR [--json PATH|-] [--seeds N] [--only P1,P2]
                        [--threads T] [--dtype float32|float64] [--bn-gain-init uniform|ones] [--image PATH]
+                       [--device cpu|cuda] [--store PATH] [--dask ADDRESS]
 
 Writes one figure per experiment (PNG + PDF) into DIR and, with --json, the report
 ``{"experiments": [...], "environment": {...}}`` (``-``: standard output, the progress lines
@@ -14,6 +15,14 @@ Seeds when ``--seeds`` is not given: P2 and P3 20 with ``--full``, else 3; P4 1 
 ``--quick``, else 3; P6 1 with ``--quick`` or ``--full`` (a 256^2 seed of the three
 variants is about 1.1 hours of one idle core), else 3. P5 draws 2000 networks per mode,
 20 blocks of 2000 with ``--full``.
+
+Every experiment runs as cells of the one runner (``paper.cells``, ``numerics.store.cells``):
+with ``--full`` one cell per experiment and seed (P5: per block of draws; P6: per variant and
+seed), otherwise one per experiment. ``--store PATH`` keeps each cell in that SQLite file as it
+finishes (a rerun reuses it), ``--dask ADDRESS`` (``local``: a LocalCluster) maps the cells onto
+a Dask cluster; the numbers do not depend on where a cell ran. ``--device cuda`` trains P2-P6 on
+the GPU by the same code (P1 and the float64 cross-checks stay NumPy/CPU); it is refused before
+any work, exit 2, where no CUDA device is present.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from theory.validation.command_line import int_in
 EXAMPLE = "example: proofs_check paper --quick --out figs --json paper.json"
 DTYPES = ("float32", "float64")
 GAIN_INITS = ("uniform", "ones")  # paper.deep_decoder.GAIN_INITS (not imported: it needs torch)
+DEVICES = ("cpu", "cuda")  # paper.nets.DEVICES (not imported: it needs torch)
 
 
 def _only(text: str) -> list[str]:
@@ -104,6 +114,26 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="P6 BatchNorm gain start: uniform = U(0,1), PyTorch <= 1.1 (default); ones = PyTorch >= 1.2",
     )
     p.add_argument(
+        "--device",
+        choices=DEVICES,
+        default="cpu",
+        help="where PyTorch trains P2-P6 (default cpu; cuda: the GPU, refused where none is present)",
+    )
+    p.add_argument(
+        "--store",
+        metavar="PATH",
+        default=None,
+        dest="paper_store",
+        help="SQLite file of finished cells, reused by a rerun (as the main command's --store)",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        dest="paper_dask",
+        help="run the cells on Dask: 'local' or a scheduler address you trust (as the main command's --dask)",
+    )
+    p.add_argument(
         "--image",
         type=_image,
         default=None,
@@ -159,10 +189,27 @@ def seeds_for(eid: str, args) -> int:
     return 1 if args.quick or args.paper_full else 3
 
 
+def device_problem(args) -> None:
+    """``--device cuda`` where no CUDA device is present: ValueError naming the option, before any work."""
+    from paper.nets import device_problem as problem
+
+    why = problem(args.device)
+    if why:
+        raise ValueError(f"--device: {args.device!r}: {why}; use --device cpu")
+
+
 def _kwargs(eid: str, args) -> dict:
     import torch
 
-    kw: dict = {"quick": args.quick, "full": args.paper_full}
+    kw: dict = {
+        "quick": args.quick,
+        "full": args.paper_full,
+        "threads": args.threads,
+        "store": args.paper_store,
+        "dask": args.paper_dask,
+    }
+    if eid != "P1":
+        kw["device"] = args.device
     if eid in ("P1", "P5"):
         kw["seed"] = 0
     else:
@@ -193,6 +240,10 @@ def environment(args) -> dict:
         "torch": torch.__version__,
         "cpus": os.cpu_count(),
         "torch_threads": args.threads,
+        "device": args.device,
+        "cuda_device": torch.cuda.get_device_name() if args.device == "cuda" else None,
+        "store": args.paper_store,
+        "dask": args.paper_dask,
         "load_average_at_end": load,
         "quick": args.quick,
         "seeds": {eid: seeds_for(eid, args) for eid in args.paper_only if eid not in ("P1", "P5")},
@@ -208,6 +259,7 @@ def run(args) -> int:
     if missing:
         print(f"proofs_check paper: error: {missing}", file=sys.stderr)
         return 2
+    device_problem(args)
     check_paths(args)
 
     import torch
