@@ -9,10 +9,7 @@ the autograd-versus-closed-form cross-checks in ``crosschecks``, figures and JSO
 
 from __future__ import annotations
 
-INSTALL_HINT = (
-    "the paper's experiments need PyTorch: pip install '.[paper]' "
-    "(on this machine: pip install torch==2.13.0 '.[paper]', the CPU build on disk)"
-)
+INSTALL_HINT = 'the paper\'s experiments need PyTorch and scikit-image: pip install ".[paper]"'
 
 
 def torch_available() -> bool:
@@ -20,3 +17,13 @@ def torch_available() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("torch") is not None
+
+
+def missing_dependency() -> str | None:
+    """None when torch and scikit-image import; else the install line (``INSTALL_HINT``)."""
+    try:
+        import skimage  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError:
+        return INSTALL_HINT
+    return None

@@ -294,6 +294,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 0
     distinct_outputs([("--json", args.json), ("--markdown", args.markdown)])
     claims = _select(args.only, args.quiet)
+    needs_torch = [c.id for c in claims if c in EXTRA_CLAIMS["paper"]]
+    if needs_torch:
+        from paper import missing_dependency
+
+        missing = missing_dependency()
+        if missing:  # refused before any work, as `proofs_check paper` does
+            raise ValueError(f"--only {','.join(needs_torch)}: {missing}")
     ctx = Context(dps=args.dps or 30, seed=args.seed or 0, full=bool(args.full))
     t0 = time.perf_counter()
     try:

@@ -166,18 +166,6 @@ def check_paths(args) -> None:
         raise ValueError(f"--out: cannot create folder {args.out!r} ({err.strerror or err})") from None
 
 
-def _missing_dependency() -> str | None:
-    """None when torch and scikit-image import; else the install line."""
-    from paper import INSTALL_HINT
-
-    try:
-        import skimage  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError:
-        return INSTALL_HINT
-    return None
-
-
 def seeds_for(eid: str, args) -> int:
     """The seeds of one experiment (module docstring)."""
     if args.seeds is not None:
@@ -255,7 +243,9 @@ def environment(args) -> dict:
 
 def run(args) -> int:
     """Run the chosen experiments; print one line each, the figures and any failing check."""
-    missing = _missing_dependency()
+    from paper import missing_dependency
+
+    missing = missing_dependency()
     if missing:
         print(f"proofs_check paper: error: {missing}", file=sys.stderr)
         return 2
