@@ -262,6 +262,12 @@ def build_parser() -> Parser:
     from numerics.bench.simulator import add_arguments
 
     add_arguments(b)
+    b.add_argument(
+        "--device",
+        choices=paper_cmd.DEVICES,
+        default="cpu",
+        help="device of the paper's per-step line (default cpu; cuda refused where none is present)",
+    )
     paper_cmd.add_parser(sub)
     return p
 
@@ -358,7 +364,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
         check_memory(need, f"bench at --n {args.n}, --depth {args.depth}, --trials {args.trials}")
     except ValueError as err:
         raise ValueError(f"--n/--depth/--trials: {err}") from None
-    return run(args)
+    from paper import missing_dependency
+
+    missing = missing_dependency()
+    if args.device != "cpu":  # refused before any work, as `proofs_check paper --device`
+        if missing:
+            raise ValueError(f"--device: {missing}")
+        paper_cmd.device_problem(args)
+    paper_line = not args.no_torch and missing is None
+    code = run(args)
+    if paper_line:
+        from paper.bench import lines
+
+        print("\n" + "\n".join(lines(args.device)))
+    return code
 
 
 def _misplaced(args: argparse.Namespace) -> str | None:

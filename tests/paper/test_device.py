@@ -92,3 +92,16 @@ def test_device_cuda_refused_without_one_before_any_work(tmp_path):
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "--device" in lines[0] and "CUDA" in lines[0], out.stderr
     assert not (tmp_path / "f").exists()
+
+
+def test_bench_prints_the_per_step_time_on_the_device_used(monkeypatch):
+    from paper import bench
+
+    monkeypatch.setattr(dd, "SIZES", {**dd.SIZES, "full": (16, 5000)})  # a small image: seconds
+    monkeypatch.setattr(bench, "STEPS", 1)
+    monkeypatch.setattr(bench, "REPEATS", 1)
+    head, p2, p6 = bench.lines("cpu")
+    assert "cpu, 1 thread" in head and "s/step" in head
+    assert float(p2.split()[-1]) > 0 and float(p6.split()[-1]) > 0 and "16x16" in p6
+    with pytest.raises(ValueError, match="--device"):
+        bench.seconds_per_step("tpu")
