@@ -73,7 +73,7 @@ def run(
     cells: Sequence[dict],
     *,
     store: str | None,
-    dask: str | None,
+    dask: object,
     label: Callable[[dict], str] | None = None,
 ) -> list[dict]:
     """``run_cells("paper.<eid>", compute, cells)`` with this package's version and a label per cell."""

@@ -367,7 +367,7 @@ def run(
     device: str = "cpu",
     threads: int = 1,
     store: str | None = None,
-    dask: str | None = None,
+    dask: object = None,
 ) -> dict:
     """Both variants (with ``full`` also the other gain start) for ``seeds`` seeds, one cell per
     variant and seed (``paper.cells``), state files in ``<out>/p6_state``; the figure (seed 0) and

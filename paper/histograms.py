@@ -120,7 +120,7 @@ def run(
     seed: int,
     threads: int = 1,
     store: str | None = None,
-    dask: str | None = None,
+    dask: object = None,
 ) -> dict:
     """Histograms at d = 6 (and 20, 40) for 20000 draws each, one cell (``paper.cells``); the
     figure and the JSON entry."""

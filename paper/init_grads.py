@@ -85,7 +85,7 @@ def run(
     device: str = "cpu",
     threads: int = 1,
     store: str | None = None,
-    dask: str | None = None,
+    dask: object = None,
 ) -> dict:
     """2000 draws per mode (``full``: 20 blocks of 2000, one cell each); the figure and the JSON
     entry (with the M1 and M3 cross-checks, always float64 on the CPU)."""

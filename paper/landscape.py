@@ -130,7 +130,7 @@ def run(
     device: str = "cpu",
     threads: int = 1,
     store: str | None = None,
-    dask: str | None = None,
+    dask: object = None,
 ) -> dict:
     """Four landscapes (multi-channel/linear, with/without CN) for ``seeds`` seeds as cells
     (``paper.cells``); figure of seed 0."""

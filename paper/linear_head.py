@@ -73,7 +73,7 @@ def run(
     device: str = "cpu",
     threads: int = 1,
     store: str | None = None,
-    dask: str | None = None,
+    dask: object = None,
 ) -> dict:
     """Every depth and variant for ``seeds`` seeds as cells (``paper.cells``), their figure and the
     toolkit's; the JSON entry."""

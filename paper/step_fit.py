@@ -107,7 +107,7 @@ def run(
     device: str = "cpu",
     threads: int = 1,
     store: str | None = None,
-    dask: str | None = None,
+    dask: object = None,
 ) -> dict:
     """All variants for ``seeds`` seeds as cells (``paper.cells``); the figure and the JSON entry."""
     t0 = time.time()

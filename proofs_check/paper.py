@@ -194,7 +194,6 @@ def _kwargs(eid: str, args) -> dict:
         "full": args.paper_full,
         "threads": args.threads,
         "store": args.paper_store,
-        "dask": args.paper_dask,
     }
     if eid != "P1":
         kw["device"] = args.device
@@ -250,8 +249,39 @@ def run(args) -> int:
         print(f"proofs_check paper: error: {missing}", file=sys.stderr)
         return 2
     device_problem(args)
+    store_problem(args)
     check_paths(args)
+    client = _connect(args)
+    try:
+        return _run(args, client)
+    finally:
+        if client is not None:
+            client.close()
 
+
+def store_problem(args) -> None:
+    """A --store that is not a usable cell store: ValueError naming it, before any work."""
+    if args.paper_store is None:
+        return
+    from numerics.store.cells import CellStore, StoreError
+
+    try:
+        CellStore(args.paper_store).close()
+    except StoreError as err:
+        raise ValueError(f"--store: {err}") from None
+
+
+def _connect(args):
+    """The Dask client of --dask (one for every experiment), or None; an unreachable scheduler is
+    a ValueError naming --dask (``numerics.store.cells.connect_dask``)."""
+    if args.paper_dask is None:
+        return None
+    from numerics.store.cells import connect_dask
+
+    return connect_dask(args.paper_dask)
+
+
+def _run(args, client) -> int:
     import torch
 
     from paper import report
@@ -275,7 +305,7 @@ def run(args) -> int:
         return bad
 
     for eid in args.paper_only:
-        entry = runner(eid)(args.out, **_kwargs(eid, args))
+        entry = runner(eid)(args.out, **{**_kwargs(eid, args), "dask": client})
         results.append(entry)
         print(
             f"{eid}  {entry['ours']['seconds']:8.1f} s  {entry['figure']}  {entry['title']}",
