@@ -39,7 +39,7 @@ EXAMPLES = {
 }
 
 #: options of the claim check; given before a subcommand they would be ignored, so they are refused
-CHECK_OPTIONS = ("list", "only", "full", "dps", "seed", "json", "markdown", "jobs")
+CHECK_OPTIONS = ("list", "only", "full", "dps", "seed", "json", "markdown", "jobs", "store", "check_dask")
 MAX_DEPTH = 10**4
 SEED_MAX = 2**32 - 1
 
@@ -174,6 +174,20 @@ def build_parser() -> Parser:
     p.add_argument(
         "--markdown", type=_output, metavar="PATH", help="write a Markdown report ('-': standard output)"
     )
+    p.add_argument(
+        "--store",
+        metavar="PATH",
+        help="SQLite cell store of the --full experiments: finished cells are kept, reused and shared "
+        "by concurrent runs (default with --full: proofs_check_cells.sqlite in the current folder)",
+    )
+    p.add_argument(
+        "--dask",
+        dest="check_dask",
+        type=_dask_address,
+        metavar="ADDRESS",
+        help="run the cells of the --full experiments on Dask: 'local' (a local cluster) or a scheduler "
+        "address you trust, e.g. tcp://host:8786 (results travel by pickle)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress or notes on stderr (any subcommand)")
     sub = p.add_subparsers(dest="command", metavar="{figures,simulate,bench,paper}")
 
@@ -287,6 +301,41 @@ def _select(only: str | None, quiet: bool) -> list:
     return [known[w] for w in wanted]
 
 
+def _cell_store(path: str | None, full: bool) -> str | None:
+    """The --store of the --full experiments (default ``DEFAULT_STORE`` with --full), checked
+    before any work: an existing file must be a cell store; a new one is created only by a run."""
+    from numerics.store.cells import DEFAULT_STORE, CellStore, StoreError
+
+    if path is None:
+        path = DEFAULT_STORE if full else None
+    if path is None:
+        return None
+    if path in ("", ":memory:") or path.startswith("file:"):
+        raise ValueError(f"--store: give a file path; {path!r} would keep nothing")
+    problem = CellStore.file_problem(path)
+    if problem is None and os.path.exists(path):
+        try:
+            CellStore(path).close()
+        except StoreError as err:
+            problem = str(err)
+    if problem:
+        raise ValueError(f"--store: cannot use {path!r}: {problem}")
+    return path
+
+
+def _reachable(address: str | None, full: bool, quiet: bool) -> str | None:
+    """The --dask address, its scheduler checked now (one line, exit 2, if it does not answer)."""
+    from numerics.store.cells import connect_dask
+
+    if address is None:
+        return None
+    if not full and not quiet:
+        print("proofs_check: note: --dask changes only the --full experiments", file=sys.stderr)
+    if address != "local":
+        connect_dask(address).close()
+    return address
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from proofs_check.claims import CLAIMS, EXTRA_CLAIMS, Context
     from proofs_check.report import build_report, default_jobs, markdown, run_claims, table, to_json
@@ -307,7 +356,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         missing = missing_dependency()
         if missing:  # refused before any work, as `proofs_check paper` does
             raise ValueError(f"--only {','.join(needs_torch)}: {missing}")
-    ctx = Context(dps=args.dps or 30, seed=args.seed or 0, full=bool(args.full))
+    ctx = Context(
+        dps=args.dps or 30,
+        seed=args.seed or 0,
+        full=bool(args.full),
+        store=_cell_store(args.store, bool(args.full)),
+        dask=_reachable(args.check_dask, bool(args.full), args.quiet),
+    )
     t0 = time.perf_counter()
     try:
         results = run_claims(claims, ctx, progress=not args.quiet, jobs=args.jobs or default_jobs())
@@ -384,7 +439,7 @@ def _misplaced(args: argparse.Namespace) -> str | None:
     """A claim-check option given before a subcommand (it would be ignored there)."""
     for name in CHECK_OPTIONS:
         if getattr(args, name, None) is not None:
-            return f"--{name} is an option of the claim check, not of '{args.command}'; put subcommand options after the subcommand"
+            return f"--{name.removeprefix('check_')} is an option of the claim check, not of '{args.command}'; put subcommand options after the subcommand"
     return None
 
 

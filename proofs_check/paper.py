@@ -19,7 +19,8 @@ variants is about 1.1 hours of one idle core), else 3. P5 draws 2000 networks pe
 Every experiment runs as cells of the one runner (``paper.cells``, ``numerics.store.cells``):
 with ``--full`` one cell per experiment and seed (P5: per block of draws; P6: per variant and
 seed), otherwise one per experiment. ``--store PATH`` keeps each cell in that SQLite file as it
-finishes (a rerun reuses it), ``--dask ADDRESS`` (``local``: a LocalCluster) maps the cells onto
+finishes (a rerun reuses it; with ``--full`` the main command's default store),
+``--dask ADDRESS`` (``local``: a LocalCluster) maps the cells onto
 a Dask cluster; the numbers do not depend on where a cell ran. ``--device cuda`` trains P2-P6 on
 the GPU by the same code (P1 and the float64 cross-checks stay NumPy/CPU); it is refused before
 any work, exit 2, where no CUDA device is present.
@@ -124,10 +125,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         metavar="PATH",
         default=None,
         dest="paper_store",
-        help="SQLite file of finished cells, reused by a rerun (as the main command's --store)",
+        help="SQLite file of finished cells, reused by a rerun (as the main command's --store; "
+        "default with --full: proofs_check_cells.sqlite in the current folder)",
     )
+    from proofs_check.cli import _dask_address  # build_parser calls this: the command line is loaded
+
     p.add_argument(
         "--dask",
+        type=_dask_address,
         metavar="ADDRESS",
         default=None,
         dest="paper_dask",
@@ -260,15 +265,11 @@ def run(args) -> int:
 
 
 def store_problem(args) -> None:
-    """A --store that is not a usable cell store: ValueError naming it, before any work."""
-    if args.paper_store is None:
-        return
-    from numerics.store.cells import CellStore, StoreError
+    """--store as the main command's (``proofs_check.cli._cell_store``: with --full the default
+    store, an existing file must be a cell store), checked before any work; sets ``args.paper_store``."""
+    from proofs_check.cli import _cell_store  # the command line is loaded: it called this
 
-    try:
-        CellStore(args.paper_store).close()
-    except StoreError as err:
-        raise ValueError(f"--store: {err}") from None
+    args.paper_store = _cell_store(args.paper_store, bool(args.paper_full))
 
 
 def _connect(args):

@@ -26,6 +26,10 @@ class Context:
     dps: int = 30
     seed: int = 0
     full: bool = False
+    #: the cell store of the long (``--full``) experiments (``numerics.store.cells.run_cells``)
+    store: str | None = None
+    #: where those cells run: None (here), "local" (a LocalCluster) or a scheduler address
+    dask: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,186 @@
+"""The one runner (numerics.store.cells): keys, the store, resuming, concurrency, Dask."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+import threading
+import time
+
+import pytest
+from conftest import dask_cluster_running
+from dask_cells import noisy_sum, where
+
+from numerics.store import cells as C
+
+CELLS = [{"seed": s} for s in range(6)]
+
+
+def test_results_come_back_in_the_order_of_the_cells_and_duplicates_run_once(tmp_path):
+    calls = []
+
+    def count(params):
+        calls.append(params["seed"])
+        return noisy_sum(params)
+
+    got = C.run_cells(
+        "t", count, [{"seed": 2}, {"seed": 1}, {"seed": 2}], store=tmp_path / "s", progress=False
+    )
+    assert [g["sum"] for g in got] == [noisy_sum({"seed": s})["sum"] for s in (2, 1, 2)]
+    assert sorted(calls) == [1, 2]
+
+
+def test_the_key_holds_experiment_params_and_version_canonically():
+    a = C.cell_key("X1", {"n": 64, "k": 1}, "v1")
+    assert a == C.cell_key("X1", {"k": 1, "n": 64}, "v1") == '["X1","v1",{"k":1,"n":64}]'
+    assert a != C.cell_key("X2", {"n": 64, "k": 1}, "v1") and a != C.cell_key("X1", {"n": 64, "k": 1}, "v2")
+    with pytest.raises(ValueError, match="JSON-ready"):
+        C.cell_key("X1", {"eta": float("nan")}, "v1")
+    assert C.code_version(noisy_sum) == C.code_version(where) and len(C.code_version(noisy_sum)) == 12
+
+
+def test_a_new_code_version_recomputes_and_the_old_cells_stay(tmp_path):
+    path = tmp_path / "s"
+    calls = []
+
+    def count(params):
+        calls.append(1)
+        return {"v": params["seed"]}
+
+    for version in ("a", "b", "a"):
+        C.run_cells("t", count, CELLS[:2], store=path, progress=False, version=version)
+    assert len(calls) == 4
+    assert sqlite3.connect(path).execute("SELECT COUNT(*) FROM cells").fetchone()[0] == 4
+
+
+def test_an_interrupt_keeps_finished_cells_releases_claims_and_resumes(tmp_path, capsys):
+    path = tmp_path / "s"
+    seen = []
+
+    def stop_at_third(params):
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+        seen.append(params["seed"])
+        return noisy_sum(params)
+
+    with pytest.raises(KeyboardInterrupt):
+        C.run_cells("t", stop_at_third, CELLS, store=path, progress=False, version="v")
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT COUNT(*) FROM cells").fetchone()[0] == 2
+    assert db.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0
+    again = []
+
+    def record(params):
+        again.append(params["seed"])
+        return noisy_sum(params)
+
+    got = C.run_cells("t", record, CELLS, store=path, progress=True, version="v")
+    assert not set(again) & set(seen) and len(again) == 4
+    assert got == [noisy_sum(p) for p in CELLS]  # bit for bit, resumed or not
+    assert "resuming: 2 of 6 cells done" in capsys.readouterr().err
+
+
+def test_two_stores_on_one_file_never_claim_the_same_cell(tmp_path):
+    keys = [C.cell_key("t", p, "v") for p in CELLS[:3]]
+    a, b = C.CellStore(tmp_path / "s"), C.CellStore(tmp_path / "s")
+    (ka,), held_a = a.claim(keys)
+    (kb,), held_b = b.claim(keys)
+    assert ka != kb and held_a == 0 and held_b == 1
+    a.put(ka, {}, {"r": 1})
+    (kb2,), held = b.claim(keys)
+    assert kb2 not in (ka, kb) and held == 0
+    b.close()  # releases its claims
+    got, held = a.claim(keys, None)
+    assert set(got) == {kb, kb2} and held == 0
+    a.close()
+
+
+def test_claims_of_a_dead_process_are_taken_over(tmp_path):
+    store = C.CellStore(tmp_path / "s")
+    key = C.cell_key("t", CELLS[0], "v")
+    store.db.execute("INSERT INTO claims VALUES (?, 'ghost', ?, 999999999, 0)", (key, socket.gethostname()))
+    assert C.run_cells("t", noisy_sum, CELLS[:1], store=store, progress=False, version="v")
+    assert store.computed == 1
+    store.close()
+
+
+def test_a_cell_held_by_a_live_process_is_waited_for_not_recomputed(tmp_path):
+    path = tmp_path / "s"
+    other, me = C.CellStore(path), C.CellStore(path)
+    keys = [C.cell_key("t", p, "v") for p in CELLS[:2]]
+    (held,), _ = other.claim(keys)
+    mine = []
+
+    def compute(params):  # while `me` computes its cell, `other` finishes the held one
+        other.put(held, {}, {"by": "other"})
+        mine.append(params)
+        return {"by": "me"}
+
+    got = C.run_cells("t", compute, CELLS[:2], store=me, progress=False, version="v", poll=0.01)
+    assert sorted(g["by"] for g in got) == ["me", "other"] and me.computed == 1
+    other.close()
+    me.close()
+
+
+@pytest.mark.parametrize(
+    "make,match",
+    [
+        (lambda p: p.write_text("hello, not sqlite"), "not an SQLite database"),
+        (lambda p: sqlite3.connect(p).execute("CREATE TABLE t (a)"), "not a cell store"),
+        (lambda p: p.mkdir(), "not a regular file"),
+    ],
+)
+def test_a_file_that_is_not_a_cell_store_is_refused_and_left_alone(tmp_path, make, match):
+    path = tmp_path / "s"
+    make(path)
+    with pytest.raises(C.StoreError, match=match):
+        C.run_cells("t", noisy_sum, CELLS[:1], store=path, progress=False)
+
+
+# ----------------------------------------------------------------------------- Dask
+def test_a_sweep_on_the_cluster_equals_the_serial_run_bit_for_bit(dask_cluster, tmp_path):
+    serial = C.run_cells("t", noisy_sum, CELLS, progress=False)
+    store = C.CellStore(tmp_path / "s")
+    on_dask = C.run_cells("t", noisy_sum, CELLS, store=store, dask=dask_cluster.address, progress=False)
+    assert on_dask == serial and store.computed == len(CELLS)
+    pids = C.run_cells("w", where, CELLS, dask=dask_cluster.address, progress=False)
+    assert {p["pid"] for p in pids} <= {w.pid for w in dask_cluster.workers}
+    store.close()
+
+
+def test_a_worker_ended_while_cells_run_loses_nothing_and_stores_nothing_twice(tmp_path):
+    cells = [{"seed": s, "sleep": 0.4} for s in range(12)]
+    path = tmp_path / "s"
+    with dask_cluster_running(2) as cluster:
+        victim = cluster.workers[0]
+
+        def end_a_worker_when_two_cells_are_done():
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                with sqlite3.connect(path, timeout=10) as db:
+                    if db.execute("SELECT COUNT(*) FROM cells").fetchone()[0] >= 2:
+                        break
+                time.sleep(0.05)
+            victim.kill()
+
+        store = C.CellStore(path)
+        killer = threading.Thread(target=end_a_worker_when_two_cells_are_done, daemon=True)
+        killer.start()
+        got = C.run_cells("t", noisy_sum, cells, store=store, dask=cluster.address, progress=False)
+        killer.join(timeout=30)
+        assert victim.poll() is not None, "the worker was not ended while cells ran"
+        assert got == [noisy_sum({"seed": c["seed"]}) for c in cells]
+        assert store.computed == len(cells)  # each cell stored once
+        assert store.db.execute("SELECT COUNT(*) FROM cells").fetchone()[0] == len(cells)
+        store.close()
+
+
+def test_a_scheduler_that_is_not_there_is_one_error_within_the_timeout(tmp_path):
+    pytest.importorskip("dask.distributed")
+    t0 = time.monotonic()
+    with pytest.raises(ValueError, match=r"^--dask: cannot reach a scheduler at 'tcp://127.0.0.1:1'"):
+        C.run_cells("t", noisy_sum, CELLS, store=tmp_path / "s", dask="tcp://127.0.0.1:1", progress=False)
+    assert time.monotonic() - t0 < C.DASK_TIMEOUT + 10
+    db = sqlite3.connect(tmp_path / "s")
+    assert db.execute("SELECT COUNT(*) FROM cells").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0
