@@ -3,8 +3,9 @@
 One module per experiment (``histograms`` P1, ``step_fit`` P2, ``linear_head`` P3,
 ``landscape`` P4, ``init_grads`` P5, ``deep_decoder`` P6), shared networks in ``nets``,
 the autograd-versus-closed-form cross-checks in ``crosschecks``, figures and JSON in
-``report``. PyTorch is optional (the extra ``paper``): only these modules import it, and
-``require_torch`` turns its absence into one line saying how to install it.
+``report``, the cells of the one runner in ``cells``, the per-step benchmark in ``bench``.
+PyTorch is optional (the extra ``paper``): only these modules import it, and
+``missing_dependency`` turns its absence into one line naming the install command.
 """
 
 from __future__ import annotations

@@ -34,6 +34,10 @@ def run_cli(*args, cwd=None):
         ["--out", "{tmp}/figs", "--image", "{tmp}/no.png"],
         ["--out", "{tmp}/figs", "--bn-gain-init", "zeros"],
         ["--out", "{tmp}/figs", "--dtype", "float16"],
+        ["--out", "{tmp}/figs", "--device", "tpu"],
+        ["--out", "{tmp}/figs", "--store", "{tmp}/file.txt"],
+        ["--out", "{tmp}/figs", "--store", ""],
+        ["--out", "{tmp}/figs", "--dask", "no address"],
     ],
 )
 def test_paper_bad_outputs_exit_2_one_line_nothing_written(tmp_path, args):
