@@ -16,9 +16,11 @@ Image: scikit-image's Shepp-Logan phantom (their MRI slice cannot be shipped) or
 grayscale image (``image_path``), scaled to [0, 1] and resized to size x size: 256 and 5000
 steps with ``--full``, 128 and 1000 steps otherwise (``--quick`` too).
 
-Long runs are resumable: every run keeps its state (weights, optimizer, curves so far) in
-``<out>/p6_state/`` written atomically every ``CHECKPOINT_SECONDS``; a rerun with the same
-settings continues from there, and a finished run is reused as it is.
+Long runs are resumable twice over: each variant and seed is one cell of the one runner
+(``paper.cells``), stored when it finishes; within a cell, the run keeps its state (weights,
+optimizer, curves so far) in ``<out>/p6_state/``, written atomically every
+``CHECKPOINT_SECONDS``, so a rerun with the same settings continues from there, and a finished
+run is reused as it is. Device (``"cpu"``/``"cuda"``): ``paper.nets``' rule, draws on the CPU.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import torch
 from torch import nn
 
 from numerics.store.files import atomic_path
-from paper import nets, report
+from paper import cells, nets, report
 
 CHANNELS, LAYERS, LR, MOMENTUM = 32, 6, 0.1, 0.9
 SIZES = {"quick": (128, 1000), "default": (128, 1000), "full": (256, 5000)}
@@ -79,19 +81,27 @@ def read_image(path: str) -> np.ndarray:
     return (img - lo) / (hi - lo)
 
 
-def target(size: int, image_path: str | None, dtype: torch.dtype) -> torch.Tensor:
-    """The image (phantom when ``image_path`` is None) resized to size x size, shape (1, 1, size, size)."""
+def target(size: int, image_path: str | None, dtype: torch.dtype, device: str = "cpu") -> torch.Tensor:
+    """The image (phantom when ``image_path`` is None) resized to size x size, shape (1, 1, size, size),
+    on ``device``."""
     from skimage.transform import resize
 
     img = phantom(size) if image_path is None else read_image(image_path)
     img = np.clip(resize(img, (size, size), anti_aliasing=True), 0, 1)
-    return torch.tensor(img, dtype=dtype)[None, None]
+    return torch.tensor(img, dtype=dtype)[None, None].to(device)
 
 
-def decoder(normalized: bool, gen: torch.Generator, bn_gain_init: str = "uniform", dtype=torch.float32):
+def decoder(
+    normalized: bool,
+    gen: torch.Generator,
+    bn_gain_init: str = "uniform",
+    dtype=torch.float32,
+    device: str = "cpu",
+):
     """Their decodernw without upsampling; conv weights and biases drawn from ``gen`` with
     PyTorch's default Conv2d rule (kaiming_uniform a=sqrt(5); bias U(+-1/sqrt(fan_in))), layer
-    by layer, each BatchNorm gain right after its conv (U(0, 1) or 1, per ``bn_gain_init``)."""
+    by layer, each BatchNorm gain right after its conv (U(0, 1) or 1, per ``bn_gain_init``);
+    drawn on the CPU, then moved to ``device``."""
     if bn_gain_init not in GAIN_INITS:
         raise ValueError(f"bn_gain_init must be one of {GAIN_INITS}, got {bn_gain_init!r}")
     layers: list[nn.Module] = []
@@ -114,15 +124,15 @@ def decoder(normalized: bool, gen: torch.Generator, bn_gain_init: str = "uniform
                 else:
                     m.weight.fill_(1.0)
                 m.bias.zero_()
-    return net.train()
+    return net.to(device).train()
 
 
-def state_path(out: str, key: dict) -> str:
-    """The checkpoint file of one run: a readable name plus a hash of every setting that fixes it."""
+def state_path(folder: str, key: dict) -> str:
+    """The checkpoint file of one run in ``folder``: a readable name plus a hash of every setting that fixes it."""
     digest = hashlib.sha256(repr(sorted(key.items())).encode()).hexdigest()[:12]
     gain = key["bn_gain_init"] if key["normalized"] else "none"
     name = f"p6_{'cn' if key['normalized'] else 'nocn'}_{gain}_s{key['seed']}_{key['size']}_{digest}.pt"
-    return os.path.join(out, "p6_state", name)
+    return os.path.join(folder, name)
 
 
 def _save(path: str, state: dict) -> None:
@@ -142,19 +152,20 @@ def fit(
     label: str = "",
     progress: bool = True,
 ) -> dict:
-    """Train (resuming from ``checkpoint`` if it holds a run of the same settings); return the
-    loss curve and every conv layer's weight-gradient norm (layers x iters), both recorded
-    before each step, and the final numbers. A non-finite loss stops the run as diverged."""
-    dtype = image.dtype
+    """Train on ``image``'s device and dtype (resuming from ``checkpoint`` if it holds a run of the
+    same settings); return the loss curve and every conv layer's weight-gradient norm (layers x
+    iters), both recorded before each step, and the final numbers. A non-finite loss stops the
+    run as diverged."""
+    dtype, device = image.dtype, image.device
     gen = nets.generator(seed)
-    net = decoder(normalized, gen, bn_gain_init, dtype)
-    x = torch.rand((1, CHANNELS, *image.shape[-2:]), generator=gen, dtype=dtype) * 0.1
+    net = decoder(normalized, gen, bn_gain_init, dtype, device)
+    x = (torch.rand((1, CHANNELS, *image.shape[-2:]), generator=gen, dtype=dtype) * 0.1).to(device)
     opt = torch.optim.SGD(net.parameters(), lr=LR, momentum=MOMENTUM)
     convs = [m for m in net if isinstance(m, nn.Conv2d)]
     loss_curve, grad_curve = np.full(iters, np.nan), np.full((len(convs), iters), np.nan)
     start, diverged = 0, False
     if checkpoint and os.path.exists(checkpoint):
-        st = torch.load(checkpoint, weights_only=False)
+        st = torch.load(checkpoint, weights_only=False, map_location=device)
         net.load_state_dict(st["net"])
         opt.load_state_dict(st["opt"])
         start, diverged = st["step"], st["diverged"]
@@ -194,19 +205,28 @@ def fit(
     else:
         i = iters
     save(iters if not diverged else i)
-    final = float("inf") if diverged else float(loss_curve[-1])
+    seconds_per_step = (time.time() - t0) / max(1, i - start) if i > start else None
+    return readings(loss_curve, grad_curve, diverged, seconds_per_step)
+
+
+def readings(loss: np.ndarray, grad: np.ndarray, diverged: bool, seconds_per_step: float | None) -> dict:
+    """A run's curves (loss per step, layers x steps gradient norms) and the numbers read from
+    them: the final loss (inf when diverged), the loss at their last printed step, the PSNR and
+    the gradient norms at the end."""
+    iters = len(loss)
+    final = float("inf") if diverged else float(loss[-1])
     printed = iters - PRINTED_EVERY
     return {
-        "loss": loss_curve,
-        "grad": grad_curve,
+        "loss": loss,
+        "grad": grad,
         "final_loss": final,
-        "loss_at_printed_step": float(loss_curve[printed]) if printed >= 0 else None,
+        "loss_at_printed_step": float(loss[printed]) if printed >= 0 else None,
         "printed_step": printed,
         "psnr_db": 10 * math.log10(1 / final) if 0 < final < float("inf") else None,
-        "first_layer_grad_norm_end": float(grad_curve[0, -1]),
-        "grad_norm_end": grad_curve[:, -1].tolist(),
+        "first_layer_grad_norm_end": float(grad[0, -1]),
+        "grad_norm_end": grad[:, -1].tolist(),
         "diverged": diverged,
-        "seconds_per_step": (time.time() - t0) / max(1, i - start) if i > start else None,
+        "seconds_per_step": seconds_per_step,
     }
 
 
@@ -289,6 +309,52 @@ def _summary(rs: list[dict], gain: str, normalized: bool) -> dict:
     }
 
 
+def checkpoint_key(params: dict) -> dict:
+    """The settings that fix one run's state file (``state_path``): a cell's parameters without its
+    state folder; device and threads only where they are not the default cpu and 1."""
+    key = {
+        "normalized": params["normalized"],
+        "bn_gain_init": params["bn_gain_init"],
+        "seed": params["seed"],
+        "size": params["size"],
+        "iters": params["iters"],
+        "dtype": f"torch.{params['dtype']}",
+        "image": params["image_sha256"],
+        "torch": params["torch"],
+    }
+    if params["device"] != "cpu":
+        key["device"] = params["device"]
+    if params["threads"] != 1:
+        key["threads"] = params["threads"]
+    return key
+
+
+def cell(params: dict) -> dict:
+    """One cell of P6: one variant (``normalized``, BatchNorm gain start) and seed, trained with its
+    state file in ``params["state_dir"]`` (None: none), so that a run stopped mid-way resumes there;
+    the curves packed."""
+    dtype, device = cells.prepare(params)
+    normalized = params["normalized"]
+    gain = params["bn_gain_init"] if normalized else GAIN_INITS[0]  # no BatchNorm: the gain is unused
+    image = target(params["size"], params["image"], dtype, device)
+    folder = params["state_dir"]
+    r = fit(
+        normalized,
+        image,
+        params["iters"],
+        params["seed"],
+        bn_gain_init=gain,
+        checkpoint=folder and state_path(folder, checkpoint_key(params)),
+        label=f"{_label('with_cn' if normalized else 'without_cn', gain)}, seed {params['seed']}",
+    )
+    return {
+        "loss": cells.pack(r["loss"]),
+        "grad": cells.pack(r["grad"]),
+        "diverged": r["diverged"],
+        "seconds_per_step": r["seconds_per_step"],
+    }
+
+
 def run(
     out: str,
     *,
@@ -298,44 +364,49 @@ def run(
     bn_gain_init: str = "uniform",
     image_path: str | None = None,
     dtype: torch.dtype = torch.float32,
-    progress: bool = True,
+    device: str = "cpu",
+    threads: int = 1,
+    store: str | None = None,
+    dask: object = None,
 ) -> dict:
-    """Both variants (with ``full`` also the other gain start) for ``seeds`` seeds; the figure
-    (seed 0) and the JSON entry. Seed 0 of every variant runs first."""
+    """Both variants (with ``full`` also the other gain start) for ``seeds`` seeds, one cell per
+    variant and seed (``paper.cells``), state files in ``<out>/p6_state``; the figure (seed 0) and
+    the JSON entry. Seed 0 of every variant runs first."""
     t0 = time.time()
     size, iters = SIZES["full" if full else "quick" if quick else "default"]
-    image = target(size, image_path, dtype)
+    precision = str(dtype).removeprefix("torch.")
     todo = variants(bn_gain_init, full)
+    sha = image_path and hashlib.sha256(open(image_path, "rb").read()).hexdigest()
+    state_dir = os.path.abspath(os.path.join(out, "p6_state"))
+    params = [
+        {
+            "normalized": normalized,
+            "bn_gain_init": gain if normalized else "none",
+            "seed": s,
+            "size": size,
+            "iters": iters,
+            "image": image_path and os.path.abspath(image_path),
+            "image_sha256": sha,
+            "state_dir": state_dir,
+            **cells.common(precision, device, threads),
+        }
+        for s in range(seeds)
+        for normalized, gain in todo.values()
+    ]
+    done = cells.run(
+        "P6", "deep_decoder", cell, params, store=store, dask=dask,
+        label=lambda p: f"P6 {'CN' if p['normalized'] else 'no CN'} {p['bn_gain_init']}, seed {p['seed']}",
+    )  # fmt: skip
     runs: dict[str, list[dict]] = {name: [] for name in todo}
-    for s in range(seeds):
-        for name, (normalized, gain) in todo.items():
-            key = {
-                "normalized": normalized,
-                "bn_gain_init": gain if normalized else "none",
-                "seed": s,
-                "size": size,
-                "iters": iters,
-                "dtype": str(dtype),
-                "image": image_path and hashlib.sha256(open(image_path, "rb").read()).hexdigest(),
-                "torch": torch.__version__,
-            }
-            label = f"{_label(name, gain)}, seed {s}"
-            runs[name].append(
-                fit(
-                    normalized,
-                    image,
-                    iters,
-                    s,
-                    bn_gain_init=gain,
-                    checkpoint=state_path(out, key),
-                    label=label,
-                    progress=progress,
-                )
-            )
+    for k, r in enumerate(done):
+        name = list(todo)[k % len(todo)]
+        runs[name].append(
+            readings(cells.unpack(r["loss"]), cells.unpack(r["grad"]), r["diverged"], r["seconds_per_step"])
+        )
     gains = {name: gain for name, (_, gain) in todo.items()}
     what = "phantom" if image_path is None else os.path.basename(image_path)
     title = (
-        f"P6 deep decoder, {what} {size}$^2$, {iters} steps, {str(dtype).removeprefix('torch.')}; "
+        f"P6 deep decoder, {what} {size}$^2$, {iters} steps, {precision}; "
         f"BatchNorm gain start: {', '.join(sorted({g for n, g in gains.items() if n.startswith('with_cn')}))}"
     )
     figure = plot(runs, gains, out, title)
@@ -362,8 +433,9 @@ def run(
         "bn_gain_init_meaning": {"uniform": "U(0, 1), PyTorch <= 1.1", "ones": "1, PyTorch >= 1.2"},
         "seeds": list(range(seeds)),
         "init": "PyTorch default Conv2d",
-        "precision": str(dtype).removeprefix("torch."),
-        "torch_threads": torch.get_num_threads(),
+        "precision": precision,
+        "device": device,
+        "torch_threads": threads,
         "state_folder": os.path.join(out, "p6_state"),
     }
     return report.experiment(

@@ -93,19 +93,55 @@ def literal_check(rng: np.random.Generator, n: int, d: int, draws: int) -> dict[
     }
 
 
-def run(out: str, *, quick: bool, full: bool, seed: int) -> dict:
-    """Histograms at d = 6 (and 20, 40) for 20000 draws each; the figure and the JSON entry."""
-    from paper import crosschecks
+DEPTHS = (DEPTH, *EXTRA_DEPTHS)
+
+
+def cell(params: dict) -> dict:
+    """The one cell of P1 (seed ``params["seed"]``): the gradient norms per depth (packed), the
+    literal check of their code on ``params["literal_draws"]`` draws and the autograd cross-checks."""
+    from paper import cells, crosschecks
+
+    cells.prepare({**params, "dtype": "float64", "device": "cpu"})
+    seed = params["seed"]
+    rng = np.random.default_rng(seed)
+    norms = {d: gradient_norms(*draw(rng, N, d, DRAWS)) for d in DEPTHS}
+    return {
+        "norms": {str(d): {k: cells.pack(v) for k, v in norms[d].items()} for d in DEPTHS},
+        "literal": literal_check(np.random.default_rng(seed + 1), N, DEPTH, params["literal_draws"]),
+        "crosschecks": crosschecks.p1_normalized_gradient(seed),
+    }
+
+
+def run(
+    out: str,
+    *,
+    quick: bool,
+    full: bool,
+    seed: int,
+    threads: int = 1,
+    store: str | None = None,
+    dask: object = None,
+) -> dict:
+    """Histograms at d = 6 (and 20, 40) for 20000 draws each, one cell (``paper.cells``); the
+    figure and the JSON entry."""
+    import torch
+
+    from paper import cells
 
     t0 = time.time()
-    rng = np.random.default_rng(seed)
-    depths = (DEPTH, *EXTRA_DEPTHS)
-    norms = {d: gradient_norms(*draw(rng, N, d, DRAWS)) for d in depths}
-    literal = literal_check(np.random.default_rng(seed + 1), N, DEPTH, 200 if quick else 1000)
+    params = {
+        "seed": seed,
+        "literal_draws": 200 if quick else 1000,
+        "threads": threads,
+        "torch": torch.__version__,
+    }
+    (done,) = cells.run("P1", "histograms", cell, [params], store=store, dask=dask, label=lambda p: "P1")
+    depths = DEPTHS
+    norms = {d: {k: cells.unpack(v) for k, v in done["norms"][str(d)].items()} for d in depths}
+    literal, checks = done["literal"], done["crosschecks"]
     six = norms[DEPTH]
     ks = ks_2samp(six["theirs"], six["projected"])
     ratio = six["projected"] / six["theirs"]
-    checks = crosschecks.p1_normalized_gradient(seed)
 
     import matplotlib.pyplot as plt
 

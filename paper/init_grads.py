@@ -18,7 +18,7 @@ import time
 import numpy as np
 import torch
 
-from paper import crosschecks, nets, report
+from paper import cells, crosschecks, nets, report
 
 N, CHANNELS, DEPTH, KERNEL, STD, DRAWS, BINS = 256, 4, 6, 9, 1 / 8, 2000, 100
 BLOCKS_FULL = 20  # --full: 20 blocks of DRAWS draws, for the distribution of the block maximum
@@ -33,9 +33,9 @@ CHUNK = 250
 
 
 def gradient_norms(
-    mode: str, draws: list[int], eps: float = nets.EPS_AUTHORS, dtype=torch.float64
+    mode: str, draws: list[int], eps: float = nets.EPS_AUTHORS, dtype=torch.float64, device: str = "cpu"
 ) -> np.ndarray:
-    """sqrt(sum over the conv weights of ||grad W||^2) for each draw (one seed per draw)."""
+    """sqrt(sum over the conv weights of ||grad W||^2) for each draw (one seed per draw), on ``device``."""
     out = []
     for start in range(0, len(draws), CHUNK):
         gens = [nets.generator(s) for s in draws[start : start + CHUNK]]
@@ -50,10 +50,11 @@ def gradient_norms(
             eps=eps,
             weight_std=STD,
             dtype=dtype,
+            device=device,
         )
-        x = nets.uniform_input(CHANNELS, N, gens, dtype=dtype)
-        net.losses(x, nets.step_target(N, dtype=dtype)).sum().backward()
-        out.append(net.grad_norms().norm(dim=1).numpy())
+        x = nets.uniform_input(CHANNELS, N, gens, dtype=dtype, device=device)
+        net.losses(x, nets.step_target(N, dtype=dtype, device=device)).sum().backward()
+        out.append(net.grad_norms().norm(dim=1).cpu().numpy())
     return np.concatenate(out)
 
 
@@ -64,13 +65,42 @@ def histogram_peak(values: np.ndarray, bins: int = BINS) -> float:
     return float((edges[k] + edges[k + 1]) / 2)
 
 
-def run(out: str, *, quick: bool, full: bool, seed: int = 0, dtype=torch.float64) -> dict:
-    """2000 draws per mode (``full``: 20 blocks of 2000); the figure and the JSON entry (with
-    the M1 and M3 cross-checks, always float64)."""
+def cell(params: dict) -> dict:
+    """One cell of P5: the gradient norms of draws ``params["draws"]`` = [first, stop) in both modes (packed)."""
+    dtype, device = cells.prepare(params)
+    draws = list(range(*params["draws"]))
+    return {
+        name: cells.pack(gradient_norms(mode, draws, dtype=dtype, device=device))
+        for name, mode in MODES.items()
+    }
+
+
+def run(
+    out: str,
+    *,
+    quick: bool,
+    full: bool,
+    seed: int = 0,
+    dtype=torch.float64,
+    device: str = "cpu",
+    threads: int = 1,
+    store: str | None = None,
+    dask: object = None,
+) -> dict:
+    """2000 draws per mode (``full``: 20 blocks of 2000, one cell each); the figure and the JSON
+    entry (with the M1 and M3 cross-checks, always float64 on the CPU)."""
     t0 = time.time()
     blocks = BLOCKS_FULL if full else 1
     draws = list(range(seed, seed + DRAWS * blocks))
-    norms = {name: gradient_norms(mode, draws, dtype=dtype) for name, mode in MODES.items()}
+    precision = str(dtype).removeprefix("torch.")
+    todo = [
+        {"draws": [seed + b * DRAWS, seed + (b + 1) * DRAWS], **cells.common(precision, device, threads)}
+        for b in range(blocks)
+    ]
+    done = cells.run(
+        "P5", "init_grads", cell, todo, store=store, dask=dask, label=lambda p: f"P5 draws {p['draws']}"
+    )
+    norms = {name: np.concatenate([cells.unpack(r[name]) for r in done]) for name in MODES}
     gens = [nets.generator(seed)]
     checks = {}
     for eps in (0.0, nets.EPS_AUTHORS):
@@ -82,7 +112,7 @@ def run(out: str, *, quick: bool, full: bool, seed: int = 0, dtype=torch.float64
         )
         gens = [nets.generator(seed)]
     checks["M1_multichannel_linear"] = crosschecks.multichannel_m1(seed)
-    figure = plot(norms, out, blocks, str(dtype).removeprefix("torch."))
+    figure = plot(norms, out, blocks, precision)
 
     cn, plain = norms["with_cn"], norms["without_cn"]
     ours = {
@@ -109,7 +139,8 @@ def run(out: str, *, quick: bool, full: bool, seed: int = 0, dtype=torch.float64
         "eps": nets.EPS_AUTHORS,
         "seeds": [draws[0], draws[-1]],
         "init": "conv weights N(0, 1/64); output bias PyTorch default",
-        "precision": str(dtype).removeprefix("torch."),
+        "precision": precision,
+        "device": device,
     }
     return report.experiment(
         "P5",

@@ -20,7 +20,7 @@ import time
 import numpy as np
 import torch
 
-from paper import nets, report
+from paper import cells, nets, report
 
 GRID = np.linspace(-2, 2, 30)
 LR, MOMENTUM, ITERS, DEPTH, KERNEL = 0.1, 0.0, 2000, 10, 9
@@ -43,8 +43,8 @@ AUTHORS = {
 def plane(net: nets.ConvNet, d1: list[torch.Tensor], d2: list[torch.Tensor]) -> nets.ConvNet:
     """The 900 networks W + a D1 + b D2 (a over rows, b over columns), as one batch."""
     a, b = np.meshgrid(GRID, GRID, indexing="ij")
-    a = torch.tensor(a.ravel())[:, None, None, None]
-    b = torch.tensor(b.ravel())[:, None, None, None]
+    a = torch.tensor(a.ravel()).to(net.out_weight.device)[:, None, None, None]
+    b = torch.tensor(b.ravel()).to(net.out_weight.device)[:, None, None, None]
     m = a.shape[0]
     weights = []
     for w, u, v in zip(net.weights, d1, d2):
@@ -56,18 +56,20 @@ def plane(net: nets.ConvNet, d1: list[torch.Tensor], d2: list[torch.Tensor]) -> 
     return nets.ConvNet(weights, betas, out_w, out_b, net.mode, net.relu, net.sigmoid, m, net.eps)
 
 
-def landscapes(setting: dict, mode: str, seeds: list[int]) -> list[tuple[float, np.ndarray, float]]:
-    """Per seed: (final training loss, 30 x 30 loss grid, loss at the trained weights).
+def landscapes(
+    setting: dict, mode: str, seeds: list[int], device: str = "cpu"
+) -> list[tuple[float, np.ndarray, float]]:
+    """Per seed: (final training loss, 30 x 30 loss grid, loss at the trained weights), on ``device``.
 
     The seeds train side by side; seed s then draws its directions D1, D2 from its own
     generator (after the weights and the input).
     """
     gens = [nets.generator(s) for s in seeds]
-    kwargs = dict(relu=setting["relu"], sigmoid=False)
+    kwargs = dict(relu=setting["relu"], sigmoid=False, device=device)
     c, n = setting["channels"], setting["n"]
     net = nets.make_net(DEPTH, c, KERNEL, mode, gens=gens, **kwargs)
-    x = nets.uniform_input(c, n, gens)
-    y = nets.step_target(n, setting["fraction"])
+    x = nets.uniform_input(c, n, gens, device=device)
+    y = nets.step_target(n, setting["fraction"], device=device)
     fit = nets.train(net, x, y, lr=LR, momentum=MOMENTUM, iters=ITERS)
     rows = []
     for k, gen in enumerate(gens):
@@ -76,7 +78,7 @@ def landscapes(setting: dict, mode: str, seeds: list[int]) -> list[tuple[float, 
         trained, xk = net.network(k), x[:, k * c : (k + 1) * c]
         grid = plane(trained, [w.detach() for w in d1], [w.detach() for w in d2])
         with torch.no_grad():
-            z = grid.losses(xk.repeat(1, grid.batch, 1), y).numpy().reshape(len(GRID), len(GRID))
+            z = grid.losses(xk.repeat(1, grid.batch, 1), y).cpu().numpy().reshape(len(GRID), len(GRID))
             center = float(trained.losses(xk, y)[0])
         rows.append((fit.final_loss[k], z, center))
     return rows
@@ -102,14 +104,51 @@ def describe(z: np.ndarray, center: float) -> dict:
     }
 
 
-def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
-    """Four landscapes (multi-channel/linear, with/without CN) for ``seeds`` seeds; figure of seed 0."""
-    t0 = time.time()
-    ours, first = {}, {}
+def cell(params: dict) -> dict:
+    """One cell of P4: the four landscapes for ``params["seeds"]`` (final training losses, grids
+    and centres, packed; seed by seed)."""
+    _, device = cells.prepare(params)
+    result: dict = {}
     for sname, setting in SETTINGS.items():
-        ours[sname] = {}
+        result[sname] = {}
         for name, mode in MODES.items():
-            rows = landscapes(setting, mode, list(range(seeds)))
+            rows = landscapes(setting, mode, params["seeds"], device)
+            result[sname][name] = {
+                "final_train_loss": cells.pack([r[0] for r in rows]),
+                "grid": cells.pack(np.stack([r[1] for r in rows])),
+                "center": cells.pack([r[2] for r in rows]),
+            }
+    return result
+
+
+def run(
+    out: str,
+    *,
+    quick: bool,
+    full: bool,
+    seeds: int,
+    device: str = "cpu",
+    threads: int = 1,
+    store: str | None = None,
+    dask: object = None,
+) -> dict:
+    """Four landscapes (multi-channel/linear, with/without CN) for ``seeds`` seeds as cells
+    (``paper.cells``); figure of seed 0."""
+    t0 = time.time()
+    todo = [{"seeds": g, **cells.common("float64", device, threads)} for g in cells.seed_groups(seeds, full)]
+    done = cells.run("P4", "landscape", cell, todo, store=store, dask=dask)
+    ours, first = {}, {}
+    for sname in SETTINGS:
+        ours[sname] = {}
+        for name in MODES:
+            parts = {
+                key: np.concatenate([cells.unpack(r[sname][name][key]) for r in done])
+                for key in ("final_train_loss", "grid", "center")
+            }
+            rows = [
+                (float(f), z, float(c))
+                for f, z, c in zip(parts["final_train_loss"], parts["grid"], parts["center"])
+            ]
             first[sname, name] = rows[0][1]
             ours[sname][name] = {
                 "final_train_loss": [r[0] for r in rows],
@@ -165,6 +204,7 @@ def run(out: str, *, quick: bool, full: bool, seeds: int) -> dict:
         "seeds": list(range(seeds)),
         "eps": nets.EPS_AUTHORS,
         "precision": "float64",
+        "device": device,
         "figure_seed": 0,
         "figure_z": "log10 MSE, one scale for all panels, not clipped",
     }

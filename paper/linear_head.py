@@ -21,7 +21,7 @@ import time
 import numpy as np
 import torch
 
-from paper import nets, report
+from paper import cells, nets, report
 
 N, KERNEL, LR, MOMENTUM = 128, 15, 0.1, 0.9
 PRINTED_EVERY = 10  # their notebook prints every 10 steps: the last printed loss is at iterations - 10
@@ -38,24 +38,63 @@ AUTHORS = {
 }
 
 
-def fit(mode: str, depth: int, seeds: list[int], iters: int, dtype=torch.float64) -> nets.Fit:
-    """Runs for ``seeds`` side by side: seed s draws the weights, then the input."""
+def fit(
+    mode: str, depth: int, seeds: list[int], iters: int, dtype=torch.float64, device: str = "cpu"
+) -> nets.Fit:
+    """Runs for ``seeds`` side by side on ``device``: seed s draws the weights, then the input."""
     gens = [nets.generator(s) for s in seeds]
-    net = nets.make_net(depth, 1, KERNEL, mode, relu=False, sigmoid=True, gens=gens, dtype=dtype)
-    x = nets.uniform_input(1, N, gens, dtype=dtype)
-    return nets.train(net, x, nets.step_target(N, dtype=dtype), lr=LR, momentum=MOMENTUM, iters=iters)
+    net = nets.make_net(
+        depth, 1, KERNEL, mode, relu=False, sigmoid=True, gens=gens, dtype=dtype, device=device
+    )
+    x = nets.uniform_input(1, N, gens, dtype=dtype, device=device)
+    y = nets.step_target(N, dtype=dtype, device=device)
+    return nets.train(net, x, y, lr=LR, momentum=MOMENTUM, iters=iters)
 
 
-def run(out: str, *, quick: bool, full: bool, seeds: int, dtype=torch.float64) -> dict:
-    """Every depth and variant for ``seeds`` seeds, their figure and the toolkit's; the JSON entry."""
+def cell(params: dict) -> dict:
+    """One cell of P3: every variant and depth for ``params["seeds"]`` side by side (losses and
+    gradient norms, packed)."""
+    dtype, device = cells.prepare(params)
+    result: dict = {name: {} for name in MODES}
+    for name, mode in MODES.items():
+        for d in DEPTHS:
+            runs = fit(mode, d, params["seeds"], ITERS[name][d], dtype, device)
+            result[name][str(d)] = {"loss": cells.pack(runs.loss), "grad_norms": cells.pack(runs.grad_norms)}
+    return result
+
+
+def run(
+    out: str,
+    *,
+    quick: bool,
+    full: bool,
+    seeds: int,
+    dtype=torch.float64,
+    device: str = "cpu",
+    threads: int = 1,
+    store: str | None = None,
+    dask: object = None,
+) -> dict:
+    """Every depth and variant for ``seeds`` seeds as cells (``paper.cells``), their figure and the
+    toolkit's; the JSON entry."""
     from numerics.figures.one_channel import FIGURES, draw_all
 
     t0 = time.time()
+    precision = str(dtype).removeprefix("torch.")
+    todo = [{"seeds": g, **cells.common(precision, device, threads)} for g in cells.seed_groups(seeds, full)]
+    done = cells.run("P3", "linear_head", cell, todo, store=store, dask=dask)
     fits = {
-        name: {d: fit(MODES[name], d, list(range(seeds)), ITERS[name][d], dtype) for d in DEPTHS}
+        name: {
+            d: nets.Fit(
+                *[
+                    np.concatenate([cells.unpack(r[name][str(d)][key]) for r in done])
+                    for key in ("loss", "grad_norms")
+                ]
+            )
+            for d in DEPTHS
+        }
         for name in MODES
     }
-    precision = str(dtype).removeprefix("torch.")
     figure = plot(fits, out, seeds, precision)
     toolkit = draw_all(out, quick, 0, figures=[f for f in FIGURES if f[0] == "training_curves"])
     ours = {name: {str(d): summarize(fits[name][d]) for d in DEPTHS} for name in MODES}
@@ -72,6 +111,7 @@ def run(out: str, *, quick: bool, full: bool, seeds: int, dtype=torch.float64) -
         "seeds": list(range(seeds)),
         "init": "PyTorch default Conv1d; beta 0",
         "precision": precision,
+        "device": device,
         "clusters": "final losses sorted in log10 and split at gaps > 0.5 decades",
         "toolkit_figure": {
             "figure": toolkit[0],

@@ -20,6 +20,12 @@ With eps = 0, "cn" is THEORY's CN with gain sqrt((n-1)/n): (v - mean)/sqrt(var_u
 Initialization is PyTorch's default for Conv1d (``reset_parameters``): weights
 ``kaiming_uniform_(a=sqrt(5))``, i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the output
 bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = k_in * K; drawn from a seeded generator.
+
+Device (``device``, ``"cpu"`` or ``"cuda"``): every random draw is made on the CPU from the
+seeded CPU generator and the tensor is then moved to the device (``Tensor.to`` returns the
+tensor itself on the CPU), so a seed starts from the same numbers on every device and the
+CPU path is the code it was; training then runs on the device, and recorded numbers come
+back to the CPU. ``device_problem`` says why a device cannot run here.
 """
 
 from __future__ import annotations
@@ -33,6 +39,16 @@ import torch.nn.functional as F
 
 EPS_AUTHORS = 1e-5
 MODES = ("cn", "cn_fixed", "bias", "none")
+DEVICES = ("cpu", "cuda")
+
+
+def device_problem(device: str) -> str | None:
+    """None when ``device`` (one of DEVICES) can run here; else why not, in a few words."""
+    if device not in DEVICES:
+        return f"expected one of {', '.join(DEVICES)}, got {device!r}"
+    if device == "cuda" and not torch.cuda.is_available():
+        return f"no CUDA device is present (torch {torch.__version__}: torch.cuda.is_available() is False)"
+    return None
 
 
 def generator(seed: int) -> torch.Generator:
@@ -162,11 +178,12 @@ def make_net(
     eps: float = EPS_AUTHORS,
     dtype=torch.float64,
     weight_std: float | None = None,
+    device: str = "cpu",
 ) -> ConvNet:
     """One network per generator, PyTorch's default initialization (or N(0, weight_std^2) for
     every conv weight, their Fig. 4c/4d). Each network's weights come from its own generator
     in a fixed order (hidden layers, output weight, output bias), so network s is the same
-    whatever the batch.
+    whatever the batch; drawn on the CPU, then moved to ``device``.
 
     Example: ``make_net(12, 4, 3, "cn", relu=True, sigmoid=True, gens=[generator(0)])`` is their
     step-fit network of Figs. 1-2.
@@ -188,27 +205,33 @@ def make_net(
     for gen in gens:
         ws = [weight((channels, k_in if i == 0 else channels, kernel), gen) for i in range(depth)]
         per.append((ws, weight((1, channels, 1), gen), default_conv_bias(1, channels, gen, dtype)))
-    weights = [torch.cat([p[0][i] for p in per]) for i in range(depth)]
-    out_weight = torch.cat([p[1] for p in per])
-    out_bias = torch.cat([p[2] for p in per])
-    betas = [torch.zeros(channels * len(gens), dtype=dtype) for _ in range(depth)]
+    weights = [torch.cat([p[0][i] for p in per]).to(device) for i in range(depth)]
+    out_weight = torch.cat([p[1] for p in per]).to(device)
+    out_bias = torch.cat([p[2] for p in per]).to(device)
+    betas = [torch.zeros(channels * len(gens), dtype=dtype).to(device) for _ in range(depth)]
     for t in [*weights, *betas, out_weight, out_bias]:
         t.requires_grad_(True)
     return ConvNet(weights, betas, out_weight, out_bias, mode, relu, sigmoid, len(gens), eps)
 
 
-def step_target(n: int, fraction: float = 0.5, dtype=torch.float64) -> torch.Tensor:
+def step_target(n: int, fraction: float = 0.5, dtype=torch.float64, device: str = "cpu") -> torch.Tensor:
     """Their step: the first int(n * fraction) samples 1, the rest 0; shape (1, 1, n)."""
     y = torch.zeros((1, 1, n), dtype=dtype)
     y[..., : int(n * fraction)] = 1
-    return y
+    return y.to(device)
 
 
 def uniform_input(
-    channels: int, n: int, gens: list[torch.Generator], scale: float = 1.0, dtype=torch.float64
+    channels: int,
+    n: int,
+    gens: list[torch.Generator],
+    scale: float = 1.0,
+    dtype=torch.float64,
+    device: str = "cpu",
 ):
     """Their input: U[0, scale) of shape (1, channels, n) per generator, stacked to (1, S*channels, n)."""
-    return torch.cat([torch.rand((1, channels, n), generator=g, dtype=dtype) * scale for g in gens], dim=1)
+    draws = [torch.rand((1, channels, n), generator=g, dtype=dtype) * scale for g in gens]
+    return torch.cat(draws, dim=1).to(device)
 
 
 def mse(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -248,8 +271,8 @@ def train(net: ConvNet, x: torch.Tensor, y: torch.Tensor, *, lr: float, momentum
         opt.zero_grad()
         per = net.losses(x, y)
         per.sum().backward()
-        losses[:, i] = per.detach().numpy()
+        losses[:, i] = per.detach().cpu().numpy()
         with torch.no_grad():
-            grads[:, :, i] = net.grad_norms().numpy()
+            grads[:, :, i] = net.grad_norms().cpu().numpy()
         opt.step()
     return Fit(losses, grads)

@@ -16,7 +16,7 @@ import time
 import numpy as np
 import torch
 
-from paper import crosschecks, nets, report
+from paper import cells, crosschecks, nets, report
 
 N, CHANNELS, DEPTH, KERNEL, LR, MOMENTUM, ITERS = 1024, 4, 12, 3, 0.1, 0.9, 2000
 VARIANTS = {"with_cn": "cn", "with_cn_no_beta": "cn_fixed", "without_cn": "bias"}
@@ -30,17 +30,22 @@ AUTHORS = {
 
 
 def fit(
-    mode: str, seeds: list[int], iters: int | None = None, eps: float = nets.EPS_AUTHORS, dtype=torch.float64
+    mode: str,
+    seeds: list[int],
+    iters: int | None = None,
+    eps: float = nets.EPS_AUTHORS,
+    dtype=torch.float64,
+    device: str = "cpu",
 ):
-    """Training runs for ``seeds`` side by side (seed s draws the weights, then the input);
-    returns (Fit, net, x, y)."""
+    """Training runs for ``seeds`` side by side (seed s draws the weights, then the input) on
+    ``device``; returns (Fit, net, x, y)."""
     iters = ITERS if iters is None else iters
     gens = [nets.generator(s) for s in seeds]
     net = nets.make_net(
-        DEPTH, CHANNELS, KERNEL, mode, relu=True, sigmoid=True, gens=gens, eps=eps, dtype=dtype
+        DEPTH, CHANNELS, KERNEL, mode, relu=True, sigmoid=True, gens=gens, eps=eps, dtype=dtype, device=device
     )
-    x = nets.uniform_input(CHANNELS, N, gens, dtype=dtype)
-    y = nets.step_target(N, dtype=dtype)
+    x = nets.uniform_input(CHANNELS, N, gens, dtype=dtype, device=device)
+    y = nets.step_target(N, dtype=dtype, device=device)
     return nets.train(net, x, y, lr=LR, momentum=MOMENTUM, iters=iters), net, x, y
 
 
@@ -61,30 +66,63 @@ def _m3(seed: int, trained: nets.ConvNet, x: torch.Tensor, y: torch.Tensor) -> d
     return out
 
 
-def run(out: str, *, quick: bool, full: bool, seeds: int, dtype=torch.float64) -> dict:
-    """All variants for ``seeds`` seeds; the figure and the JSON entry."""
-    t0 = time.time()
-    fits = {}
+def cell(params: dict) -> dict:
+    """One cell of P2: every variant for ``params["seeds"]`` side by side (losses and gradient
+    norms, packed); the cell holding seed 0 also runs M3 on the trained seed-0 CN network (float64)."""
+    dtype, device = cells.prepare(params)
+    seeds = params["seeds"]
+    result: dict = {}
     for name, mode in VARIANTS.items():
-        fits[name], net, x, y = fit(mode, list(range(seeds)), dtype=dtype)
-        if name == "with_cn":
-            trained = net.network(0)
-            if dtype != torch.float64:  # the cross-checks are float64 identities
+        runs, net, x, y = fit(mode, seeds, dtype=dtype, device=device)
+        result[name] = {"loss": cells.pack(runs.loss), "grad_norms": cells.pack(runs.grad_norms)}
+        if name == "with_cn" and 0 in seeds:
+            k = seeds.index(0)
+            trained = net.network(k)
+            if dtype != torch.float64 or device != "cpu":  # the cross-checks are float64 identities
                 trained = nets.ConvNet(
                     *[
-                        [t.detach().double().requires_grad_(True) for t in ts]
+                        [t.detach().cpu().double().requires_grad_(True) for t in ts]
                         for ts in (trained.weights, trained.betas)
                     ],
-                    trained.out_weight.detach().double().requires_grad_(True),
-                    trained.out_bias.detach().double().requires_grad_(True),
+                    trained.out_weight.detach().cpu().double().requires_grad_(True),
+                    trained.out_bias.detach().cpu().double().requires_grad_(True),
                     trained.mode,
                     trained.relu,
                     trained.sigmoid,
                     1,
                     trained.eps,
                 )
-            m3 = _m3(0, trained, x[:, :CHANNELS].double(), y.double())
-    figure = plot(fits, out, seeds, str(dtype).removeprefix("torch."))
+            xk = x[:, k * CHANNELS : (k + 1) * CHANNELS].cpu().double()
+            result["m3"] = _m3(0, trained, xk, y.cpu().double())
+    return result
+
+
+def run(
+    out: str,
+    *,
+    quick: bool,
+    full: bool,
+    seeds: int,
+    dtype=torch.float64,
+    device: str = "cpu",
+    threads: int = 1,
+    store: str | None = None,
+    dask: object = None,
+) -> dict:
+    """All variants for ``seeds`` seeds as cells (``paper.cells``); the figure and the JSON entry."""
+    t0 = time.time()
+    precision = str(dtype).removeprefix("torch.")
+    todo = [{"seeds": g, **cells.common(precision, device, threads)} for g in cells.seed_groups(seeds, full)]
+    done = cells.run("P2", "step_fit", cell, todo, store=store, dask=dask)
+    fits = {
+        name: nets.Fit(
+            np.concatenate([cells.unpack(r[name]["loss"]) for r in done]),
+            np.concatenate([cells.unpack(r[name]["grad_norms"]) for r in done]),
+        )
+        for name in VARIANTS
+    }
+    m3 = next(r["m3"] for r in done if "m3" in r)
+    figure = plot(fits, out, seeds, precision)
     ours = {name: summarize(runs) for name, runs in fits.items()}
     ours["crosschecks"] = {"M3_row_scale_invariance": m3}
     setup = {
@@ -99,7 +137,8 @@ def run(out: str, *, quick: bool, full: bool, seeds: int, dtype=torch.float64) -
         "eps": nets.EPS_AUTHORS,
         "seeds": list(range(seeds)),
         "init": "PyTorch default Conv1d (kaiming_uniform a=sqrt(5)); output bias default; beta 0",
-        "precision": str(dtype).removeprefix("torch."),
+        "precision": precision,
+        "device": device,
         "late_window": LATE,
     }
     return report.experiment(

@@ -276,6 +276,12 @@ def build_parser() -> Parser:
     from numerics.bench.simulator import add_arguments
 
     add_arguments(b)
+    b.add_argument(
+        "--device",
+        choices=paper_cmd.DEVICES,
+        default="cpu",
+        help="device of the paper's per-step line (default cpu; cuda refused where none is present)",
+    )
     paper_cmd.add_parser(sub)
     return p
 
@@ -343,6 +349,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 0
     distinct_outputs([("--json", args.json), ("--markdown", args.markdown)])
     claims = _select(args.only, args.quiet)
+    needs_torch = [c.id for c in claims if c in EXTRA_CLAIMS["paper"]]
+    if needs_torch:
+        from paper import missing_dependency
+
+        missing = missing_dependency()
+        if missing:  # refused before any work, as `proofs_check paper` does
+            raise ValueError(f"--only {','.join(needs_torch)}: {missing}")
     ctx = Context(
         dps=args.dps or 30,
         seed=args.seed or 0,
@@ -406,10 +419,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
         check_memory(need, f"bench at --n {args.n}, --depth {args.depth}, --trials {args.trials}")
     except ValueError as err:
         raise ValueError(f"--n/--depth/--trials: {err}") from None
+    from paper import missing_dependency
+
+    missing = missing_dependency()
+    if args.device != "cpu":  # refused before any work, as `proofs_check paper --device`
+        if missing:
+            raise ValueError(f"--device: {missing}")
+        paper_cmd.device_problem(args)
+    paper_line = not args.no_torch and missing is None
     code = run(args)
     from numerics.bench.flow import FLOW_DEPTHS, compare_flow, flow_line
 
     print("\n" + flow_line([compare_flow(d, args.repeats) for d in FLOW_DEPTHS]), flush=True)
+    if paper_line:
+        from paper.bench import lines
+
+        print("\n" + "\n".join(lines(args.device)))
     return code
 
 

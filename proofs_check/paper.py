@@ -2,6 +2,7 @@
 
     proofs_check paper [--quick | --full] --out DIR [--json PATH|-] [--seeds N] [--only P1,P2]
                        [--threads T] [--dtype float32|float64] [--bn-gain-init uniform|ones] [--image PATH]
+                       [--device cpu|cuda] [--store PATH] [--dask ADDRESS]
 
 Writes one figure per experiment (PNG + PDF) into DIR and, with --json, the report
 ``{"experiments": [...], "environment": {...}}`` (``-``: standard output, the progress lines
@@ -14,6 +15,15 @@ Seeds when ``--seeds`` is not given: P2 and P3 20 with ``--full``, else 3; P4 1 
 ``--quick``, else 3; P6 1 with ``--quick`` or ``--full`` (a 256^2 seed of the three
 variants is about 1.1 hours of one idle core), else 3. P5 draws 2000 networks per mode,
 20 blocks of 2000 with ``--full``.
+
+Every experiment runs as cells of the one runner (``paper.cells``, ``numerics.store.cells``):
+with ``--full`` one cell per experiment and seed (P5: per block of draws; P6: per variant and
+seed), otherwise one per experiment. ``--store PATH`` keeps each cell in that SQLite file as it
+finishes (a rerun reuses it; with ``--full`` the main command's default store),
+``--dask ADDRESS`` (``local``: a LocalCluster) maps the cells onto
+a Dask cluster; the numbers do not depend on where a cell ran. ``--device cuda`` trains P2-P6 on
+the GPU by the same code (P1 and the float64 cross-checks stay NumPy/CPU); it is refused before
+any work, exit 2, where no CUDA device is present.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ from theory.validation.command_line import int_in
 EXAMPLE = "example: proofs_check paper --quick --out figs --json paper.json"
 DTYPES = ("float32", "float64")
 GAIN_INITS = ("uniform", "ones")  # paper.deep_decoder.GAIN_INITS (not imported: it needs torch)
+DEVICES = ("cpu", "cuda")  # paper.nets.DEVICES (not imported: it needs torch)
 
 
 def _only(text: str) -> list[str]:
@@ -104,6 +115,30 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="P6 BatchNorm gain start: uniform = U(0,1), PyTorch <= 1.1 (default); ones = PyTorch >= 1.2",
     )
     p.add_argument(
+        "--device",
+        choices=DEVICES,
+        default="cpu",
+        help="where PyTorch trains P2-P6 (default cpu; cuda: the GPU, refused where none is present)",
+    )
+    p.add_argument(
+        "--store",
+        metavar="PATH",
+        default=None,
+        dest="paper_store",
+        help="SQLite file of finished cells, reused by a rerun (as the main command's --store; "
+        "default with --full: proofs_check_cells.sqlite in the current folder)",
+    )
+    from proofs_check.cli import _dask_address  # build_parser calls this: the command line is loaded
+
+    p.add_argument(
+        "--dask",
+        type=_dask_address,
+        metavar="ADDRESS",
+        default=None,
+        dest="paper_dask",
+        help="run the cells on Dask: 'local' or a scheduler address you trust (as the main command's --dask)",
+    )
+    p.add_argument(
         "--image",
         type=_image,
         default=None,
@@ -140,18 +175,6 @@ def check_paths(args) -> None:
         raise ValueError(f"--out: cannot create folder {args.out!r} ({err.strerror or err})") from None
 
 
-def _missing_dependency() -> str | None:
-    """None when torch and scikit-image import; else the install line."""
-    from paper import INSTALL_HINT
-
-    try:
-        import skimage  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError:
-        return INSTALL_HINT
-    return None
-
-
 def seeds_for(eid: str, args) -> int:
     """The seeds of one experiment (module docstring)."""
     if args.seeds is not None:
@@ -163,10 +186,26 @@ def seeds_for(eid: str, args) -> int:
     return 1 if args.quick or args.paper_full else 3
 
 
+def device_problem(args) -> None:
+    """``--device cuda`` where no CUDA device is present: ValueError naming the option, before any work."""
+    from paper.nets import device_problem as problem
+
+    why = problem(args.device)
+    if why:
+        raise ValueError(f"--device: {args.device!r}: {why}; use --device cpu")
+
+
 def _kwargs(eid: str, args) -> dict:
     import torch
 
-    kw: dict = {"quick": args.quick, "full": args.paper_full}
+    kw: dict = {
+        "quick": args.quick,
+        "full": args.paper_full,
+        "threads": args.threads,
+        "store": args.paper_store,
+    }
+    if eid != "P1":
+        kw["device"] = args.device
     if eid in ("P1", "P5"):
         kw["seed"] = 0
     else:
@@ -197,6 +236,10 @@ def environment(args) -> dict:
         "torch": torch.__version__,
         "cpus": os.cpu_count(),
         "torch_threads": args.threads,
+        "device": args.device,
+        "cuda_device": torch.cuda.get_device_name() if args.device == "cuda" else None,
+        "store": args.paper_store,
+        "dask": args.paper_dask,
         "load_average_at_end": load,
         "quick": args.quick,
         "seeds": {eid: seeds_for(eid, args) for eid in args.paper_only if eid not in ("P1", "P5")},
@@ -208,12 +251,42 @@ def environment(args) -> dict:
 
 def run(args) -> int:
     """Run the chosen experiments; print one line each, the figures and any failing check."""
-    missing = _missing_dependency()
+    from paper import missing_dependency
+
+    missing = missing_dependency()
     if missing:
         print(f"proofs_check paper: error: {missing}", file=sys.stderr)
         return 2
+    device_problem(args)
+    store_problem(args)
     check_paths(args)
+    client = _connect(args)
+    try:
+        return _run(args, client)
+    finally:
+        if client is not None:
+            client.close()
 
+
+def store_problem(args) -> None:
+    """--store as the main command's (``proofs_check.cli._cell_store``: with --full the default
+    store, an existing file must be a cell store), checked before any work; sets ``args.paper_store``."""
+    from proofs_check.cli import _cell_store  # the command line is loaded: it called this
+
+    args.paper_store = _cell_store(args.paper_store, bool(args.paper_full))
+
+
+def _connect(args):
+    """The Dask client of --dask (one for every experiment), or None; an unreachable scheduler is
+    a ValueError naming --dask (``numerics.store.cells.connect_dask``)."""
+    if args.paper_dask is None:
+        return None
+    from numerics.store.cells import connect_dask
+
+    return connect_dask(args.paper_dask)
+
+
+def _run(args, client) -> int:
     import torch
 
     from paper import report
@@ -237,7 +310,7 @@ def run(args) -> int:
         return bad
 
     for eid in args.paper_only:
-        entry = runner(eid)(args.out, **_kwargs(eid, args))
+        entry = runner(eid)(args.out, **{**_kwargs(eid, args), "dask": client})
         results.append(entry)
         print(
             f"{eid}  {entry['ours']['seconds']:8.1f} s  {entry['figure']}  {entry['title']}",

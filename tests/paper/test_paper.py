@@ -38,7 +38,7 @@ def test_paper_without_torch_exits_2_with_install_line(tmp_path):
     out = run_cli("--out", str(tmp_path / "figs"), env=env)
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
-    assert len(lines) == 1 and "pip install" in lines[0] and "paper" in lines[0]
+    assert len(lines) == 1 and 'pip install ".[paper]"' in lines[0] and "on this machine" not in lines[0]
     assert not (tmp_path / "figs").exists()
 
 

@@ -34,6 +34,10 @@ def run_cli(*args, cwd=None):
         ["--out", "{tmp}/figs", "--image", "{tmp}/no.png"],
         ["--out", "{tmp}/figs", "--bn-gain-init", "zeros"],
         ["--out", "{tmp}/figs", "--dtype", "float16"],
+        ["--out", "{tmp}/figs", "--device", "tpu"],
+        ["--out", "{tmp}/figs", "--store", "{tmp}/file.txt"],
+        ["--out", "{tmp}/figs", "--store", ""],
+        ["--out", "{tmp}/figs", "--dask", "no address"],
     ],
 )
 def test_paper_bad_outputs_exit_2_one_line_nothing_written(tmp_path, args):
@@ -138,3 +142,21 @@ def test_paper_json_keeps_every_finished_experiment_of_a_long_run(tmp_path, monk
     assert cmd.run(args) == 0
     final = json.loads(path.read_text())
     assert [e["id"] for e in final["experiments"]] == ["P1", "P5"] and final["environment"]["complete"]
+
+
+def test_only_P1_without_torch_is_refused_up_front_with_the_install_command(tmp_path):
+    fake = tmp_path / "torch"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('torch hidden by the test')\n")
+    env = {**__import__("os").environ, "PYTHONPATH": f"{tmp_path}:{__import__('os').getcwd()}"}
+    out = subprocess.run(
+        [sys.executable, "-m", "proofs_check", "--only", "T1,P1", "--json", str(tmp_path / "r.json")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert out.returncode == 2, out.stderr
+    (line,) = out.stderr.strip().splitlines()
+    assert "--only P1" in line and 'pip install ".[paper]"' in line and "Traceback" not in out.stderr
+    assert not (tmp_path / "r.json").exists()
