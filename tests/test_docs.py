@@ -243,3 +243,27 @@ def test_every_claim_of_the_registry_has_a_statement_on_a_theory_page():
     assert not ids - set(stated), f"claims without a statement in docs/theory: {sorted(ids - set(stated))}"
     for cid in ids:
         assert "**Statement.**" in stated[cid] and "**Where checked.**" in stated[cid], cid
+
+
+def test_docstring_escaping_leaves_a_math_directive_body_alone():
+    """The API pages escape ``|`` and ``*`` in docstring prose, but not inside a ``.. math::``
+    block of a numpydoc Notes section (``\\lvert`` and ``\\star`` would still work; ``\\|`` would not)."""
+    sys.path.insert(0, str(DOCS))
+    try:
+        from rst_escape import escape_lines
+    finally:
+        sys.path.remove(str(DOCS))
+    lines = [
+        "Notes",
+        "-----",
+        "The norm |x| and a * b",
+        "",
+        ".. math::",
+        "",
+        "    |x| * y = z_k",
+        "",
+        "After |x|.",
+    ]
+    out = escape_lines(lines)
+    assert out[2] == r"The norm \|x\| and a \* b" and out[-1] == r"After \|x\|."
+    assert out[6] == "    |x| * y = z_k"
