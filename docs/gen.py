@@ -247,7 +247,7 @@ def figure_script(module: str, name: str, data_fn, quick: dict, shipped: bool) -
         )
         code = f"data = {compute}"
     title = name
-    return f'''"""
+    return f'''r"""
 {title}
 {"=" * len(title)}
 
@@ -270,7 +270,7 @@ def paper_script(claim: str, module: str, figure: str) -> str:
 
     summary = (inspect.getdoc(mod) or "").split("\n\n", 1)[0] if mod else f"The paper's experiment {claim}."
     summary = escape_text(summary)
-    return f'''"""
+    return f'''r"""
 {title}
 {"=" * len(title)}
 

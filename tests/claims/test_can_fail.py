@@ -108,3 +108,17 @@ def test_move_catches_a_weakened_tolerance():
     assert bound.passed and not bound.moved("lhs").passed and not bound.moved("rhs").passed
     assert not resolves("numerics.hp.flow.no_such_function")
     assert resolves("numerics.hp.flow.flow_time (at dps)")
+
+
+def test_the_shipped_report_has_the_checks_the_registry_makes(registry):
+    """docs/report.json (shown on the claim pages) names each claim's checks as a default run
+    makes them now: a check renamed, dropped or added makes it stale. Regenerate it with
+    ``python -m proofs_check --json docs/report.json``."""
+    import json
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "docs" / "report.json"
+    shipped = {c["id"]: [k["name"] for k in c["checks"]] for c in json.loads(path.read_text())["claims"]}
+    now = {cid: [c.name for c in checks] for cid, checks in registry.items()}
+    stale = {cid: (shipped.get(cid), names) for cid, names in now.items() if shipped.get(cid) != names}
+    assert not stale and set(shipped) == set(now), f"docs/report.json is stale: {stale}"
