@@ -147,8 +147,7 @@ def recorded_checks(claim_id: str) -> list[str]:
         env = recorded(path)[1]
         when = f"{env.get('timestamp', '?')[:10]}, version {env.get('version', '?')}, commit {str(env.get('git_commit'))[:10]}"
         out += [
-            f"**Recorded {run} run** ({when}; `{command}` regenerates it): status **{claim['status']}**,"
-            f" {claim['seconds']:.1f} s.",
+            f"**Recorded {run} run** ({when}; `{command}` regenerates it): status **{claim['status']}**.",
             "",
             "| check | method | status | discrepancy | tolerance | digits |",
             "|---|---|---|---|---|---|",
@@ -237,7 +236,10 @@ def figure_script(module: str, name: str, data_fn, quick: dict, shipped: bool) -
             "# this script's folder (sphinx-gallery and Jupyter run in it and set no __file__)\n"
             'here = Path(__file__).parent if "__file__" in globals() else Path.cwd()\n'
             f'shipped = here.parent.parent / "figures" / "{name}.npz"  # docs/figures/\n'
-            f"data = dict(np.load(shipped)) if shipped.exists() else {compute}"
+            "if shipped.exists():\n"
+            "    data = dict(np.load(shipped))\n"
+            "else:  # a copy of this script elsewhere\n"
+            f"    data = {compute}"
         )
         imports = f"from pathlib import Path\n\nimport numpy as np\n\n{imports}"
     else:
