@@ -320,8 +320,8 @@ def gallery_sources(out: pathlib.Path) -> list[str]:
 
         heading = escape_text((inspect.getdoc(mod) or module).split("\n\n", 1)[0].replace("\n", " "))
         short = module.rsplit(".", 1)[1]
-        title = f"{GALLERY_TITLES[short]} (``{module}``)" if short in GALLERY_TITLES else f"``{module}``"
-        _write(folder / "README.txt", f"{title}\n{'-' * len(title)}\n\n{heading}\n")
+        title = GALLERY_TITLES.get(short, short)
+        _write(folder / "README.txt", f"{title}\n{'-' * len(title)}\n\nFrom ``{module}``. {heading}\n")
         for name, data_fn, _plot, quick, _full in entries:
             shipped = (FIGURE_DATA / f"{name}.npz").exists()  # else computed at build time (slower)
             _write(folder / f"plot_{name}.py", figure_script(module, name, data_fn, dict(quick), shipped))

@@ -294,7 +294,7 @@ def test_docs_build_without_torch(site_without_torch):
     for name in ("paper.deep_decoder", "paper.histograms", "paper.nets", "paper.deep_decoder.run"):
         assert name in page, name
     assert (site_without_torch / "families" / "P.html").exists()
-    assert "paper.deep_decoder.run(" in _text(site_without_torch / "gallery/paper/paper_p6_deep_decoder.html")
+    assert "deep_decoder.run(" in _text(site_without_torch / "gallery/paper/paper_p6_deep_decoder.html")
 
 
 # ------------------------------------------------------------------------ the shipped report

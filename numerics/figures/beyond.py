@@ -1,4 +1,4 @@
-"""Figures for THEORY section 6 (X1, X3), each a ``<name>_data`` / ``plot_<name>`` / ``<name>``
+"""Figures for the claims beyond the paper (X1, X3), each a ``<name>_data`` / ``plot_<name>`` / ``<name>``
 triple like ``numerics.figures.one_channel`` (same style, same width); ``FIGURES`` lists
 (name, data_fn, plot_fn, quick_kwargs, full_kwargs).
 

@@ -1,4 +1,4 @@
-"""Figure ``cn_steps_vs_depth`` (THEORY X2): GD steps to 1e-3 L_0 against depth with CN.
+"""Figure ``cn_steps_vs_depth`` (claim X2): GD steps to 1e-3 L_0 against depth with CN.
 
 ``cn_steps_vs_depth_data`` runs (or reads from a resumable store) X2's measurement
 (``numerics.mc.cn_depth``): per curve and depth the tuned step size, the median and

@@ -1,4 +1,4 @@
-"""Figures for width-k CNNs (THEORY section 4, M2, M4, M5): each a ``<name>_data`` /
+"""Figures for width-k CNNs (claims M2, M4, M5): each a ``<name>_data`` /
 ``plot_<name>`` / ``<name>`` triple, like :mod:`numerics.figures.one_channel`.
 
 ``<name>_data(**sizes) -> dict[str, np.ndarray]`` computes the numbers (deterministic in
