@@ -12,6 +12,7 @@ claim families (from ``proofs_check.claims.CLAIMS``), the gallery scripts (from
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import pathlib
 import sys
@@ -49,7 +50,12 @@ myst_heading_anchors = 3
 # the docstrings are numpydoc-style; members come from each module's __all__ when it has one
 autodoc_default_options = {"member-order": "bysource"}
 autodoc_typehints = "none"
-autodoc_mock_imports = [] if importlib.util.find_spec("torch") else ["torch", "skimage"]
+# without the extra 'paper' (``pip install ".[docs]"`` alone) autodoc imports the paper's modules
+# against stand-ins for torch and scikit-image
+autodoc_mock_imports = [m for m in ("torch", "skimage") if importlib.util.find_spec(m) is None]
+# numpydoc loads autosummary, whose scan of every automodule imports the modules again, outside
+# autodoc's stand-ins (the docs have no autosummary tables, so there is nothing to generate)
+autosummary_generate = False
 numpydoc_show_class_members = False
 numpydoc_validation_checks: set[str] = set()
 
@@ -96,7 +102,25 @@ def _optional_pages(app, docname, source):
         source[0] = source[0].replace(marker, "\n".join(present))
 
 
+def _no_empty_navigation(app, pagename, templatename, context, doctree):
+    """The theme's left sidebar lists the pages under the current top-level page; a top-level
+    page without pages of its own (findings, derivations, a guide) gets no sidebar rather than an
+    empty "Section Navigation"."""
+    includes = app.env.toctree_includes
+    if pagename in includes.get(app.config.root_doc, []) and not includes.get(pagename):
+        context["sidebars"] = []
+
+
+class _QuietMyst(logging.Filter):
+    """myst-parser logs its whole configuration at every build; the build log keeps the rest."""
+
+    def filter(self, record):
+        return "myst v%s:" not in str(record.msg)  # its message, in bold: "myst v%s: %s"
+
+
 def setup(app):
+    logging.getLogger("sphinx.myst_parser.sphinx_ext.main").addFilter(_QuietMyst())
     app.connect("source-read", _optional_pages)
+    app.connect("html-page-context", _no_empty_navigation)
     # before numpydoc (priority 500), which writes **name** for parameters
     app.connect("autodoc-process-docstring", rst_escape.process_docstring, priority=400)

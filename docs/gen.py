@@ -17,6 +17,7 @@ Run by ``docs/conf.py`` before every build (the outputs are not committed):
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import json
@@ -104,7 +105,7 @@ def claim_section(claim) -> str:
         f"**Checks.** `{where}` in `{path}`"
         + (f": {md_text(doc)}" if doc else "")
         + ". Each check compares two independent computations and reports its method, measured"
-        " discrepancy, tolerance and agreeing digits; they are computed when the claim runs:",
+        " discrepancy, tolerance and agreeing digits. To compute them:",
         "",
         "```bash",
         f"proofs_check --only {claim.id} --markdown -",
@@ -115,15 +116,21 @@ def claim_section(claim) -> str:
     return "\n".join(lines)
 
 
-#: The report of a default run (``proofs_check --json docs/report.json``), shipped so that
-#: each claim's page lists its checks with their methods, discrepancies and tolerances.
-REPORT = pathlib.Path(__file__).with_name("report.json")
+#: The shipped reports, so that each claim's page lists its checks with their methods, measured
+#: discrepancies, tolerances and values: (which run, file, the one command that regenerates it).
+#: The default run's is always shipped; a ``--full`` one where it has been made.
+REPORTS = (
+    ("default", DOCS / "report.json", "python -m proofs_check --json docs/report.json"),
+    ("--full", DOCS / "report-full.json", "python -m proofs_check --full --json docs/report-full.json"),
+)
 
 
-def _recorded() -> tuple[dict, dict]:
-    if not REPORT.exists():
+@functools.cache
+def recorded(path: pathlib.Path) -> tuple[dict, dict]:
+    """(claims by ID, environment) of a shipped report; empty when the file is absent."""
+    if not path.exists():
         return {}, {}
-    report = json.loads(REPORT.read_text(encoding="utf-8"))
+    report = json.loads(path.read_text(encoding="utf-8"))
     return {c["id"]: c for c in report["claims"]}, report.get("environment", {})
 
 
@@ -132,25 +139,32 @@ def _num(v) -> str:
 
 
 def recorded_checks(claim_id: str) -> list[str]:
-    """The claim's rows in the shipped report: check, method, status, discrepancy, tolerance."""
-    claims, env = _recorded()
-    claim = claims.get(claim_id)
-    if claim is None:
-        return []
-    when = f"{env.get('timestamp', '?')}, version {env.get('version', '?')}, commit {str(env.get('git_commit'))[:10]}"
-    rows = [
-        f"Status **{claim['status']}** in the recorded default run ({when}; `proofs_check --json docs/report.json`"
-        " refreshes it):",
-        "",
-        "| check | method | status | discrepancy | tolerance |",
-        "|---|---|---|---|---|",
-    ]
-    for c in claim["checks"]:
-        name = md_text(c["name"])
-        rows.append(
-            f"| {name} | {c['method']} | {c['status']} | {_num(c['discrepancy'])} | {_num(c['tolerance'])} |"
-        )
-    return [*rows, ""]
+    """The claim's rows in each shipped report: check, method, status, discrepancy, tolerance,
+    digits; then each check's measured values (its ``detail``)."""
+    out = []
+    for run, path, command in REPORTS:
+        claim = recorded(path)[0].get(claim_id)
+        if claim is None:
+            continue
+        env = recorded(path)[1]
+        when = f"{env.get('timestamp', '?')[:10]}, version {env.get('version', '?')}, commit {str(env.get('git_commit'))[:10]}"
+        out += [
+            f"**Recorded {run} run** ({when}; `{command}` regenerates it): status **{claim['status']}**.",
+            "",
+            "| check | method | status | discrepancy | tolerance | digits |",
+            "|---|---|---|---|---|---|",
+        ]
+        for c in claim["checks"]:
+            out.append(
+                f"| {md_text(c['name'])} | {c['method']} | {c['status']} | {_num(c['discrepancy'])} "
+                f"| {_num(c['tolerance'])} | {_num(c['digits'])} |"
+            )
+        out.append("")
+        out += [f"* *{md_text(c['name'])}*: {md_text(c['detail'])}" for c in claim["checks"] if c["detail"]]
+        if claim.get("error"):
+            out += ["", f"Error: `{claim['error'].splitlines()[0]}`"]
+        out.append("")
+    return out
 
 
 def claim_pages(out: pathlib.Path) -> list[str]:
@@ -204,29 +218,41 @@ def _first_paragraph(fn) -> str:
 
 
 def figure_script(module: str, name: str, data_fn, quick: dict, shipped: bool) -> str:
-    """The gallery script of one figure: redraw the shipped data, or (no data shipped yet)
-    compute it at the quick sizes of ``proofs_check figures --quick``."""
+    """The gallery script of one figure. It runs anywhere: beside the documentation's sources
+    it redraws the shipped ``docs/figures/<name>.npz``, found relative to the script's own
+    folder (never the working folder); a copy elsewhere (downloaded) computes the data at the
+    quick sizes of ``proofs_check figures --quick``. Without shipped data it always computes."""
     from rst_escape import escape_text
 
     summary = escape_text(_first_paragraph(data_fn))
     sizes = ", ".join(f"{k}={v!r}" for k, v in quick.items())
+    compute = f"{name}_data({sizes + ', ' if sizes else ''}seed=0)"
+    imports = f"from {module} import {name}_data, plot_{name}"
     if shipped:
         how = (
-            f"Redrawn here from the shipped data ``docs/figures/{name}.npz`` (full sizes, seed 0). To\n"
-            f"recompute it: ``data = {name}_data({sizes})`` (the quick sizes of ``proofs_check figures\n"
-            f"--quick``), or ``{name}()`` for data and drawing at once."
+            f"Redrawn from the data shipped with the repository, ``docs/figures/{name}.npz`` (full sizes,\n"
+            "seed 0), looked up relative to this script; a copy of the script elsewhere computes the\n"
+            f"data at the quick sizes of ``proofs_check figures --quick`` (``{name}_data({sizes})``).\n"
+            f"``{name}()`` computes and draws the full sizes at once."
         )
-        code = f'data = dict(np.load("../../figures/{name}.npz"))'
-        imports = f"import numpy as np\n\nfrom {module} import plot_{name}"
+        code = (
+            "# this script's folder (sphinx-gallery and Jupyter run in it and set no __file__)\n"
+            'here = Path(__file__).parent if "__file__" in globals() else Path.cwd()\n'
+            f'shipped = here.parent.parent / "figures" / "{name}.npz"  # docs/figures/\n'
+            "if shipped.exists():\n"
+            "    data = dict(np.load(shipped))\n"
+            "else:  # a copy of this script elsewhere\n"
+            f"    data = {compute}"
+        )
+        imports = f"from pathlib import Path\n\nimport numpy as np\n\n{imports}"
     else:
         how = (
             "Computed here at the quick sizes of ``proofs_check figures --quick`` (seed 0); the\n"
             "full sizes: ``proofs_check figures --out DIR``."
         )
-        code = f"data = {name}_data({sizes + ', ' if sizes else ''}seed=0)"
-        imports = f"from {module} import {name}_data, plot_{name}"
+        code = f"data = {compute}"
     title = name
-    return f'''"""
+    return f'''r"""
 {title}
 {"=" * len(title)}
 
@@ -249,7 +275,7 @@ def paper_script(claim: str, module: str, figure: str) -> str:
 
     summary = (inspect.getdoc(mod) or "").split("\n\n", 1)[0] if mod else f"The paper's experiment {claim}."
     summary = escape_text(summary)
-    return f'''"""
+    return f'''r"""
 {title}
 {"=" * len(title)}
 
@@ -297,8 +323,8 @@ def gallery_sources(out: pathlib.Path) -> list[str]:
 
         heading = escape_text((inspect.getdoc(mod) or module).split("\n\n", 1)[0].replace("\n", " "))
         short = module.rsplit(".", 1)[1]
-        title = f"{GALLERY_TITLES[short]} (``{module}``)" if short in GALLERY_TITLES else f"``{module}``"
-        _write(folder / "README.txt", f"{title}\n{'-' * len(title)}\n\n{heading}\n")
+        title = GALLERY_TITLES.get(short, short)
+        _write(folder / "README.txt", f"{title}\n{'-' * len(title)}\n\nFrom ``{module}``. {heading}\n")
         for name, data_fn, _plot, quick, _full in entries:
             shipped = (FIGURE_DATA / f"{name}.npz").exists()  # else computed at build time (slower)
             _write(folder / f"plot_{name}.py", figure_script(module, name, data_fn, dict(quick), shipped))
@@ -334,28 +360,31 @@ def home(obj, flat: str) -> str:
     return f"{module}.{getattr(obj, '__qualname__', '')}" if module != flat else ""
 
 
+def api_row(package: str, name: str, obj) -> str:
+    """One row of a package's table: ``package.name`` linking to where the object is documented
+    (its defining module's section), and that module; a value (no ``__module__``) as plain text."""
+    where = getattr(obj, "__module__", None)
+    if not where or where == package or not hasattr(obj, "__qualname__"):
+        return f"| `{package}.{name}` | value |"
+    return f"| {{py:obj}}`{package}.{name} <{where}.{name}>` | {{py:mod}}`{where}` |"
+
+
 def api_pages(out: pathlib.Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for package in API_PACKAGES:
         pkg = importlib.import_module(package)
         lines = [f"# `{package}`", ""]
-        flat = getattr(pkg, "__all__", [])
+        flat = [name for name in getattr(pkg, "__all__", []) if not name.startswith("_")]  # not __version__
         if flat:
             lines += [
                 f"Every name of `{package}.__all__`, importable as `{package}.<name>`, with the module "
-                "that defines it:",
+                "that defines it (each name links to its documentation):",
                 "",
                 "| name | defined in |",
                 "|---|---|",
             ]
             for name in flat:
-                obj = getattr(pkg, name)
-                where = getattr(obj, "__module__", None)
-                target = f"{where}.{name}" if where and where != package else ""
-                cell = (
-                    f"{{py:obj}}`{where} <{target}>`" if target and hasattr(obj, "__qualname__") else "value"
-                )
-                lines.append(f"| `{package}.{name}` | {cell} |")
+                lines.append(api_row(package, name, getattr(pkg, name)))
             lines.append("")
         for module in public_modules(package):
             if module == package:

@@ -53,13 +53,11 @@ def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated()
 
 
-def claim_families() -> str:
-    """The claim IDs of the registry as ranges per family letter, e.g. 'T1-T9, C1-C7, M1-M5'."""
-    from proofs_check.claims import CLAIMS
-
+def _ranges(ids: Sequence[str]) -> str:
+    """Claim IDs as ranges per family letter, e.g. 'T1-T9, C1-C7, X1,X3'."""
     groups: dict[str, list[int]] = {}
-    for c in CLAIMS:
-        groups.setdefault(c.id[0], []).append(int(c.id[1:]))
+    for cid in ids:
+        groups.setdefault(cid[0], []).append(int(cid[1:]))
     parts = []
     for letter, nums in groups.items():
         nums.sort()
@@ -68,6 +66,18 @@ def claim_families() -> str:
         else:
             parts.append(",".join(f"{letter}{k}" for k in nums))
     return ", ".join(parts)
+
+
+def claim_families() -> str:
+    """The claim IDs of the registry as ranges per family letter, then those of each extra,
+    e.g. 'T1-T9, C1-C7, M1-M5; P1-P6 with the extra paper'."""
+    from proofs_check.claims import CLAIMS, EXTRA_CLAIMS
+
+    extras = [
+        f"; {_ranges([c.id for c in claims])} with the extra {extra}"
+        for extra, claims in EXTRA_CLAIMS.items()
+    ]
+    return _ranges([c.id for c in CLAIMS]) + "".join(extras)
 
 
 class Parser(argparse.ArgumentParser):

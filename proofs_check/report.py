@@ -260,11 +260,18 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+#: width of the table's status column: the longest claim status, ``MEASURED``
+STATUS_WIDTH = len("measured")
+
+
 def table(report: dict[str, Any]) -> str:
     """The terminal table: one row per claim, then one indented row per check."""
-    lines = [f"{'ID':<4} {'status':<6} {'time':>7}  title / check (method: discrepancy <= tolerance, digits)"]
+    w = STATUS_WIDTH
+    lines = [
+        f"{'ID':<4} {'status':<{w}} {'time':>7}  title / check (method: discrepancy <= tolerance, digits)"
+    ]
     for r in report["claims"]:
-        lines.append(f"{r['id']:<4} {r['status'].upper():<6} {r['seconds']:>6.1f}s  {r['title']}")
+        lines.append(f"{r['id']:<4} {r['status'].upper():<{w}} {r['seconds']:>6.1f}s  {r['title']}")
         for c in r["checks"]:
             mark = {"pass": "ok", "fail": "FAIL", "measured": "meas"}[c["status"]]
             nums = ""
@@ -272,9 +279,9 @@ def table(report: dict[str, Any]) -> str:
                 nums = f": {_fmt(c['discrepancy'])} <= {_fmt(c['tolerance'])}"
             if c["digits"] is not None:
                 nums += f", {_fmt(c['digits'])} digits"
-            lines.append(f"{'':<4} {mark:<6} {'':>7}  - {c['name']} ({c['method']}{nums})")
+            lines.append(f"{'':<4} {mark:<{w}} {'':>7}  - {c['name']} ({c['method']}{nums})")
         if r.get("error"):
-            lines.append(f"{'':<20}{r['error'].splitlines()[0]}")
+            lines.append(f"{'':<{w + 15}}{r['error'].splitlines()[0]}")
     s = report["summary"]
     measured = f", {s['measured']} measured" if s["measured"] else ""
     wall = f", {s['wall_seconds']:.1f} s elapsed" if s.get("wall_seconds") is not None else ""
@@ -292,7 +299,8 @@ def markdown(report: dict[str, Any]) -> str:
     out = [
         "# proofs_check report",
         "",
-        f"**{s['pass']}/{s['total']} claims pass** ({s['fail']} fail, {s['error']} error) in {s['seconds']:.1f} s; "
+        f"**{s['pass']}/{s['total']} claims pass** ({s['fail']} fail, {s['error']} error, {s['measured']} measured) "
+        f"in {s['seconds']:.1f} s; "
         f"seed {env['seed']}, {env['dps']} digits, {'full' if env['full'] else 'default'} run.",
         "",
         "| claim | status | methods | time |",

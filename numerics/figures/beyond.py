@@ -1,4 +1,4 @@
-"""Figures for THEORY section 6 (X1, X3), each a ``<name>_data`` / ``plot_<name>`` / ``<name>``
+"""Figures for the claims beyond the paper (X1, X3), each a ``<name>_data`` / ``plot_<name>`` / ``<name>``
 triple like ``numerics.figures.one_channel`` (same style, same width); ``FIGURES`` lists
 (name, data_fn, plot_fn, quick_kwargs, full_kwargs).
 
@@ -66,7 +66,7 @@ def plot_explosion_vs_depth(data: Data) -> Figure:
             fmt="o-",
             ms=2.5,
             color=color,
-            label=f"ReLU + CN, $k={k}$",
+            label=f"ReLU + CN, $k={k}$" + (" (mean, ±2 SE)" if a == 0 else ""),
         )
     ax.errorbar(
         d, data["linear_mean"], 2 * data["linear_se"], fmt="s-", ms=2.5, color=CN, label="linear CN, $k=1$"

@@ -1,4 +1,4 @@
-"""Figure ``cn_steps_vs_depth`` (THEORY X2): GD steps to 1e-3 L_0 against depth with CN.
+"""Figure ``cn_steps_vs_depth`` (claim X2): GD steps to 1e-3 L_0 against depth with CN.
 
 ``cn_steps_vs_depth_data`` runs (or reads from a resumable store) X2's measurement
 (``numerics.mc.cn_depth``): per curve and depth the tuned step size, the median and
@@ -71,9 +71,16 @@ def cn_steps_vs_depth_data(
 
 @styled
 def plot_cn_steps_vs_depth(data: Data) -> Figure:
+    """Top: the median steps per curve (markers), its quartile band and its best censored fit
+    (thin line), the step cap (dotted) and, red x, depths whose tuned step was the grid's
+    edge; bottom: the converged fraction. The legend names each curve and each kind of mark."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     depths, cap = data["depths"].astype(float), float(data["max_iter"])
-    fig = Figure(figsize=(WIDTH, 3.6), layout="constrained")
+    fig = Figure(figsize=(WIDTH, 4.4), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2.2, 1))
+    edges = 0
     for variant, n, label, color, style in CURVES:
         key = f"{variant}_n{n}"
         med = data[f"{key}_median"]
@@ -88,14 +95,22 @@ def plot_cn_steps_vs_depth(data: Data) -> Figure:
             g = list(cn_depth.LAWS.values())[int(law)]
             top.plot(dd, np.exp(a + b * g(dd)), "-", color=color, lw=0.5, alpha=0.7)
         edge = data[f"{key}_eta_interior"] == 0
+        edges += int(edge.sum())
         top.plot(depths[edge], np.where(np.isfinite(med[edge]), med[edge], cap), "x", color="red", ms=5)
         bottom.plot(depths, data[f"{key}_converged"], style, color=color, ms=3)
     top.axhline(cap, color="0.6", lw=0.6, ls=":")
-    top.set(xscale="log", yscale="log", ylabel="median GD steps to $10^{-3}L_0$")
-    top.set_title(
-        f"CN at depth: steps and stalls (tuned $\\eta$, cap {cap:.0e} dotted)", loc="left", fontsize=7
-    )
-    top.legend(fontsize=5.5, loc="upper left")
+    top.set(xscale="log", yscale="log", ylabel="median GD steps to $10^{-3}L_0$ (tuned $\\eta$)")
+    marks = [
+        Line2D([], [], color="0.3", lw=0.5, label="best censored fit"),
+        Patch(color="0.3", alpha=0.2, lw=0, label="quartiles (unconverged = slowest)"),
+        Line2D([], [], color="0.6", lw=0.6, ls=":", label=f"step cap {cap:.0f}"),
+    ]
+    if edges:
+        marks.append(
+            Line2D([], [], color="red", ls="", marker="x", ms=5, label="tuned $\\eta$ at the grid's edge")
+        )
+    handles = top.get_legend_handles_labels()[0] + marks
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=5.5)
     bottom.set(xlabel="depth $d$", ylabel="converged", ylim=(-0.05, 1.05))
     bottom.set_xticks(depths, [str(int(d)) for d in depths], minor=False)
     bottom.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())

@@ -242,16 +242,22 @@ def plot_iterations_vs_depth(data: Data) -> Figure:
     gap = data["log10_time"] - np.where(np.isfinite(data["log10_bound"]), data["log10_bound"], np.nan)
     g25, g50, g75 = _quartiles(gap)
     bottom.fill_between(depths, 10**g25, 10**g75, color="0.35", alpha=0.2, lw=0)
-    bottom.plot(depths, 10**g50, "s--", color="0.35", ms=2.5, label=r"$T$ / lower bound")
+    bottom.plot(depths, 10**g50, "s--", color="0.35", ms=2.5, label=r"$T$ / lower bound (median, quartiles)")
     ratio = data["gd_time_ratio"]
     eta = float(data["eta"])
     for g, dg in enumerate(gd_depths):
         v = ratio[:, g][np.isfinite(ratio[:, g])]
         jitter = dg * np.exp(np.linspace(-0.06, 0.06, v.size))
-        bottom.plot(jitter, v, ".", color=PLAIN, ms=2, alpha=0.6)
+        bottom.plot(jitter, v, ".", color=PLAIN, ms=2, alpha=0.6, label="one run" if g == 0 else None)
     _, med, _ = _quartiles(ratio)
     bottom.plot(
-        gd_depths, med, "x", color=PLAIN, ms=5, mew=1.2, label=rf"$\eta\cdot$GD steps / $T$, $\eta={eta:g}$"
+        gd_depths,
+        med,
+        "x",
+        color=PLAIN,
+        ms=5,
+        mew=1.2,
+        label=rf"$\eta\cdot$GD steps / $T$ (median), $\eta={eta:g}$",
     )
     bottom.axhline(1, color="k", lw=0.6)
     bottom.set_xscale("log")
@@ -461,9 +467,9 @@ def plot_cn_gradient_bound(data: Data) -> Figure:
     lim = np.array([grads.min() / 2, bounds.max() * 2])
     for ax, d, color in zip(axes, depths, DEPTH_COLORS[1:] + DEPTH_COLORS[:1]):
         g, b = data[f"grad_d{d}"], data[f"bound_d{d}"]
-        ax.loglog(b, g, ".", ms=1.2, alpha=0.35, color=color, rasterized=True)
-        ax.plot(lim, lim, "k-", lw=0.7)
-        ax.fill_between(lim, lim, lim[1], color="0.9", lw=0, zorder=0)
+        ax.loglog(b, g, ".", ms=1.2, alpha=0.35, color=color, rasterized=True, label="one layer of one draw")
+        ax.plot(lim, lim, "k-", lw=0.7, label="gradient = bound")
+        ax.fill_between(lim, lim, lim[1], color="0.9", lw=0, zorder=0, label="above the bound")
         ax.text(
             0.04,
             0.96,
@@ -474,6 +480,7 @@ def plot_cn_gradient_bound(data: Data) -> Figure:
         )
         ax.set_xlim(lim)
         ax.set_ylim(lim)
+    axes[0].legend(loc="lower right", fontsize=5.5, markerscale=4)
     for ax in axes[2:]:
         ax.set_xlabel(r"bound $n\|Py\|/\min_{w\neq0}|\hat c_{i,w}|$")
     for ax in axes[::2]:

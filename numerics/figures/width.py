@@ -1,4 +1,4 @@
-"""Figures for width-k CNNs (THEORY section 4, M2, M4, M5): each a ``<name>_data`` /
+"""Figures for width-k CNNs (claims M2, M4, M5): each a ``<name>_data`` /
 ``plot_<name>`` / ``<name>`` triple, like :mod:`numerics.figures.one_channel`.
 
 ``<name>_data(**sizes) -> dict[str, np.ndarray]`` computes the numbers (deterministic in
@@ -184,15 +184,16 @@ def width_init_histograms_data(
 def plot_width_init_histograms(data: Data) -> Figure:
     """Draw ``width_init_histograms_data(...)`` (or ``dict(np.load("width_init_histograms.npz"))``)."""
     ks = [int(k) for k in data["k"]]
-    fig = Figure(figsize=(WIDTH, 2.6), layout="constrained")
-    axes = fig.subplots(len(ks), 1, sharex=True)
+    fig = Figure(figsize=(WIDTH, 3.2), layout="constrained")
+    axes = fig.subplots(len(ks), 1, sharex=True, sharey=True)
     allv = np.concatenate([data[f"k{k}_{m}"] for k in ks for m in ("plain", "cn")])
     bins = np.linspace(np.floor(allv.min()), np.ceil(allv.max()), 60)
     for ax, k in zip(axes, ks):
-        ax.hist(data[f"k{k}_plain"], bins=bins, color=PLAIN, alpha=0.6, label="no CN")
-        ax.hist(data[f"k{k}_cn"], bins=bins, color=CN, alpha=0.6, label="layerwise CN")
-        ax.set_yticks([])
+        ax.hist(data[f"k{k}_plain"], bins=bins, density=True, color=PLAIN, alpha=0.6, label="no CN")
+        ax.hist(data[f"k{k}_cn"], bins=bins, density=True, color=CN, alpha=0.6, label="layerwise CN")
+        ax.locator_params(axis="y", nbins=2)
         ax.text(0.01, 0.8, f"k = {k}", transform=ax.transAxes, fontsize=7)
+    fig.supylabel("density", fontsize=7.5)
     axes[0].legend(loc="upper right")
     axes[0].set_title(
         f"linear, d = {int(data['depth'])}, n = {int(data['n'])}, fan-in initialization", fontsize=7
@@ -246,15 +247,13 @@ def plot_width_iterations_vs_depth(data: Data) -> Figure:
             )
         lost = ~np.isfinite(med)
         if lost.any():
-            ax.plot(d[lost], np.full(lost.sum(), cap), "v", color=color, ms=5)
-    ax.axhline(cap, color="0.7", lw=0.6, ls=":")
+            ax.plot(d[lost], np.full(lost.sum(), cap), "v", color=color, ms=5, label=f"{label}: not reached")
+    ax.axhline(cap, color="0.7", lw=0.6, ls=":", label=f"step cap {int(cap)}")
     ax.set_xticks(d)
     ax.set_yscale("log")
     ax.set_xlabel("depth d")
     ax.set_ylabel("GD steps to $10^{-3} L_0$")
-    ax.set_title(
-        f"width k = {int(data['k'])} (labels: tuned $\\eta$; ▼ = not reached in {int(cap)})", fontsize=7
-    )
+    ax.set_title(f"width k = {int(data['k'])}; the number at each point: its tuned $\\eta$", fontsize=7)
     ax.legend()
     return fig
 

@@ -248,3 +248,17 @@ def test_moved_by_one_tolerance_adds_exactly_one_tolerance(kind, lhs, rhs, scale
         moved = c.moved("lhs", 1.0)  # upper: the move first covers the slack below the bound
         want_moved = (max(want, 0.0) if kind == "upper" else abs(want)) + tol
         assert float(moved.discrepancy) == pytest.approx(want_moved, rel=1e-12)
+
+
+def test_the_shipped_report_has_the_checks_the_registry_makes(registry):
+    """docs/report.json (shown on the claim pages) names each claim's checks as a default run
+    makes them now: a check renamed, dropped or added makes it stale. Regenerate it with
+    ``python -m proofs_check --json docs/report.json``."""
+    import json
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "docs" / "report.json"
+    shipped = {c["id"]: [k["name"] for k in c["checks"]] for c in json.loads(path.read_text())["claims"]}
+    now = {cid: [c.name for c in checks] for cid, checks in registry.items()}
+    stale = {cid: (shipped.get(cid), names) for cid, names in now.items() if shipped.get(cid) != names}
+    assert not stale and set(shipped) == set(now), f"docs/report.json is stale: {stale}"
