@@ -384,8 +384,10 @@ def flow_time(
     >>> t.str(12), bool(lb < t)
     ('[23.1374227056 +/- 2.45e-12]', True)
     """
-    from theory.validation import flow_time_arguments
+    from theory.validation import check_dps, flow_time_arguments
 
+    if isinstance(z0, (list, tuple, np.ndarray)):  # the cost first: reading 10^6 entries takes long
+        check_flow_cost(len(z0), check_dps(dps))
     z0, a, b, goal_float, dps, certified = flow_time_arguments(z0, a, b, goal, dps, certified)
     check_flow_cost(len(z0), dps)
     ex = exact_flow(z0, a, b, goal)
