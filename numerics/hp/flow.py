@@ -370,12 +370,17 @@ def flow_time(
     ``certified=True`` returns two ``flint.arb`` balls instead, of relative radius below
     10^-dps, that contain the exact GF time and the exact value of the T6 bound
     delta_1/(2|r0||a|P(delta_1)^{1/2}) at a delta_1 proven (in arb) to satisfy
-    P(delta_1) < (1 - goal)^2|b|^2/|a|^2, for the inputs read as the exact binary numbers
-    they hold (docs/certified.md). The mpf time is the midpoint of the same ball; the mpf
-    bound is the same formula at the maximizing delta_1, in mpmath.
+    P(delta_1) < (1 - goal)^2|b|^2/|a|^2 (0 when |f0| >= (1 - goal)|b|, decided exactly).
+    Inputs are read as the exact numbers they hold (``theory.validation.exact``): floats and
+    complex as their binary values, ints of any size, mpf and mpc at their own precision (a
+    goal made at 80 digits keeps them); mpmath constants are refused (the stall and crossing
+    decisions are exact rational ones), as are depths over the cost model (``flow_cost``;
+    about d <= 4400 at dps = 30), before any work. The default mpf values are the midpoints
+    of the same two balls (docs/certified.md).
 
-    Cost (2-core machine, shared, load ~8): d <= 6 about 0.1-0.3 s (goal 0.5 to 1e-30), d = 1000
-    at dps = 30 about 4 s (the heuristic quadrature this replaced took 0.4 s).
+    Cost (idle core, cpu seconds; ``python -m numerics.bench.flow``): d = 100 about 0.3 s,
+    d = 1000 about 1.4 s at dps = 30 (the previous heuristic release: 0.1 s and 0.4 s);
+    goal 1e-230 at dps = 240, d = 1: 0.35 s.
 
     >>> t, lb = flow_time([0.5 + 0.5j] * 40, 1, 1)
     >>> mpmath.nstr(t, 8), bool(lb <= t)
@@ -384,8 +389,10 @@ def flow_time(
     >>> t.str(12), bool(lb < t)
     ('[23.1374227056 +/- 2.45e-12]', True)
     """
-    from theory.validation import flow_time_arguments
+    from theory.validation import check_dps, flow_time_arguments
 
+    if isinstance(z0, (list, tuple, np.ndarray)):  # the cost first: reading 10^6 entries takes long
+        check_flow_cost(len(z0), check_dps(dps))
     z0, a, b, goal_float, dps, certified = flow_time_arguments(z0, a, b, goal, dps, certified)
     check_flow_cost(len(z0), dps)
     ex = exact_flow(z0, a, b, goal)

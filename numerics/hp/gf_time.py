@@ -401,6 +401,7 @@ def integrate_piece(geo: Geometry, piece: Piece, tol: Tolerance) -> arb:
     inv = [1 / (m + e_p) for m in m_all]
     p_at_pole = _prod([m + e_p for m in m_all])
     w_max = max(w.upper() for w in inv)
+    inv_sums = _power_sums(inv, SERIES_TERMS + 1)
     root_at_pole = p_at_pole.sqrt()
 
     def f_pole(y: acb, analytic: bool) -> acb:
@@ -417,7 +418,7 @@ def integrate_piece(geo: Geometry, piece: Piece, tol: Tolerance) -> arb:
         if v_hi * w_max <= SMALL_T:
             # S = -v A with A = sum_i w_i log1p(-v w_i)/(-v w_i) and -expm1(S)/v = A phi(v A):
             # series without the quotient of two boxes (whose widths would not cancel)
-            big_a = sum((w_i * _log1p_ratio(v * w_i, v_hi * w_i) for w_i in inv), acb(0))
+            big_a = _log1p_sum(v, v_hi, inv_sums)
             x = v * big_a
             if abs(x).upper() <= SMALL_T:
                 big_s = -x
@@ -437,14 +438,24 @@ def integrate_piece(geo: Geometry, piece: Piece, tol: Tolerance) -> arb:
 SMALL_T = 0.5
 
 
-def _log1p_ratio(t: acb, t_hi: arb) -> acb:
-    """log1p(-t)/(-t) = sum_{k>=0} t^k/(k+1) for |t| <= t_hi <= SMALL_T: SERIES_TERMS terms
-    by Horner, the tail (<= t_hi^K/((K+1)(1 - t_hi)) <= 2 t_hi^K/(K+1)) added as a radius."""
+def _power_sums(values: list[arb], count: int) -> list[arb]:
+    """[sum_i w_i^k for k = 1..count]."""
+    out, powers = [arb(0)] * count, [arb(1)] * len(values)
+    for k in range(count):
+        powers = [p * w for p, w in zip(powers, values)]
+        out[k] = sum(powers, arb(0))
+    return out
+
+
+def _log1p_sum(v: acb, v_hi: arb, sums: list[arb]) -> acb:
+    """A = sum_i w_i log1p(-v w_i)/(-v w_i) = sum_{k>=0} v^k W_(k+1)/(k+1), W_k = sum_i w_i^k
+    (``sums``), for |v| w_i <= v_hi w_max <= SMALL_T: SERIES_TERMS terms by Horner, the tail
+    (<= sum_i w_i |v w_i|^K/((K+1)(1 - SMALL_T)) <= 2 v_hi^K W_(K+1)/(K+1)) added as a radius."""
     k_max = SERIES_TERMS
     out = acb(0)
-    for k in range(k_max, 0, -1):
-        out = out * t + arb(1) / k
-    err = (2 * arb(t_hi) ** k_max / (k_max + 1)).upper()
+    for k in range(k_max - 1, -1, -1):
+        out = out * v + sums[k] / (k + 1)
+    err = (2 * arb(v_hi) ** k_max * sums[k_max] / (k_max + 1)).upper()
     return out + acb(arb(0, err), arb(0, err))
 
 

@@ -61,3 +61,14 @@ def test_bench_does_not_touch_the_filters():
     bench.fused_run(x, y, c, 0.01, 3)
     bench.numpy_time_gd(x, y, c, 0.01, 3)
     assert np.array_equal(c, before) and np.array_equal(random_filters(5, 4, 12, seed=1), before)
+
+
+def test_flow_line_times_both_releases_and_they_agree():
+    """The flow-time line of ``proofs_check bench``: certified and heuristic side by side."""
+    from numerics.bench import flow as flow_bench
+
+    comparison = flow_bench.compare_flow(8, repeats=1)
+    assert comparison.contains and comparison.digits >= 25
+    assert comparison.certified.cpu > 0 and comparison.heuristic.cpu > 0
+    line = flow_bench.flow_line([comparison])
+    assert "d = 8: certified" in line and "heuristic" in line and "e620be5" in line

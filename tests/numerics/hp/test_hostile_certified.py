@@ -90,9 +90,10 @@ def assert_certified(ball, ref, dps, scale=None):
     size = max(abs(ref_ball), arb(scale) if scale is not None else arb(0))
     allowed = RADIUS_FACTOR * size * arb(10) ** (-dps)
     assert ball.rad() <= allowed.upper(), f"radius {ball.rad()} above {allowed}"
-    if ref and not ball.is_exact():
-        # neither a point ball nor a ball much wider than its midpoint error
-        assert ball.rad() > 0
+    if ball.is_exact():
+        # a point ball is right only for a value it holds exactly (0, an integer norm): the
+        # 2 dps reference of an irrational value is not its midpoint
+        assert ball == ref_ball, f"point ball {ball} for the value {ref}"
 
 
 # ------------------------------------------------------------------------ the table
