@@ -227,7 +227,13 @@ def _claim(eid: str) -> Claim:
 
     def run(ctx: Context) -> list[Check]:
         with tempfile.TemporaryDirectory() as out:
-            kwargs: dict[str, Any] = {"quick": not ctx.full, "full": False}
+            # the main command's --store and --dask (set with --full) hold and place the cells
+            kwargs: dict[str, Any] = {
+                "quick": not ctx.full,
+                "full": False,
+                "store": ctx.store,
+                "dask": ctx.dask,
+            }
             if eid in ("P1", "P5"):
                 kwargs["seed"] = ctx.seed
             else:

@@ -92,3 +92,22 @@ def test_paper_sweep_on_dask_is_the_serial_run_bit_for_bit(dask_cluster, tmp_pat
 
 def _sweep(p5, p6):
     return [("P5", "init_grads", init_grads.cell, p5), ("P6", "deep_decoder", dd.cell, p6)]
+
+
+def test_full_runs_one_cell_per_seed_with_the_numbers_of_the_seeds_side_by_side(tmp_path, monkeypatch):
+    """P4 (3 training steps, a 3 x 3 grid) with --full (a cell per seed, stored) and without (one
+    cell, the seeds side by side): the same numbers to rounding (a grouped convolution of two
+    networks sums in another order than one network alone: the last bits differ)."""
+    from paper import landscape
+
+    monkeypatch.setattr(landscape, "ITERS", 3)
+    monkeypatch.setattr(landscape, "GRID", np.linspace(-2, 2, 3))
+    store = str(tmp_path / "cells.sqlite")
+    full = landscape.run(str(tmp_path), quick=True, full=True, seeds=2, store=store)
+    together = landscape.run(str(tmp_path), quick=True, full=False, seeds=2)
+    for setting in landscape.SETTINGS:
+        for name in landscape.MODES:
+            a, b = full["ours"][setting][name], together["ours"][setting][name]
+            assert a["final_train_loss"] == pytest.approx(b["final_train_loss"], rel=1e-12)
+            for x, y in zip(a["landscape"], b["landscape"]):
+                assert x == pytest.approx(y, rel=1e-9, abs=1e-12, nan_ok=True)
