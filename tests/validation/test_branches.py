@@ -89,6 +89,56 @@ CASES = [
     ("stall_floor filters 3-D of two trials", lambda: stall_floor([1.0, 0], [1.0, 0], np.ones((2, 1, 2))),
      "shape \\(d, n\\)"),
     ("stall_floor zero target: no floor", lambda: stall_floor([1.0, 0, 0, 0], [0.0] * 4, [[1.0, 0, 0, 0]] * 2), None),
+    # stall_floor: a residue with zero coefficients (x̂ = 0 on the orbit w = 1, 3), no layers
+    ("stall_floor: x̂ = 0 on w = 1, 3 with ŷ_1 = ŷ_3 = 1", lambda: stall_floor([1.0, 0, 1, 0], [1.0, 0, 0, 0],
+                                                                             [[1.0, 0, 0, 0]] * 2) == 0.25, None),
+    ("stall_floor with no layers", lambda: stall_floor([1.0, 0], [1.0, 0], np.ones((0, 2))), "d >= 1"),
+    # rules
+    ("real rule: an mpf", lambda: V.real(0, 1)(mpmath.mpf("0.5"), "p"), None),
+    ("real rule: an mpf infinity", lambda: V.real(0, 1)(mpmath.inf, "p"), "finite"),
+    ("real rule: a numpy float", lambda: V.real(0, 1)(np.float32(0.5), "p") == 0.5, None),
+    ("integers rule: a range", lambda: V.integers(1)(range(1, 4), "depths"), None),
+    ("integers rule: empty", lambda: V.integers(1)([], "depths"), "non-empty"),
+    ("integers rule: bounded and empty", lambda: V.integers(1, 5)([], "depths"), "in \\[1, 5\\]"),
+    ("reals rule", lambda: V.reals(0, 1)([0.5, 0.25], "etas"), None),
+    ("reals rule: empty", lambda: V.reals(0, 1)([], "etas"), "non-empty"),
+    ("mp_number: a list", lambda: V.mp_number([1], "a"), "mpf or a decimal string"),
+    ("mp_number: a string", lambda: V.mp_number("1.5", "a"), None),
+    ("function: not callable", lambda: V.function(3, "f"), "function"),
+    ("vector: too short", lambda: V.vector([1.0], "x"), "n >= 2"),
+    ("choices: a single string", lambda: V.choices("a", "b")("a", "which"), None),
+    ("choices: empty", lambda: V.choices("a", "b")([], "which"), "non-empty"),
+    ("filter_table: 1-D", lambda: V.filter_table(np.ones(3), "filters"), "shape"),
+    ("instance_of: wrong class", lambda: V.instance_of(dict)([], "config"), "must be a dict"),
+    ("sequence_of: a string", lambda: V.sequence_of(int)("ab", "items"), "sequence of int"),
+    ("sequence_of: a wrong entry", lambda: V.sequence_of(int)([1, "a"], "items"), "each entry"),
+    ("sequence_of: fine", lambda: V.sequence_of(int)([1, 2], "items"), None),
+    # primitives
+    ("a long repr is shortened", lambda: V.check_int("x" * 100, "d", 1), "\\.\\.\\."),
+    ("an int beyond the float range", lambda: V.check_real(10**400, "eta", 0), "eta"),
+    ("check_positive integer", lambda: V.check_positive(3, "k", upper=5, integer=True), None),
+    ("check_positive real", lambda: V.check_positive(0.0, "eta"), "eta"),
+    ("check_choice: not a string", lambda: V.check_choice(3, "method", ("a",)), "one of"),
+    ("check_number: a string", lambda: V.check_number("1", "a"), "finite number"),
+    ("check_number: inf", lambda: V.check_number(complex("inf"), "a"), "finite number"),
+    ("check_number: zero", lambda: V.check_number(0, "a", nonzero=True), "nonzero|not 0|!= 0"),
+    # width
+    ("channel filters: not a list", lambda: V.as_channel_filters(np.ones((1, 1, 4))), "list of d arrays"),
+    ("channel filters: empty", lambda: V.as_channel_filters([]), "non-empty"),
+    ("channel filters: object array of mpf", lambda: V.as_channel_filters(
+        [np.array([[[mpmath.mpf(1), "2"]]], dtype=object)]), None),
+    ("channel filters: object array of the wrong shape", lambda: V.as_channel_filters(
+        [np.array([[mpmath.mpf(1), 2]], dtype=object)]), "shape"),
+    ("channel filters: n differs", lambda: V.as_channel_filters([np.ones((2, 1, 4)), np.ones((1, 2, 5))]),
+     "same length"),
+    ("channel filters: widths", lambda: V.as_channel_filters([np.ones((2, 1, 4)), np.ones((1, 3, 4))]),
+     "input channels"),
+    ("channel filters: trials", lambda: V.as_channel_filters([np.ones((1, 2, 1, 4)), np.ones((2, 1, 2, 4))],
+                                                              batched=True), "trials"),
+    ("channel filters: last width", lambda: V.as_channel_filters([np.ones((2, 1, 4))]), "1 output channel"),
+    # high precision (flow_time's arguments)
+    ("flow_time: goal below 10^-dps", lambda: V.flow_time_arguments([0.5], 1, 2, goal=1e-40, dps=30), "raise dps"),
+    ("flow_time: fine", lambda: V.flow_time_arguments([0.5], 1, 2), None),
 ]  # fmt: skip
 
 
