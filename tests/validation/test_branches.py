@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import theory.validation as V
-from numerics.hp.allpass import stall_floor
+from numerics.hp.allpass import allpass_filters, stall_floor
 from theory.validation import memory
 from theory.validation.arrays import as_filters, as_signal, real_array
 
@@ -139,6 +139,18 @@ CASES = [
     # high precision (flow_time's arguments)
     ("flow_time: goal below 10^-dps", lambda: V.flow_time_arguments([0.5], 1, 2, goal=1e-40, dps=30), "raise dps"),
     ("flow_time: fine", lambda: V.flow_time_arguments([0.5], 1, 2), None),
+    # the last ones: all-pass filters (random and refused), plain values, shapes
+    ("allpass_filters random: unit moduli",
+     lambda: bool(np.allclose(np.abs(np.fft.fft(allpass_filters(6, 2, trials=2, seed=1), axis=-1)), 1)), None),
+    ("allpass_filters too large", lambda: allpass_filters(2**14, 2**7, trials=64), "trials \\* d \\* n"),
+    ("a float nan entry of a signal list", lambda: as_signal([float("nan"), 1.0], 2, "x"), "finite"),
+    ("a signal given as an ndarray of objects", lambda: as_signal(np.array([1, "2"], dtype=object), 2, "x"), None),
+    ("a bool becomes 0/1", lambda: V.check_number(np.bool_(True), "a"), "finite number"),
+    ("function: callable", lambda: V.function(len, "f"), None),
+    ("filter_table: fine", lambda: V.filter_table(np.ones((2, 3)), "filters"), None),
+    ("instance_of: fine", lambda: V.instance_of(dict)({}, "config"), None),
+    ("simulate_gd: no trials", lambda: V.simulate_gd_arguments(np.ones(4), np.ones(4), np.ones((0, 1, 4)), 0.1),
+     "trials >= 1"),
 ]  # fmt: skip
 
 
