@@ -151,6 +151,8 @@ CASES = [
     ("instance_of: fine", lambda: V.instance_of(dict)({}, "config"), None),
     ("simulate_gd: no trials", lambda: V.simulate_gd_arguments(np.ones(4), np.ones(4), np.ones((0, 1, 4)), 0.1),
      "trials >= 1"),
+    ("stall_floor at odd n (no w = n/2): x = 0 keeps ½||y||^2",
+     lambda: stall_floor(np.zeros(5), [1.0, 2, 3, 4, 5], allpass_filters(5, 2, seed=0)) == 27.5, None),
 ]  # fmt: skip
 
 
