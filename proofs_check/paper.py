@@ -168,7 +168,10 @@ def check_paths(args) -> None:
     if args.image is not None:  # read now: a bad image is refused before any work, nothing written
         from paper.deep_decoder import read_image
 
-        read_image(args.image)
+        try:
+            read_image(args.image)
+        except ValueError as err:  # imageio's reasons run over several lines: keep the first
+            raise ValueError(str(err).splitlines()[0].rstrip(" :")) from None
     try:
         os.makedirs(args.out, exist_ok=True)
     except OSError as err:

@@ -228,18 +228,27 @@ def simulate_gd_channels(
         float(n), eta, momentum, layer_step == "norm2", normalized, float(diverge_factor), max_iter, False
     )
     rec_steps = core.log_steps(max_iter, record_points) if record else np.array([], np.int64)
+    phase_free_start = max(ks) == 1 and not relu and zero_spectrum(_stacked(layers)) is None
     if method == "numpy" or relu:
         with np.errstate(all="ignore"):
-            state = ChannelGD(layers, x, y, normalized, relu)
+            if phase_free_start:  # width 1: the one phase-free step, as the compiled path
+                state = FourierGD(_stacked(layers), x, y, normalized, keep_filters=True)
+            else:
+                state = ChannelGD(layers, x, y, normalized, relu)
         return core.run_numpy(state, tol, opt, rec_steps, False, {"path": "numpy"})
-    if max(ks) == 1 and zero_spectrum(np.concatenate([a[:, 0] for a in layers], axis=1)) is None:
+    if phase_free_start:
         return _width_one(layers, x, y, tol, opt, rec_steps, threads)
     return _compiled(layers, ks, x, y, tol, opt, rec_steps, threads)
 
 
+def _stacked(layers: list[np.ndarray]) -> np.ndarray:
+    """Width-1 layers (trials, 1, 1, n) as one (trials, d, n) array of filters."""
+    return np.concatenate([a[:, 0] for a in layers], axis=1)
+
+
 def _width_one(layers, x, y, tol, opt, rec_steps, threads) -> GDResult:
     """Width 1: ``simulate_gd``'s phase-free kernel, carrying the filter spectra along."""
-    f = np.concatenate([a[:, 0] for a in layers], axis=1)  # (trials, d, n)
+    f = _stacked(layers)  # (trials, d, n)
     with np.errstate(all="ignore"):
         state = FourierGD(f, x, y, opt.normalized)
     res = phase_free(state, tol, opt, rec_steps, threads, False, np.fft.rfft(f, axis=-1))

@@ -113,26 +113,37 @@ class _CNHead:
         self.bias = self.bias + self.v_bias
 
 
+def in_order(terms: np.ndarray) -> np.ndarray:
+    """The sum over the last axis taken w = 0, 1, 2, ... in order (``np.cumsum`` accumulates
+    sequentially; ``.sum`` is pairwise): the rounding of the compiled kernels' loops, so the
+    NumPy phase-free path is the same step bit for bit."""
+    return np.cumsum(terms, axis=-1)[..., -1]
+
+
 def output_error(f_hat: np.ndarray, y_hat: np.ndarray, weights: np.ndarray, n: int, head: _CNHead | None):
     """(loss, e_hat, g_gain, g_bias, s2): loss, the DFT of dL/df and, for CN, s^2 = ||Pz||^2.
 
     Plain: e = -r (s2 is None). CN (C4): e = h = -(gain sqrt(n)/s)(P - û û^T) y, ĥ_0 = 0.
+    Every sum over w runs in order and every product is written as the compiled kernel's
+    real arithmetic (``numerics.gd.compiled.phase_free_gd``): the same bits.
     """
     if head is None:
         r = y_hat - f_hat
-        loss = (weights * abs2(r)).sum(-1) / (2 * n)
+        loss = in_order(weights * abs2(r)) / (2 * n)
         return loss, -r, None, None, None
-    fz = f_hat[:, 1:]
-    s2 = (weights[1:] * abs2(fz)).sum(-1) / n
+    fz, yz = f_hat[:, 1:], y_hat[1:]
+    s2 = in_order(weights[1:] * (fz.real * fz.real + fz.imag * fz.imag)) / n
     s = np.sqrt(s2)
-    proj = (weights[1:] * (fz * np.conj(y_hat[1:])).real).sum(-1) / (n * s)
+    proj = in_order(weights[1:] * (fz.real * yz.real + fz.imag * yz.imag)) / (n * s)
     rt = np.sqrt(n)
-    o = np.empty_like(f_hat)
-    o[:, 0] = n * head.bias
-    o[:, 1:] = (head.gain * rt / s)[:, None] * fz
-    loss = (weights * abs2(y_hat - o)).sum(-1) / (2 * n)
+    a, p = (head.gain * rt / s)[:, None], (proj / s)[:, None]
+    terms = np.empty(f_hat.shape)
+    terms[:, 0] = weights[0] * ((y_hat[0].real - n * head.bias) ** 2 + y_hat[0].imag ** 2)
+    terms[:, 1:] = weights[1:] * ((yz.real - a * fz.real) ** 2 + (yz.imag - a * fz.imag) ** 2)
+    loss = in_order(terms) / (2 * n)
     e = np.zeros_like(f_hat)
-    e[:, 1:] = -(head.gain * rt / s)[:, None] * (y_hat[1:] - (proj / s)[:, None] * fz)
+    e.real[:, 1:] = -a * (yz.real - p * fz.real)
+    e.imag[:, 1:] = -a * (yz.imag - p * fz.imag)
     return loss, e, n * head.gain - rt * proj, n * head.bias - y_hat[0].real, s2
 
 
@@ -167,13 +178,17 @@ class _Flags:
 
 
 class FourierGD(_Flags):
+    c_hat: np.ndarray | None = None
     """Phase-free state (T3/C5) for full-length filters."""
 
-    def __init__(self, filters: np.ndarray, x: np.ndarray, y: np.ndarray, normalized: bool):
+    def __init__(
+        self, filters: np.ndarray, x: np.ndarray, y: np.ndarray, normalized: bool, keep_filters: bool = False
+    ):
         trials, d, n = filters.shape
         self.n, self.d = n, d
         self.weights = half_weights(n)
         c_hat = np.fft.rfft(filters, axis=-1)
+        self.c_hat = c_hat.copy() if keep_filters else None
         self.rho2 = abs2(c_hat)
         self.x_hat, self.y_hat = np.fft.rfft(x), np.fft.rfft(y)
         self.f_hat = np.broadcast_to(self.x_hat, (trials, len(self.weights))).copy()
@@ -187,7 +202,9 @@ class FourierGD(_Flags):
         self.loss, self.e_hat, self.g_gain, self.g_bias, self.s2 = output_error(
             self.f_hat, self.y_hat, self.weights, self.n, self.head
         )
-        self.q = -self.e_hat * np.conj(self.f_hat)  # q = r̂ conj f̂ (plain), -ĥ conj f̂ (CN)
+        er, ei, fr, fi = self.e_hat.real, self.e_hat.imag, self.f_hat.real, self.f_hat.imag
+        self.q = np.empty_like(self.f_hat)  # q = -e conj f̂: r̂ conj f̂ (plain), -ĥ conj f̂ (CN)
+        self.q.real, self.q.imag = -(er * fr + ei * fi), er * fi - ei * fr
 
     def take(self, idx: np.ndarray) -> None:
         self.rho2, self.f_hat, self.q, self.loss = (
@@ -197,6 +214,8 @@ class FourierGD(_Flags):
             self.loss[idx],
         )
         self.e_hat = self.e_hat[idx]
+        if self.c_hat is not None:
+            self.c_hat = self.c_hat[idx]
         if self.s2 is not None:
             self.s2 = self.s2[idx]
         if self.m is not None:
@@ -205,30 +224,56 @@ class FourierGD(_Flags):
             self.head.take(idx)
             self.g_gain, self.g_bias = self.g_gain[idx], self.g_bias[idx]
 
+    def snapshot(self) -> dict:
+        """With ``keep_filters``: each trial's filters (and CN's gains and biases) as
+        ``simulate_gd_channels`` reports them at width 1 (hidden gains 1, biases 0)."""
+        if self.c_hat is None:
+            return {}
+        trials, d = len(self.loss), self.d
+        snap = {
+            "filters": [np.fft.irfft(self.c_hat[:, i], n=self.n, axis=-1)[:, None, None, :] for i in range(d)]
+        }
+        if self.head is not None:
+            snap["gains"] = [np.ones((trials, 1))] * (d - 1) + [self.head.gain[:, None]]
+            snap["biases"] = [np.zeros((trials, 1))] * (d - 1) + [self.head.bias[:, None]]
+        return snap
+
     def layer_etas(self, eta: float, norm2: bool) -> np.ndarray:
         """Per trial and layer the step: eta, or with ``norm2`` eta ||c_i||^2, (trials, d)."""
-        return eta * self.filter_norms() ** 2 if norm2 else np.full(self.rho2.shape[:2], float(eta))
+        if norm2:  # eta c2 / n with c2 = sum_w m_w rho2 in order: the kernel's rounding
+            return eta * in_order(self.weights * self.rho2) / self.n
+        return np.full(self.rho2.shape[:2], float(eta))
 
     def step(self, eta: float, mu: float, norm2: bool = False) -> None:
-        etas = self.layer_etas(eta, norm2)
-        g = 1.0 + etas[:, :, None] * self.q[:, None, :] / self.rho2
+        """One step, as the compiled kernel's real arithmetic (the same bits for mu = 0)."""
+        etas = self.layer_etas(eta, norm2)[:, :, None]
+        gr = 1.0 + etas * self.q.real[:, None, :] / self.rho2
+        gi = etas * self.q.imag[:, None, :] / self.rho2
         if mu:
             if self.m is not None:
-                g += mu * self.m
+                gr, gi = gr + mu * self.m.real, gi + mu * self.m.imag
+            g = gr + 1j * gi
             self.m = (g - 1.0) / g
-        self.rho2 = self.rho2 * (g.real**2 + g.imag**2)
-        for i in range(self.d):  # fixed order: batch-independent rounding
-            self.f_hat = self.f_hat * g[:, i]
+        self.rho2 = self.rho2 * (gr * gr + gi * gi)
+        fr, fi = self.f_hat.real, self.f_hat.imag
+        for i in range(self.d):  # fixed order: batch-independent rounding, the kernel's order
+            fr, fi = fr * gr[:, i] - fi * gi[:, i], fr * gi[:, i] + fi * gr[:, i]
+        self.f_hat = fr + 0j
+        self.f_hat.imag = fi
+        if self.c_hat is not None:  # the filters' spectra, when kept (simulate_gd_channels, k = 1)
+            cr, ci = self.c_hat.real, self.c_hat.imag
+            self.c_hat = cr * gr - ci * gi + 0j
+            self.c_hat.imag = cr * gi + ci * gr
         if self.head is not None:
             self.head.step(self.g_gain, self.g_bias, eta, mu)
         self._eval()
 
     def grad_norms(self) -> np.ndarray:
         """||grad_{c_i}||^2 = (1/n) sum_w |q_w|^2 / rho2_{i,w}; returns the norms, (trials, d)."""
-        return np.sqrt((self.weights * abs2(self.q[:, None, :]) / self.rho2).sum(-1) / self.n)
+        return np.sqrt(in_order(self.weights * abs2(self.q[:, None, :]) / self.rho2) / self.n)
 
     def filter_norms(self) -> np.ndarray:
-        return np.sqrt((self.weights * self.rho2).sum(-1) / self.n)
+        return np.sqrt(in_order(self.weights * self.rho2) / self.n)
 
     def conditions(self, eta: float, norm2: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Per trial, max over w of tau = |f̂|^2 S and sigma = |r̂||f̂| S with S = sum_i eta_i/rho2_i
