@@ -262,3 +262,14 @@ def test_main_store_and_dask_are_checked_before_any_work(tmp_path, capsys, argv,
     assert word in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert time.monotonic() - t0 < C.DASK_TIMEOUT + 10
     assert (tmp_path / "NOTSQLITE").read_text() == "text\n"
+
+
+def test_x2_rounds_on_the_cluster_give_the_serial_rows(dask_cluster):
+    from numerics.mc import cn_depth
+
+    settings = [
+        (cn_depth.Setting(8, 1, "cn", 2, 200), (2, 3), False),
+        (cn_depth.Setting(8, 1, "plain", 2, 200), (2,), True),
+    ]
+    serial = cn_depth.measure_settings(settings, progress=False)
+    assert cn_depth.measure_settings(settings, dask=dask_cluster.address, progress=False) == serial
