@@ -333,22 +333,31 @@ def _cell_store(path: str | None, full: bool) -> str | None:
     return path
 
 
-def _reachable(address: str | None, full: bool, quiet: bool) -> str | None:
-    """The --dask address, its scheduler checked now (one line, exit 2, if it does not answer)."""
+@contextlib.contextmanager
+def _dask_for_claims(address: str | None, full: bool, quiet: bool):
+    """The --dask address the claims get, its scheduler checked now (one line, exit 2, if it does
+    not answer). ``local`` with --full starts one local cluster here for the whole run and
+    yields its address, so every claim's cells share it."""
     from numerics.store.cells import connect_dask
 
     if address is None:
-        return None
-    if not full and not quiet:
-        print("proofs_check: note: --dask changes only the --full experiments", file=sys.stderr)
-    if address != "local":
-        connect_dask(address).close()
-    return address
+        yield None
+        return
+    if not full:
+        if not quiet:
+            print("proofs_check: note: --dask changes only the --full experiments", file=sys.stderr)
+        yield address
+        return
+    client = connect_dask(address)
+    try:
+        yield client.scheduler.address if address == "local" else address
+    finally:
+        client.close()
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from proofs_check.claims import CLAIMS, EXTRA_CLAIMS, Context
-    from proofs_check.report import build_report, default_jobs, markdown, run_claims, table, to_json
+    from proofs_check.report import default_jobs
 
     if args.list:
         for c in CLAIMS:
@@ -366,16 +375,19 @@ def cmd_check(args: argparse.Namespace) -> int:
         missing = missing_dependency()
         if missing:  # refused before any work, as `proofs_check paper` does
             raise ValueError(f"--only {','.join(needs_torch)}: {missing}")
-    ctx = Context(
-        dps=args.dps or 30,
-        seed=args.seed or 0,
-        full=bool(args.full),
-        store=_cell_store(args.store, bool(args.full)),
-        dask=_reachable(args.check_dask, bool(args.full), args.quiet),
-    )
+    store = _cell_store(args.store, bool(args.full))
+    with _dask_for_claims(args.check_dask, bool(args.full), args.quiet) as dask:
+        ctx = Context(dps=args.dps or 30, seed=args.seed or 0, full=bool(args.full), store=store, dask=dask)
+        # with a cluster the claims run here one by one (their cells run on the cluster)
+        return _check(claims, ctx, args, jobs=1 if dask and args.full else args.jobs or default_jobs())
+
+
+def _check(claims: list, ctx: object, args: argparse.Namespace, jobs: int) -> int:
+    from proofs_check.report import build_report, markdown, run_claims, table, to_json
+
     t0 = time.perf_counter()
     try:
-        results = run_claims(claims, ctx, progress=not args.quiet, jobs=args.jobs or default_jobs())
+        results = run_claims(claims, ctx, progress=not args.quiet, jobs=jobs)
     except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM: report the claims that finished
         finished = getattr(stop, "finished", [])
         report = build_report(finished, ctx, wall_seconds=time.perf_counter() - t0, interrupted=True)

@@ -246,7 +246,7 @@ def test_readme_is_short_and_starts_with_the_two_commands():
     assert len(text.splitlines()) <= 150
     main, tests = (c.strip() for c in readme_commands())
     assert main.endswith("proofs_check --json report.json --markdown report.md") and "pip install ." in main
-    assert tests.endswith("python -m pytest -q") and '".[test,paper,docs]"' in tests
+    assert tests.endswith("python -m pytest -q") and '".[test,paper,docs,dask]"' in tests
     first_blocks = text.index("```bash")
     assert first_blocks < text.index("\n## ")  # the commands come first
 

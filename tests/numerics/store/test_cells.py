@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sqlite3
@@ -238,3 +239,37 @@ def test_a_cell_gives_the_same_bits_on_one_thread_and_on_all_cores():
     run = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     assert json.loads(run.stdout) == _probe_cells()
+
+
+@pytest.mark.parametrize(
+    "argv,word",
+    [
+        (["--store", "NOTSQLITE"], "not an SQLite database"),
+        (["--store", "/nonexistent/dir/s.sqlite"], "does not exist"),
+        (["--store", ":memory:"], "keep nothing"),
+        (["--dask", "tcp://127.0.0.1:1", "--full"], "cannot reach a scheduler"),
+        (["--dask", "not an address"], "--dask"),
+    ],
+)
+def test_main_store_and_dask_are_checked_before_any_work(tmp_path, capsys, argv, word):
+    pytest.importorskip("dask.distributed")
+    (tmp_path / "NOTSQLITE").write_text("text\n")
+    argv = [str(tmp_path / a) if a == "NOTSQLITE" else a for a in argv]
+    t0 = time.monotonic()
+    with pytest.raises(SystemExit) if "not an address" in argv else contextlib.nullcontext():
+        assert main([*argv, "--only", "X1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert word in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert time.monotonic() - t0 < C.DASK_TIMEOUT + 10
+    assert (tmp_path / "NOTSQLITE").read_text() == "text\n"
+
+
+def test_x2_rounds_on_the_cluster_give_the_serial_rows(dask_cluster):
+    from numerics.mc import cn_depth
+
+    settings = [
+        (cn_depth.Setting(8, 1, "cn", 2, 200), (2, 3), False),
+        (cn_depth.Setting(8, 1, "plain", 2, 200), (2,), True),
+    ]
+    serial = cn_depth.measure_settings(settings, progress=False)
+    assert cn_depth.measure_settings(settings, dask=dask_cluster.address, progress=False) == serial
