@@ -104,7 +104,7 @@ def plot_trainability_map(data: Data) -> Figure:
                     else 0
                 )
                 why = "".join(f"{LETTERS[i]}{v}" for i, v in enumerate(data["causes"][a, b, j]) if v)
-                text = f"{failed}/{draws} {why}" if failed else ""
+                text = f"{failed}/{draws}\n{why}" if failed else ""
                 if data["eta_interior"][a, b, j] == 0:
                     text += "*"
                 light = np.isfinite(med[b, j]) and norm(med[b, j]) < 0.55
@@ -120,9 +120,7 @@ def plot_trainability_map(data: Data) -> Figure:
             row_labels.append(lab + fit)
         ax.set_yticks(range(rows), row_labels, fontsize=4.5)
         ax.set_xticks(range(len(depths)), [str(int(d)) for d in depths])
-        caps = ", ".join(
-            f"k={int(k)}: {int(c):.0e}" for k, c in zip(widths, data["max_iter"][a][: len(widths)])
-        )
+        caps = ", ".join(f"k={int(k)}: {int(c)}" for k, c in zip(widths, data["max_iter"][a][: len(widths)]))
         ax.set_title(f"n = {int(ns[a])}  (caps {caps})", loc="left", fontsize=6)
     axes[-1].set_xlabel("depth d", fontsize=6)
     fig.colorbar(image, ax=list(axes), orientation="horizontal", location="bottom", shrink=0.5, aspect=40,

@@ -159,8 +159,8 @@ def _state(
 def frequency_shares(st: ChannelGD) -> np.ndarray:
     """Each frequency's share of the remaining loss, w = 0..n/2 (conjugate pairs counted twice),
     (trials, n//2 + 1); the definition of ``cn_depth.stall_state``."""
-    per_w = st.mult * np.abs(st.y_hat - st.f_hat) ** 2 / (2 * st.n)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # a diverged run (read as such first) overflows here: inf/NaN shares
+        per_w = st.mult * np.abs(st.y_hat - st.f_hat) ** 2 / (2 * st.n)
         return per_w / per_w.sum(-1, keepdims=True)
 
 

@@ -7,7 +7,10 @@ not converge, read from its exact final per-frequency state. The cells run throu
 runner (``numerics.store.cells.run_cells``) with the claim context's ``store`` and ``dask``.
 
 Deciding row: the cause classifier on one planted run of each cause. Measured rows: one per
-(n, k, config) with the map's cells and the row's fitted law (X2's censored fits).
+(n, k, config) with the map's cells and the row's fitted law (X2's censored fits). JSON values
+are numbers: ``config_index`` (in ``trainability.CONFIGS``), ``law_index`` (in
+``cn_depth.LAWS``: power, exponential, sqrt; -1 none), ``median_steps`` -1 where over half the
+draws never converge; the causes per depth in the order of ``trainability.CAUSES``.
 
 Budget of ``--full`` (THEORY asks up to 1e6 steps; this machine has 2 shared cores and the
 run must finish in about 35 minutes): step caps 2e4 (k = 1), 3e3 (k = 2), 1.5e3 (k = 4); the
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from numerics.mc import cn_depth
 from numerics.mc import trainability as tr
 from proofs_check.claims.base import Claim, Context, compared, measurement
 from theory.checks import Check
@@ -82,10 +86,10 @@ def _row(row: dict, cells: list[dict]) -> Check:
     values: dict[str, Any] = {
         "n": row["n"],
         "k": row["k"],
-        "config": row["config"],
+        "config_index": tr.CONFIGS.index(row["config"]),  # JSON values are numbers: the index in CONFIGS
+        "law_index": list(cn_depth.LAWS).index(row["law"]) if row["law"] in cn_depth.LAWS else -1,
         "draws": mine[0]["draws"],
         "max_iter": mine[0]["max_iter"],
-        "law": row["law"],
         "exponent": row["exponent"],
         "stderr": row["stderr"],
         "power_exponent": row["power_exponent"],
@@ -93,7 +97,7 @@ def _row(row: dict, cells: list[dict]) -> Check:
         "fits": row["fits"],
         "depths": {
             str(c["depth"]): {
-                "median_steps": c["median_steps"],
+                "median_steps": c["median_steps"] if c["median_steps"] is not None else -1,  # -1: > cap
                 "converged_fraction": c["converged_fraction"],
                 "best_eta": c["best_eta"],
                 "eta_interior": c["eta_interior"],

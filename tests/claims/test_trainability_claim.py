@@ -26,3 +26,14 @@ def test_full_sizes_are_theorys():
     assert full["n"] == (16, 15) and full["widths"] == (1, 2, 4) and full["draws"] >= 16
     assert full["depths"] == (2, 4, 8, 16, 32, 64, 128)
     assert x4.sizes(Context())["depths"][-1] <= 16
+
+
+def test_row_json_values_name_the_config_and_law_by_index():
+    from theory.checks import json_values
+
+    out = tr.trainability_map(8, [1], [2, 3, 4], ["allpass"], draws=2, seed=0, max_iter=200, tune_draws=1)
+    (row,) = out["rows"]
+    values = json_values(x4._row(row, out["cells"]).values)
+    assert tr.CONFIGS[values["config_index"]] == "allpass"
+    assert values["law_index"] in (-1, 0, 1, 2)
+    assert all("median_steps" in v for v in values["depths"].values())
