@@ -1,4 +1,4 @@
-"""The paper's experiments (THEORY section 5, P1-P6), rebuilt in PyTorch from the authors' setups.
+"""The paper's experiments (the paper's setup, P1-P6), rebuilt in PyTorch from the authors' setups.
 
 One module per experiment (``histograms`` P1, ``step_fit`` P2, ``linear_head`` P3,
 ``landscape`` P4, ``init_grads`` P5, ``deep_decoder`` P6), shared networks in ``nets``,

@@ -4,12 +4,12 @@
   no head) against ``theory.networks.plain_gradient`` / ``cn_gradient``. A kernel-K conv with
   circular padding p = (K-1)/2 is the circular convolution with the length-n filter
   c[(p - k) mod n] = w[k] (``embed``), so dL/dw[k] = dL/dc[(p - k) mod n].
-  Their CN with eps = 0 is THEORY's CN with gain sqrt((n-1)/n) (unbiased variance), and by
+  Their CN with eps = 0 is the model's CN with gain sqrt((n-1)/n) (unbiased variance), and by
   C1 the intermediate CN layers and biases drop out: only the last bias is the output bias.
 * P1: the normalized gradient of their Fig. 4b is C4's with gain 1/sqrt(n) (output Xw/||Xw||);
   the gradient norms also against ``numerics.hp.precise.grad_norms`` (mpmath, 30 digits).
 * M1: the multi-channel linear network (widths 1 -> k -> ... -> k -> 1) against a NumPy
-  implementation of THEORY M1's backward recursion
+  implementation of M1's backward recursion
   delta_d = r,  delta_{i-1}[b] = sum_a delta_i[a] ⋆ c_i[a,b],  grad c_i[a,b] = -(delta_i[a] ⋆ z_{i-1}[b]),
   and against its Fourier norm ||grad_{C_i} L||^2 = (1/n) sum_w |r̂_w|^2 ||R_i(w)||^2 ||Q_i(w)||^2.
   (numerics/hp/channels.py, another helper's implementation of M1, was not on this branch.)
@@ -156,7 +156,7 @@ def _corr(r: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 def m1_gradients(filters: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
-    """THEORY M1 in NumPy: filters[i] has shape (k_i, k_{i-1}, n); returns grad_{C_i} L for each layer."""
+    """M1 in NumPy: filters[i] has shape (k_i, k_{i-1}, n); returns grad_{C_i} L for each layer."""
     zs = [x[None, :]]
     for c in filters:
         zs.append(
@@ -176,7 +176,7 @@ def m1_gradients(filters: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> lis
 
 
 def m1_fourier_norms(filters: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """||grad_{C_i} L|| = ((1/n) sum_w |r̂_w|^2 ||R_i(w)||^2 ||Q_i(w)||^2)^{1/2} (THEORY M1)."""
+    """||grad_{C_i} L|| = ((1/n) sum_w |r̂_w|^2 ||R_i(w)||^2 ||Q_i(w)||^2)^{1/2} (M1)."""
     n = len(x)
     mats = [np.moveaxis(np.fft.fft(c, axis=-1), -1, 0) for c in filters]  # (n, k_i, k_{i-1})
     f_hat = np.fft.fft(x)[:, None, None]

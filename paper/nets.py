@@ -13,7 +13,7 @@ the authors' ``ChannelNormalization`` modes, per channel over the length:
 * ``"bias"``      their "only+bias": v + beta (the same parameters, no normalization)
 * ``"none"``      their "linear": v
 
-With eps = 0, "cn" is THEORY's CN with gain sqrt((n-1)/n): (v - mean)/sqrt(var_unbiased)
+With eps = 0, "cn" is the model's CN with gain sqrt((n-1)/n): (v - mean)/sqrt(var_unbiased)
 = sqrt(n-1) P v / ||P v||. Their ``gamma`` parameter is never used in the forward pass
 (it gets no gradient), so it is left out here.
 
@@ -74,7 +74,7 @@ def circular_conv(v: torch.Tensor, w: torch.Tensor, groups: int = 1) -> torch.Te
     (``groups`` independent networks side by side).
 
     out[a, j] = sum_b sum_k w[a, b, k] v[b, (j + k - p) mod n]; for k_in = k_out = 1 this is
-    THEORY's circular convolution c * v with the length-n filter c[(p - k) mod n] = w[k].
+    the model's circular convolution c * v with the length-n filter c[(p - k) mod n] = w[k].
     """
     p = (w.shape[-1] - 1) // 2
     if p:

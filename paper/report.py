@@ -2,7 +2,7 @@
 
 Schema: ``{"experiments": [{"id", "title", "figure", "setup", "ours", "authors"}], "environment"}``.
 Every value in ``setup``, ``ours`` and ``authors`` is a number, a list of numbers, a short
-label or a dict of those; ``authors`` holds the numbers THEORY section 5 quotes.
+label or a dict of those; ``authors`` holds the numbers the paper's setup quotes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``proofs_check paper``: the paper's experiments P1-P6 (THEORY section 5) in PyTorch.
+"""``proofs_check paper``: the paper's experiments P1-P6 (the paper's setup) in PyTorch.
 
     proofs_check paper [--quick | --full] --out DIR [--json PATH|-] [--seeds N] [--only P1,P2]
                        [--threads T] [--dtype float32|float64] [--bn-gain-init uniform|ones] [--image PATH]
@@ -64,7 +64,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "paper",
         help="the paper's experiments P1-P6 in PyTorch (needs the extra 'paper')",
-        description="Reproduce the paper's experiments (THEORY section 5, P1-P6) with PyTorch.",
+        description="Reproduce the paper's experiments (the paper's setup, P1-P6) with PyTorch.",
         epilog=EXAMPLE,
     )
     size = p.add_mutually_exclusive_group()

@@ -1060,7 +1060,10 @@ INDEPENDENT: tuple[Mutation, ...] = (
 # own file so that its writer never saw the lists above. It imports ``Mutation`` from this module.
 sys.modules.setdefault("mutate", sys.modules[__name__])
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mutations_blind import BLIND  # noqa: E402
+if "mutations_blind" in sys.modules and not hasattr(sys.modules["mutations_blind"], "BLIND"):  # its import
+    BLIND: tuple[Mutation, ...] = ()
+else:
+    from mutations_blind import BLIND  # noqa: E402
 
 MUTATIONS = MUTATIONS + INDEPENDENT + BLIND
 

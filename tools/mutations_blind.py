@@ -188,12 +188,12 @@ BLIND: tuple[Mutation, ...] = (
         "T1,T3,C5",
         (),
     ),
-    Mutation(
+    Mutation(  # retargeted by the lead: the NumPy CN step was rewritten in the compiled kernel's order
         "B18",
         "C4/C5 (NumPy CN): <û, y> divided by s^2 instead of s",
         "numerics/gd/simulate.py",
-        "proj = (weights[1:] * (fz * np.conj(y_hat[1:])).real).sum(-1) / (n * s)",
-        "proj = (weights[1:] * (fz * np.conj(y_hat[1:])).real).sum(-1) / (n * s2)",
+        "proj = in_order(weights[1:] * (fz.real * yz.real + fz.imag * yz.imag)) / (n * s)",
+        "proj = in_order(weights[1:] * (fz.real * yz.real + fz.imag * yz.imag)) / (n * s2)",
         "C5,C4",
         (),
     ),
@@ -362,10 +362,11 @@ BLIND: tuple[Mutation, ...] = (
     ),
     Mutation(
         "B37",
-        "X2: the JSON store never returns a stored cell, so a resume recomputes everything",
-        "numerics/mc/cn_depth.py",
-        "    def get(self, key: str) -> dict | None:\n        return self.cells.get(key)",
-        "    def get(self, key: str) -> dict | None:\n        return None",
+        # retargeted by the lead after X2's JSON store became the one cell store (issue 28): same bug
+        "X2: the cell store never reports a finished cell, so a resume recomputes everything",
+        "numerics/store/cells.py",
+        '        return {k for (k,) in self.db.execute("SELECT key FROM cells")}',
+        "        return set()",
         "X2",
         (),
     ),

@@ -379,7 +379,7 @@ def exact_time(flow: ScalarFlow, goal: Any, fast: bool = False) -> Any:
     ``inf`` exactly when GF cannot get there: two or more layers share the smallest modulus
     and the path runs through f = 0 (they reach 0 together; this includes starts with two or
     more zero layers). One zero layer, or a unique smallest layer on a path through 0,
-    crosses 0 in finite time (THEORY T9 as corrected).
+    crosses 0 in finite time (T9 as corrected).
 
     The value is certified by arb balls to the working precision (``fast``: 64 bits, about
     19 digits, for Monte Carlo); ``ArithmeticError`` if the ball stays too wide.

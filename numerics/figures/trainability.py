@@ -1,4 +1,4 @@
-"""Figure ``trainability_map`` (THEORY X4): what trains at depth, one map.
+"""Figure ``trainability_map`` (X4): what trains at depth, one map.
 
 ``trainability_map_data`` runs (or reads from a cell store, ``store``) X4's map
 (``numerics.mc.trainability.trainability_map``) and packs it into arrays;

@@ -1,4 +1,4 @@
-"""Vectorized gradient descent on width-k CNNs (THEORY section 4), plain, ReLU and layerwise CN.
+"""Vectorized gradient descent on width-k CNNs (the width-k theory), plain, ReLU and layerwise CN.
 
 The state is exact and lives in the Fourier domain (M1): per trial, layer and frequency
 w = 0..n/2 the k_i x k_{i-1} matrix Ĉ_i(w). GD on the time-domain taps is GD on these
@@ -216,7 +216,7 @@ def simulate_gd_channels(
     change the output (the next CN removes scale and mean), so their gradients are 0. All
     paths give the same numbers to rounding (``tests/numerics/gd/test_channels_compiled.py``,
     ``test_width_one.py``). ``layer_step``: "constant" (eta for every layer) or "norm2" (layer
-    i steps with eta ||C_i||^2, the sum of its squared taps at the current step; THEORY X2).
+    i steps with eta ||C_i||^2, the sum of its squared taps at the current step; X2).
     """
     from theory.validation import simulate_gd_channels_arguments
 

@@ -1,4 +1,4 @@
-"""The phase-free GD of THEORY T3/C5 (width k = 1) as one compiled (numba) loop per trial.
+"""The phase-free GD of T3/C5 (width k = 1) as one compiled (numba) loop per trial.
 
 ``numerics.gd.simulate.FourierGD`` states the step in NumPy; ``phase_free_gd`` runs the same
 step, with the one stopping rule of ``numerics.gd.status``, for one trial at a time until that
@@ -10,7 +10,7 @@ gain and bias with their velocities. One step is
     g_{i,w} = 1 + eta_i q_w / rho2_{i,w} + mu m_{i,w},
     rho2_{i,w} <- rho2_{i,w} |g_{i,w}|^2,   f̂_w <- f̂_w g_{1,w} g_{2,w} ... g_{d,w},   m <- (g - 1)/g,
 
-with eta_i = eta, or eta ||c_i||^2 (``norm2``, THEORY X2), and the products over layers taken
+with eta_i = eta, or eta ||c_i||^2 (``norm2``, X2), and the products over layers taken
 in the order i = 1..d (as ``FourierGD.step``), so the numbers agree with the NumPy path to
 rounding. When the filters themselves are wanted (``simulate_gd_channels`` at k = 1) the
 kernel also carries ĉ_{i,w} <- ĉ_{i,w} g_{i,w}. A trial's numbers never depend on the other

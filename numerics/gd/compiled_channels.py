@@ -1,4 +1,4 @@
-"""GD on width-k linear CNNs (THEORY section 4, M1), plain or with layerwise CN (M3), as one
+"""GD on width-k linear CNNs (the width-k theory, M1), plain or with layerwise CN (M3), as one
 compiled (numba) loop per trial.
 
 ``numerics.gd.channel_gd.ChannelGD`` states the step in NumPy, vectorized over trials; this

@@ -1,6 +1,6 @@
 """Straightforward time-domain GD: the independent reference and the benchmark baseline.
 
-Everything is done with circulant matrices in the time domain, exactly as THEORY states
+Everything is done with circulant matrices in the time domain, exactly as the model states
 the model: u_i = (c_d * ... * c_{i+1}) * (c_{i-1} * ... * c_1 * x) from prefix and suffix
 products (3d circular convolutions per step), the gradient by T1 (-(r ⋆ u_i)) or C4
 (h ⋆ u_i), no Fourier transforms anywhere. Batched over trials with NumPy, O(d n^2) per

@@ -2,7 +2,7 @@
 
 Two exact implementations of the same GD on the filters c_i in R^n:
 
-* ``fourier`` (full-length filters): the phase-free state of THEORY T3/C5. Per trial,
+* ``fourier`` (full-length filters): the phase-free state of T3/C5. Per trial,
   layer and frequency w = 0..n/2 it keeps rho2 = |ĉ_{i,w}|^2, per trial the output
   spectrum f̂_w, and for momentum the ratio m = (ĉ(k) - ĉ(k-1))/ĉ(k). One step is
 
@@ -387,7 +387,7 @@ def simulate_gd(
     underflows is reported ``underflowed``.
 
     ``layer_step``: "constant" steps every layer with eta; "norm2" steps layer i with
-    eta ||c_i(k)||^2, its squared filter norm at the current step (THEORY X2: the effective
+    eta ||c_i(k)||^2, its squared filter norm at the current step (X2: the effective
     step eta_i/||c_i||^2 stays eta, a constant step on the sphere); CN's output gain and
     bias keep eta.
     """

@@ -1,4 +1,4 @@
-"""All-pass (orthogonal, delta) initialization of the one-channel network (THEORY section 6, X3).
+"""All-pass (orthogonal, delta) initialization of the one-channel network (beyond the paper, X3).
 
 Every |ĉ_{i,w}| = 1: random phases at the complex frequencies (conjugate symmetric, so the
 filters are real), random signs at the real frequencies w = 0 and n/2; the delta filter

@@ -1,5 +1,5 @@
 """Width-k linear CNNs in numbers: exact gradient norms (mpmath), the rate lambda_k, and
-the Monte Carlo of THEORY section 4 (M2).
+the Monte Carlo of the width-k theory (M2).
 
 Per frequency w the network is a product of matrices (M1): ẑ_i(w) = Ĉ_i(w) ẑ_{i-1}(w), and
 

@@ -1,4 +1,4 @@
-"""The log-moment constants of THEORY T7, each computed two independent ways.
+"""The log-moment constants of T7, each computed two independent ways.
 
 * E log|Z| for complex Z with E|Z|^2 = 1 (|Z|^2 ~ Exp(1)):  -gamma_E/2
 * E log|Z| for real Z ~ N(0, 1):                            -(gamma_E + ln 2)/2

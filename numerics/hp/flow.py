@@ -1,7 +1,7 @@
 """Exact gradient-flow time of a scalar deep linear network and its lower bounds (T6, T9).
 
 Scalar network u = a prod_i z_i (complex a, z_i; target b), loss 1/2 |b - u|^2. Under
-gradient flow (THEORY T3-T5) with rho_i^2 = |z_i(0)|^2, f0 = a prod z_i(0), r0 = b - f0:
+gradient flow (T3-T5) with rho_i^2 = |z_i(0)|^2, f0 = a prod z_i(0), r0 = b - f0:
 
 * f moves on the segment from f0 to b (T5); write R = |r| (it falls from |r0| to goal |b|)
   and F = |f|. With c_b = Re(b conj r0)/|r0| and h = |Im(b conj r0)|/|r0| (the distance
@@ -19,7 +19,7 @@ gradient flow (THEORY T3-T5) with rho_i^2 = |z_i(0)|^2, f0 = a prod z_i(0), r0 =
       q(e)^2 = q_r^2 + |a|^2 e D1(e),   e D1(e) = prod_i (m_i + e) - prod_i m_i,
 
   a polynomial with nonnegative coefficients: nothing cancels, for any |f0|/|b|, any
-  depth, near 0 or far from it. This is THEORY T6's integral after the change of variable
+  depth, near 0 or far from it. This is T6's integral after the change of variable
   s -> x (no root finding inside the quadrature).
 * At the turning point (q_r = 0), e = t^2 makes the integrand dt / (R |a| D1(t^2)^{1/2})
   smooth. If the line runs through 0 (h = 0) the smallest layer reaches 0 there: with a
@@ -164,7 +164,7 @@ def exact_time(flow: ScalarFlow, goal: Any, fast: bool = False) -> Any:
     ``inf`` exactly when GF cannot get there: two or more layers share the smallest modulus
     and the path runs through f = 0 (they reach 0 together; this includes starts with two or
     more zero layers). One zero layer, or a unique smallest layer on a path through 0,
-    crosses 0 in finite time (THEORY T9 as corrected).
+    crosses 0 in finite time (T9 as corrected).
 
     The midpoint of ``certified_time_ball``'s enclosure, whose radius is below 2^-prec of the
     value (``fast``: 64 bits, about 19 digits, for Monte Carlo); ``ArithmeticError`` if the
@@ -250,7 +250,7 @@ def gf_solution(z0: Sequence[Any], a: Any, b: Any):
 
 @checked(z0=complex_vector, a=nonzero_number, b=nonzero_number)
 def time_by_s_integral(z0: Sequence[Any], a: Any, b: Any, goal: Any = 0.5) -> Any:
-    """THEORY T6's integral T = int_{s_end}^1 ds / (s |f(s)|^2 S(s)), plain mpmath (the
+    """T6's integral T = int_{s_end}^1 ds / (s |f(s)|^2 S(s)), plain mpmath (the
     independent reference for ``exact_time``; it shares no code with it).
 
     f(s) = b - s r0, S = sum_i 1/|z_i|^2 and |z_i|^2 = g_i + x(s), where x(s) = min_i |z_i|^2 solves
@@ -483,7 +483,7 @@ def gd_steps_lower_bound(
 
 @checked(z0=reals(), a=real(), b=real())
 def sign_mismatch(z0: Sequence[Any], a: Any, b: Any) -> bool:
-    """Real frequency with sign(a prod z_i) != sign(b), which THEORY T9 calls a trap.
+    """Real frequency with sign(a prod z_i) != sign(b), which T9 once called a trap.
 
     The path of f then runs through 0; GF still converges unless the smallest modulus is
     shared by two or more layers (``exact_time``).

@@ -31,7 +31,7 @@ is never used). An integration end that is a ball W adds (W - mid W) f(W) to the
 over [.., mid W].
 
 What this proves: the returned ball contains int dx/(2Rq) over the exact path of the exact
-inputs, i.e. THEORY T6's time under T4/T5 (balancedness and the straight line, both exact
+inputs, i.e. T6's time under T4/T5 (balancedness and the straight line, both exact
 consequences of the GF equations; docs/certified.md). Stalls (T = inf) are decided exactly.
 """
 

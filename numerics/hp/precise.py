@@ -1,6 +1,6 @@
 """Gradient norms at any depth, exactly to a requested number of digits (arb balls).
 
-Work in the Fourier domain (THEORY T2): with ĉ_{j,w} the DFT of filter j,
+Work in the Fourier domain (T2): with ĉ_{j,w} the DFT of filter j,
 
     ||grad_{c_i} L||^2 = (1/n) sum_w |ê_w|^2 |x̂_w|^2 prod_{j != i} |ĉ_{j,w}|^2,
 

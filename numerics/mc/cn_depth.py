@@ -1,4 +1,4 @@
-"""X2: how many GD steps CN needs at depth (THEORY section 6), measured honestly.
+"""X2: how many GD steps CN needs at depth (beyond the paper), measured honestly.
 
 For each depth d the step size is tuned on the draws themselves, on the grid
 eta_j = 10^(j/2) (0.1, 0.0316, 0.01, ...), extended one point at a time until the best

@@ -185,7 +185,7 @@ def gradient_norms_at_init(
     chunk: int = 5000,
     normalizations: Sequence[str] = ("none", "channel"),
 ) -> tuple[dict[tuple[str, int], np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """||grad_{c_layer} L|| at random initializations, plain and CN (THEORY section 4 setup).
+    """||grad_{c_layer} L|| at random initializations, plain and CN (the width-k theory setup).
 
     x centered with N(0, 1/n) entries, filters N(0, 1/n), y ~ N(0, I), fixed per ``seed``.
     Returns ({(normalization, depth): norms}, (x, y)).

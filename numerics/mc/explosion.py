@@ -1,4 +1,4 @@
-"""ReLU + CN explodes at a mean-field rate (THEORY section 6, X1).
+"""ReLU + CN explodes at a mean-field rate (beyond the paper, X1).
 
 M3's network with a ReLU after every hidden convolution and CN (gain 1, bias 0) after it,
 the output included, full-length circular filters at fan-in initialization, widths

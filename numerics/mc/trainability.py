@@ -1,4 +1,4 @@
-"""X4: what trains at depth (THEORY section 6), one map of configurations x depths, measured.
+"""X4: what trains at depth (beyond the paper), one map of configurations x depths, measured.
 
 A *row* is (n, k, config) with config one of ``CONFIGS``: the start (``fanin``: iid taps
 N(0, 1/(n k_in)); ``allpass``: every Ĉ_i(w) a Haar-random unitary block, conjugate symmetric,
@@ -77,7 +77,7 @@ RESOLUTION = 1e-12
 ROUNDING = 2.0**-53
 #: "still falling": the loss fell by more than this fraction over the second half of the run
 FALLING = 0.05
-#: step caps of ``--full`` per width (the budget: ``docs/findings.md``, X4); THEORY asks up to 1e6
+#: step caps of ``--full`` per width (the budget: ``docs/findings.md``, X4); the statement asks up to 1e6
 MAX_ITER_FULL = {1: 20_000, 2: 3_000, 4: 1_500}
 #: the first grid index tried (eta_j = scale 10^(j/2)) per start: fan-in 10^-2.5, all-pass 10^-2/d
 J0 = {"fanin": -5, "allpass": -4}

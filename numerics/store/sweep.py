@@ -7,7 +7,7 @@ sweep's seed. The cells run through the one runner, ``numerics.store.cells.run_c
 keyed by all of its parameters and the code version, so a sweep that is interrupted and
 restarted recomputes nothing it has finished; several processes may share one store, and
 ``dask`` maps the cells onto a cluster. ``best_step_sizes`` picks, per normalization and depth, the step size
-that converges most often and then fastest (the fair comparison of THEORY C7).
+that converges most often and then fastest (the fair comparison of C7).
 """
 
 from __future__ import annotations

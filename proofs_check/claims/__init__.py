@@ -1,8 +1,8 @@
-"""The claim registry: every claim of THEORY with the checks that verify it, one module per
+"""The claim registry: every claim of the theory with the checks that verify it, one module per
 claim family (one channel, iteration counts, channel normalization, widths; the paper's
 experiments P1-P6, which need the extra ``paper``).
 
-``CLAIMS`` lists them in THEORY's order: T (one channel), C (normalization), M (width k),
+``CLAIMS`` lists them in the theory's order: T (one channel), C (normalization), M (width k),
 X (beyond the paper), each by number; the paper's P1-P6 are in ``EXTRA_CLAIMS``.
 """
 

@@ -1,8 +1,8 @@
-"""Claim X3 (THEORY section 6): all-pass initialization is isometric at the start, its flow is
+"""Claim X3 (beyond the paper): all-pass initialization is isometric at the start, its flow is
 balanced, and it stalls at a wrong-signed real frequency.
 
 X3(a), X3(b) and the floor itself are checked here; the excess decay, the crossing once the
-tie is broken (constant and power of g, THEORY's corrected law), the large-step escape (odd d
+tie is broken (constant and power of g, the corrected law), the large-step escape (odd d
 only), and the stall under CN and at width k are in ``allpass_tie``."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Claim X3(c) past the floor (THEORY section 6): how the stalled excess decays, how long the
+"""Claim X3(c) past the floor (beyond the paper): how the stalled excess decays, how long the
 crossing takes once the tie is broken, and whether the stall survives CN and width k.
 
 The rows are part of claim X3 (``proofs_check.claims.allpass.run_x3`` runs them).
@@ -72,13 +72,13 @@ def excess_decay_checks(ctx: Context) -> list[Check]:
             comparison="rel",
             sides=(
                 "numerics.gd.simulate.simulate_gd (log-log slope of loss - floor)",
-                "proofs_check.claims.allpass_tie.excess_decay_checks (THEORY's exponent -d/(d-2))",
+                "proofs_check.claims.allpass_tie.excess_decay_checks (the stated exponent -d/(d-2))",
             ),
             detail="lhs: log-log slope of GD's loss - floor over the last 1.3 decades of steps (numerics.simulate_gd, "
             "n=2, x=(1,1), y=(-1,-1), delta, eta=0.02); rhs: -d/(d-2) from c ~ ((d-2) K t)^(-1/(d-2)); sides: the "
             "worst depth; "
             "tolerance 3% relative (the asymptote is approached like 1/t); values also hold the excess over the "
-            "prefactor prediction with K = |ŷ||x̂| (T3's normalization) and with THEORY's K = |ŷ||x̂|/n",
+            "prefactor prediction with K = |ŷ||x̂| (T3's normalization) and with the refuted K = |ŷ||x̂|/n",
             values=rows,
         )
     )
@@ -135,7 +135,7 @@ def crossing_times(d: int, g: Any, *, dps: int = 20) -> tuple[Any, Any]:
 
     for d >= 3. The way out of the tie to any goal past it (|f| = O(1) on the target's side) is the
     mirror image, the same integral over u < 0: T_goal(g) ~ 2 T_tie(g) = (1/K) B(1/2, (d-2)/2) g^(-(d-2)/2).
-    So the factor in front of THEORY's (1/K) 1/2 B(1/2, (d-2)/2) g^(-(d-2)/2) is 1 for the time to the tie
+    So the factor in front of the stated (1/K) 1/2 B(1/2, (d-2)/2) g^(-(d-2)/2) is 1 for the time to the tie
     and 2 for the time to a goal past it; the normalization itself contributes 1. At d = 2 the integral is
     asinh(1/sqrt g) ~ 1/2 log(1/g): T_tie ~ 1/2 log(1/g)/K, T_goal ~ log(1/g)/K (plus O(1)). The corrections
     are relative O(g^((d-2)/2)) (the O(1) time away from the tie) for d >= 3.

@@ -1,4 +1,4 @@
-"""Claims M1 and M3: the exact identities of width-k linear CNNs (THEORY section 4): the block
+"""Claims M1 and M3: the exact identities of width-k linear CNNs (the width-k theory): the block
 factorization and closed-form gradient (M1), and CN at every layer with k channels (M3).
 
 The rate lambda_k (M2) and the measured gradients and iterations at width k (M4, M5) are in

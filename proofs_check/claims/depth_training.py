@@ -1,4 +1,4 @@
-"""Claim X2: CN and the number of GD steps at depth (THEORY section 6, measured).
+"""Claim X2: CN and the number of GD steps at depth (beyond the paper, measured).
 
 The measurement is ``numerics.mc.cn_depth``: GD steps to 1e-3 L_0 per depth with the step
 size tuned per depth on a grid extended until the best step is interior, censored fits of a

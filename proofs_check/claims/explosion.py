@@ -1,4 +1,4 @@
-"""Claim X1: ReLU + CN explodes at the mean-field rate (THEORY section 6)."""
+"""Claim X1: ReLU + CN explodes at the mean-field rate (beyond the paper)."""
 
 from __future__ import annotations
 

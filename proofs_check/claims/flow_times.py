@@ -2,7 +2,7 @@
 
 Independent paths: ``numerics.hp.flow.exact_time`` (arb polynomials in x = min |z|^2, Gauss-
 Legendre in log variables) is checked against mpmath's Taylor ODE solver
-(``flow.gf_solution``), THEORY T6's integral in s with a root per node
+(``flow.gf_solution``), T6's integral in s with a root per node
 (``flow.time_by_s_integral``, plain mpmath), the closed form of balanced starts
 (``flow.balanced_time``, a series) and GD (``numerics.gd.simulate``). The exponential
 iteration count T9 is in ``proofs_check.claims.iteration_count``."""
@@ -48,7 +48,7 @@ def _half(b, dps: int):
         return abs(mpmath.mpc(b)) / 2
 
 
-#: The ODE and THEORY's s-integral cost grows steeply with the digits; above this many they
+#: The ODE and the stated s-integral cost grows steeply with the digits; above this many they
 #: run at this precision (the precision guard and the closed form still use ctx.dps).
 INDEPENDENT_DPS = 40
 
@@ -115,7 +115,7 @@ def run_t6(ctx: Context) -> list[Check]:
             values={"cases": len(pairs), "dps": dps},
         )
     )
-    # 2. THEORY's integral in s, plain mpmath with a root per node, at more than one depth and goal
+    # 2. the stated integral in s, plain mpmath with a root per node, at more than one depth and goal
     depths = (3, 8, 12, 24) if ctx.full else (3, 8)
     pairs, rows = [], []
     for d in depths:
@@ -128,7 +128,7 @@ def run_t6(ctx: Context) -> list[Check]:
             rows.append(f"d={d}, goal {goal}: {agreeing_digits(T, ref):.1f}")
     checks.append(
         agree(
-            "flow_time vs THEORY T6's integral in s (independent mpmath code), goals 0.1, 0.5, 0.9, 1e-4",
+            "flow_time vs T6's integral in s (independent mpmath code), goals 0.1, 0.5, 0.9, 1e-4",
             "high-precision",
             *worst_pair(pairs),
             dps - 1,
@@ -182,7 +182,7 @@ def run_t6(ctx: Context) -> list[Check]:
             )
         )
     # 5. lower bound <= T at goals across (0, 1): at t = lb the ODE's residual is still above
-    # goal |b|, and lb <= the exact time of THEORY's s-integral
+    # goal |b|, and lb <= the exact time of the stated s-integral
     margins, bounds = [], []
     for k in range(40 if ctx.full else 12):
         rng = np.random.default_rng(ctx.seed + k)
@@ -217,7 +217,7 @@ def run_t6(ctx: Context) -> list[Check]:
     lhs, rhs = max(bounds, key=lambda p: p[0] / p[1])
     checks.append(
         compared(
-            "T6 lower bound <= exact time of THEORY's s-integral (goals 0.1, 0.5, 0.9, 1e-4)",
+            "T6 lower bound <= exact time of the stated s-integral (goals 0.1, 0.5, 0.9, 1e-4)",
             "high-precision",
             lhs,
             rhs,

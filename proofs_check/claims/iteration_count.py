@@ -25,7 +25,7 @@ from theory.checks import Check
 
 
 def _crossing_checks(ctx: Context) -> list[Check]:
-    """THEORY T9 (corrected): wrong-signed real frequencies cross 0 in finite GF time when the
+    """T9 (corrected): wrong-signed real frequencies cross 0 in finite GF time when the
     smallest modulus is unique, and stall when two or more layers share it."""
     checks = []
     rng = np.random.default_rng(ctx.seed + 9)
@@ -46,7 +46,7 @@ def _crossing_checks(ctx: Context) -> list[Check]:
             values={"mismatched": int(mismatch.sum()), "trials": trials, "z": zscore},
         )
     )
-    # exact time through 0 vs the ODE and THEORY's s-integral
+    # exact time through 0 vs the ODE and the stated s-integral
     z0 = [1, -0.5]
     ind = min(ctx.dps, INDEPENDENT_DPS)
     T, _ = flow.flow_time(z0, 1, 1, dps=ind)
@@ -63,7 +63,7 @@ def _crossing_checks(ctx: Context) -> list[Check]:
             ind - 2,
             sides=("numerics.hp.flow.flow_time", "numerics.hp.flow.gf_solution (mpmath.odefun)"),
             detail=f"d=2, z0=(1, -0.5), a=b=1: T = {mpmath.nstr(T, 15)}; ODE |r(T)| = |b|/2 to {dig_ode:.1f} digits, "
-            f"THEORY's s-integral agrees to {dig_s:.1f}",
+            f"the stated s-integral agrees to {dig_s:.1f}",
             values={"T": float(T), "ode_digits": dig_ode, "s_integral_digits": dig_s},
         )
     )
@@ -75,7 +75,7 @@ def _crossing_checks(ctx: Context) -> list[Check]:
             t_s,
             ind - 2,
             sides=("numerics.hp.flow.flow_time", "numerics.hp.flow.time_by_s_integral (mpmath.quad)"),
-            detail=f"d=2, z0=(1, -0.5), a=b=1: THEORY's s-integral agrees to {dig_s:.1f} digits",
+            detail=f"d=2, z0=(1, -0.5), a=b=1: the stated s-integral agrees to {dig_s:.1f} digits",
         )
     )
     # GD from random mismatched starts converges to the exact time at first order in eta

@@ -112,7 +112,7 @@ def run_c1(ctx: Context) -> list[Check]:
                 "theory.identities.c1_layerwise (zero gradient)",
             ),
             same_code="the symbolic proof (c1_layerwise) builds the same layerwise network it proves things "
-            "about; the float64 side differences that network's loss, the other side is THEORY's 0",
+            "about; the float64 side differences that network's loss, the other side is the stated 0",
             detail=f"central differences, step {h}, of the layerwise loss, relative to the loss; the loss's own "
             f"rounding noise is {noise:.1e} (relative; 1-ulp perturbations of the filters), so a zero "
             f"derivative shows up as at most ~noise/h; tolerance 10 noise/h = {fd_tol:.1e}",
@@ -337,7 +337,7 @@ def run_c6(ctx: Context) -> list[Check]:
     return [
         measurement(
             "quantiles q10/median/q90 of ||grad_(c_1) L|| per depth",
-            f"n={n}, {draws} draws per depth (THEORY C6 / the paper's setup); {table}; depth-free limit law "
+            f"n={n}, {draws} draws per depth (C6 / the paper's setup); {table}; depth-free limit law "
             f"of CN: {lq[0]:.3g}/{lq[1]:.3g}/{lq[2]:.3g}",
             values,
         ),

@@ -266,16 +266,16 @@ def run_t7(ctx: Context) -> list[Check]:
         )
         out.append(
             agree(
-                f"{name} vs THEORY's 16 digits",
+                f"{name} vs the stated 16 digits",
                 "high-precision",
                 mpmath.mpf(expected[name]),
                 c.closed,
                 15.5,
                 sides=(
-                    "proofs_check.claims.one_channel.run_t7 (THEORY's 16 digits, typed)",
+                    "proofs_check.claims.one_channel.run_t7 (the stated 16 digits, typed)",
                     f"numerics.hp.constants.{name}_closed",
                 ),
-                detail=f"{expected[name]}: THEORY rounds to 16 decimals (relative error up to ~3e-16)",
+                detail=f"{expected[name]}: the statement rounds to 16 decimals (relative error up to ~3e-16)",
             )
         )
     with mp.workdps(30):
@@ -411,18 +411,18 @@ def run_t8(ctx: Context) -> list[Check]:
         tol = 3 * se + 0.005
         checks.append(
             compared(
-                f"n=32 median local slope near d={center} vs THEORY's {theory_value}",
+                f"n=32 median local slope near d={center} vs the stated {theory_value}",
                 "simulation",
                 med,
                 theory_value,
                 tol,
                 sides=(
                     "proofs_check.claims.one_channel._median_local_slope",
-                    "proofs_check.claims.one_channel.run_t8 (THEORY's 2 decimals)",
+                    "proofs_check.claims.one_channel.run_t8 (the stated 2 decimals)",
                 ),
                 detail=f"median over 800 nested draws of the slope of log||grad_(c_1) L|| on d = {center - 20}, "
                 f"{center}, {center + 20} (float64 Fourier state): {med:.4f} +- {se:.4f} (bootstrap SE); "
-                "tolerance 3 SE + 0.005 (THEORY's 2 decimals), below the 0.03 between THEORY's two values",
+                "tolerance 3 SE + 0.005 (the stated 2 decimals), below the 0.03 between the two stated values",
                 values={"estimate": med, "stderr": se, "theory": theory_value, "center": center},
             )
         )

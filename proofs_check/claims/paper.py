@@ -1,4 +1,4 @@
-"""The paper's experiments P1-P6 (THEORY section 5) as a claim family that needs the extra ``paper``.
+"""The paper's experiments P1-P6 (the paper's setup) as a claim family that needs the extra ``paper``.
 
 Each claim runs its PyTorch experiment (``paper.<module>.run``) at the quick size into a
 temporary folder and turns the report entry into checks: every autograd-versus-closed-form
@@ -25,7 +25,7 @@ EXTRA = "paper"
 TOL_EXACT = 1e-10  # float64 autograd vs closed form (measured ~1e-15)
 TOL_EPS_PREDICTION = 1e-6  # M3 with eps: measured <grad,row> vs its predicted eps term (measured ~1e-9)
 P6_RATIO = 10.0  # the paper's P6 reading: CN gradient >= 10x, CN loss >= 10x lower
-#: THEORY section 5: the authors' CN is (v - mean)/sqrt(unbiased variance + 1e-5) + beta
+#: the paper's setup: the authors' CN is (v - mean)/sqrt(unbiased variance + 1e-5) + beta
 #: (``paper.nets.EPS_AUTHORS``; PyTorch's BatchNorm default eps).
 EPS_THEORY = 1e-5
 

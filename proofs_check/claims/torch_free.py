@@ -3,7 +3,7 @@ checked in the default run without torch: C4's gradient with a gain gamma != 1 a
 and P1's projected normalized gradient X^T (I - û û^T) y / ||Xw|| (û = Xw/||Xw||), both
 against central differences of the loss in mpmath; the kernel-to-filter embedding of every torch
 cross-check against scipy (C4); and the paper package's constants against their sources and
-derivations: the authors' CN epsilon against THEORY section 5 (M3), the cross-check tolerances
+derivations: the authors' CN epsilon against the paper's setup (M3), the cross-check tolerances
 TOL_EXACT (C4) and TOL_EPS_PREDICTION (M3) against the rounding bounds and effect sizes they
 must sit between (``proofs_check.claims.paper``).
 
@@ -215,12 +215,12 @@ def module_constant(module: str, name: str) -> float:
 
 def authors_eps() -> Check:
     """``paper.nets.EPS_AUTHORS``, the epsilon of the authors' CN that every paper network runs with,
-    against THEORY section 5's 1e-5 (``proofs_check.claims.paper.EPS_THEORY``)."""
+    against the paper's setup's 1e-5 (``proofs_check.claims.paper.EPS_THEORY``)."""
     from proofs_check.claims.paper import EPS_THEORY
 
     value = module_constant("paper.nets", "EPS_AUTHORS")
     return compared(
-        "the authors' CN epsilon in paper.nets vs THEORY section 5",
+        "the authors' CN epsilon in paper.nets vs the paper's setup",
         "float64",
         value,
         EPS_THEORY,
@@ -230,7 +230,7 @@ def authors_eps() -> Check:
             "proofs_check.claims.torch_free.module_constant (paper.nets.EPS_AUTHORS, read from its source)",
             "proofs_check.claims.paper.EPS_THEORY",
         ),
-        detail="the constant the paper networks use (read without importing PyTorch) against the value THEORY "
+        detail="the constant the paper networks use (read without importing PyTorch) against the value the theory "
         "states for the authors' CN, (v - mean)/sqrt(unbiased variance + 1e-5); the same float up to u",
     )
 

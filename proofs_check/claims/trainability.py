@@ -1,4 +1,4 @@
-"""Claim X4: what trains at depth (THEORY section 6), one map of configurations x depths, measured.
+"""Claim X4: what trains at depth (beyond the paper), one map of configurations x depths, measured.
 
 The measurement is ``numerics.mc.trainability``: per cell (n, k, config, depth) GD steps to
 1e-3 L_0 with the step tuned per cell on a grid extended until the best step is interior
@@ -12,7 +12,7 @@ are numbers: ``config_index`` (in ``trainability.CONFIGS``), ``law_index`` (in
 ``cn_depth.LAWS``: power, exponential, sqrt; -1 none), ``median_steps`` -1 where over half the
 draws never converge; the causes per depth in the order of ``trainability.CAUSES``.
 
-Budget of ``--full`` (THEORY asks up to 1e6 steps; this machine has 2 shared cores and the
+Budget of ``--full`` (the statement asks up to 1e6 steps; this machine has 2 shared cores and the
 run must finish in about 35 minutes): step caps 2e4 (k = 1), 3e3 (k = 2), 1.5e3 (k = 4); the
 step tuned on the first 4 of the 16 draws (the grid extended by at most 4 points), then the
 other 12 draws run at the chosen step; no run is stopped before its cap except by the GD

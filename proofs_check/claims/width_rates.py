@@ -1,4 +1,4 @@
-"""Claims M2, M4 and M5 of width-k linear CNNs (THEORY section 4): the sharp rate lambda_k at
+"""Claims M2, M4 and M5 of width-k linear CNNs (the width-k theory): the sharp rate lambda_k at
 width k (M2), and the measured gradients at initialization (M4) and GD iterations (M5) against
 depth and width. The exact identities M1 and M3 are in ``proofs_check.claims.channels``."""
 
@@ -170,7 +170,7 @@ def run_m2(ctx: Context) -> list[Check]:
                 0.0,
                 values={"k^-4 coefficient": 1 / 240, "k^-6 coefficient": -1 / 504},
             ),
-            ("sympy.series", "proofs_check.claims.width_rates.run_m2 (THEORY's coefficients)"),
+            ("sympy.series", "proofs_check.claims.width_rates.run_m2 (the stated coefficients)"),
         )
     )
     rows = []
