@@ -349,8 +349,9 @@ def flow_time(
     p digits and checked at 2p* (``fast_time``: the adaptive Gauss-Legendre of
     ``numerics.hp.gf_fast`` run at p = dps log2(10) + 4 bits and again at 2p, from the same
     exact inputs). What it claims: the returned time (the 2p value, rounded to dps digits)
-    agrees with the p value to a relative 2^-p (about 10^-dps); if not, ``ArithmeticError``
-    names both. That catches precision loss, not a quadrature error common to both runs.
+    agrees with the p value to a relative 10^-dps; if not (an ill-conditioned start losing
+    digits at p), p is doubled, twice at most, and then ``ArithmeticError`` names the values.
+    That catches precision loss, not a quadrature error common to both runs.
     Where that quadrature does not converge (small goals, where 1/R has a pole near the
     end), the default returns the midpoint of the certified ball instead. The stall (inf) and
     "already at the goal" (0) are decided exactly on both paths, and the lower bound is always
@@ -385,7 +386,8 @@ def flow_time(
     time = fast_time(ex, z, a_q, b_q, want)
     if time is None:  # the heuristic quadrature did not converge (small goals): the certified midpoint
         t_ball = certified_time(ex, want, below=lb_ball)
-        time = mpmath.inf if not t_ball.is_finite() else to_mpf(t_ball)
+        with mp.workdps(dps):  # to_mpf rounds to mp.prec
+            time = mpmath.inf if not t_ball.is_finite() else to_mpf(t_ball)
     with mp.workdps(dps):
         return +time, +to_mpf(lb_ball)
 
@@ -394,39 +396,44 @@ def fast_time(
     ex: ExactFlow, z: list[tuple[fmpq, fmpq]], a: tuple[fmpq, fmpq], b: tuple[fmpq, fmpq], want_bits: int
 ) -> Any | None:
     """The default (not certified) GF time: ``numerics.hp.gf_fast.heuristic_time`` computed at
-    p = want_bits and again at 2p, from the exact inputs (rationals; dyadic ones are held
-    exactly, others rounded at 2p + 64 bits). Returns the 2p value (mpf) when the two agree to
-    2^-p relatively, else raises ``ArithmeticError`` with both values; None when the
-    heuristic quadrature does not converge (small goals: the pole of 1/R near R = 0), and
-    then ``flow_time`` returns the certified midpoint instead. The start at the goal (0)
-    and the stall (inf) are decided exactly (``ExactFlow``), as on the certified path."""
+    p bits and again at 2p, from the exact inputs (rationals; dyadic ones, i.e. floats, ints and
+    mpf, are held exactly, others rounded at 8 want_bits + 64 bits). Starts at p = want_bits
+    (dps log2(10) + 4); returns the 2p value (mpf) when the two agree to 2^-(want_bits - 4) =
+    10^-dps relatively, else doubles p (an ill-conditioned start, e.g. moduli 10^-30 apart at
+    dps = 20, loses digits at p) up to p = 4 want_bits, and then raises ``ArithmeticError``
+    with the values. None when the heuristic quadrature does not converge (small goals: the
+    pole of 1/R near R = 0); ``flow_time`` then returns the certified midpoint instead. The
+    start at the goal (0) and the stall (inf) are decided exactly (``ExactFlow``), as on the
+    certified path."""
     if ex.done:
         return mpmath.mpf(0)
     if ex.stalls():
         return mpmath.inf
-    goal = ex.goal
-    values = []
-    for bits in (want_bits, 2 * want_bits):
+    top = 8 * want_bits + 64
+    goal = _q_exact(ex.goal, top)
+    values: list[Any] = []
+    for bits in (want_bits, 2 * want_bits, 4 * want_bits, 8 * want_bits):
         with mp.workprec(bits + 50):
-            flow = _scalar_flow(z, a, b, 2 * want_bits + 64)
+            flow = _scalar_flow(z, a, b, top)
             try:
-                ball = heuristic_time(flow, _q_exact(goal, 2 * want_bits + 64), bits, ex.log2_goal)
+                ball = heuristic_time(flow, goal, bits, ex.log2_goal)
             except ArithmeticError:
                 return None
-        values.append(mpmath.inf if not ball.is_finite() else to_mpf(ball))
-    p_value, check = values
-    with mp.workprec(2 * want_bits + 64):
-        if (
-            mpmath.isinf(p_value)
-            or mpmath.isinf(check)
-            or abs(p_value - check) > abs(check) * mpmath.ldexp(1, -want_bits)
-        ):
-            raise ArithmeticError(
-                f"flow_time: the time at {want_bits} bits ({mpmath.nstr(p_value, 20)}) and at "
-                f"{2 * want_bits} bits ({mpmath.nstr(check, 20)}) disagree beyond 2^-{want_bits}; "
-                "use certified=True"
-            )
-    return check
+        with mp.workprec(top):  # to_mpf rounds to mp.prec
+            values.append(mpmath.inf if not ball.is_finite() else to_mpf(ball))
+            if len(values) >= 2 and _agree(values[-2], values[-1], want_bits - 4):
+                return values[-1]
+    raise ArithmeticError(
+        "flow_time: the fast path's times at "
+        + ", ".join(f"{want_bits << k} bits {mpmath.nstr(v, 20)}" for k, v in enumerate(values))
+        + f" never agree to 2^-{want_bits - 4} at doubled precision; use certified=True"
+    )
+
+
+def _agree(p_value: Any, check: Any, bits: int) -> bool:
+    """|p_value - check| <= 2^-bits |check|, both finite."""
+    finite = mpmath.isfinite(p_value) and mpmath.isfinite(check)
+    return bool(finite and abs(p_value - check) <= abs(check) * mpmath.ldexp(1, -bits))
 
 
 def _q_exact(q: fmpq, bits: int) -> Any:
