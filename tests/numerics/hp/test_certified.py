@@ -210,22 +210,27 @@ def test_fast_default_agrees_with_the_certified_ball_at_depth(d):
 
 
 def test_fast_default_check_at_2p_can_fail(monkeypatch):
-    """The 2p check sees a time that moves with the precision: a time that changes by 2^-(p/2)
-    between p and 2p (every doubling) is refused; one that changes by 2^-(p+1) is accepted."""
+    """The 2p check sees a time that moves with the precision. At dps = 20 it claims 2^-66
+    (p = 70 bits): a time that moves by 2^-60 up and down at every doubling is refused, one that
+    moves by 2^-p is accepted (and then agrees with the certified ball)."""
     real_time = flow.heuristic_time
 
     def drifting(shift):
         def fake(scalar_flow, goal, bits, log2_goal):
-            return real_time(scalar_flow, goal, bits, log2_goal) * (1 + arb(2) ** shift(bits))
+            ball = real_time(scalar_flow, goal, bits, log2_goal)
+            sign = (-1) ** bits.bit_length()  # p, 2p, 4p, 8p alternate
+            with flow.arb_precision(4 * bits):  # 1 + 2^-bits is not a 53-bit number
+                return ball * (1 + sign * arb(2) ** shift(bits))
 
         return fake
 
-    monkeypatch.setattr(flow, "heuristic_time", drifting(lambda bits: -(bits // 2)))
+    z = [0.5 + 0.5j, 0.6 - 0.2j, 0.9 + 0.1j, 1.2j]
+    monkeypatch.setattr(flow, "heuristic_time", drifting(lambda bits: -60))
     with pytest.raises(ArithmeticError, match="never agree"):
-        flow.flow_time([0.5 + 0.5j] * 4, 1, 1, dps=20)
-    monkeypatch.setattr(flow, "heuristic_time", drifting(lambda bits: -(bits + 1)))
-    t, _ = flow.flow_time([0.5 + 0.5j] * 4, 1, 1, dps=20)
-    tb, _ = flow.flow_time([0.5 + 0.5j] * 4, 1, 1, dps=20, certified=True)
+        flow.flow_time(z, 1, 1, dps=20)
+    monkeypatch.setattr(flow, "heuristic_time", drifting(lambda bits: -bits))
+    t, _ = flow.flow_time(z, 1, 1, dps=20)
+    tb, _ = flow.flow_time(z, 1, 1, dps=20, certified=True)
     assert abs(to_arb(t) - tb.mid()) <= abs(tb.mid()) * arb(10) ** -19
 
 
