@@ -352,8 +352,8 @@ def flow_time(
     agrees with the p value to a relative 10^-dps; if not (an ill-conditioned start losing
     digits at p), p is doubled, twice at most, and then ``ArithmeticError`` names the values.
     That catches precision loss, not a quadrature error common to both runs.
-    Where that quadrature does not converge (small goals, where 1/R has a pole near the
-    end), the default returns the midpoint of the certified ball instead. The stall (inf) and
+    For goals below about 10^-3 (where 1/R has a pole near the end and that quadrature does
+    not converge), or where it fails, the default returns the midpoint of the certified ball. The stall (inf) and
     "already at the goal" (0) are decided exactly on both paths, and the lower bound is always
     the midpoint of the certified T6 ball. For a proof, pass ``certified=True``
     (docs/certified.md).
@@ -409,6 +409,8 @@ def fast_time(
         return mpmath.mpf(0)
     if ex.stalls():
         return mpmath.inf
+    if ex.log2_goal < FAST_LOG2_GOAL:
+        return None  # the heuristic quadrature spends ~50 s before giving up; certified takes 0.02 s
     top = 8 * want_bits + 64
     goal = _q_exact(ex.goal, top)
     values: list[Any] = []
@@ -453,6 +455,10 @@ def _scalar_flow(
     f0 = ac * mpmath.fprod(zc)
     return ScalarFlow([_exact_square_modulus(v) for v in zc], ac, bc, f0, bc - f0, tuple(zc))
 
+
+#: The fast default runs its heuristic quadrature only for goals above about 2^FAST_LOG2_GOAL;
+#: below (the pole of 1/R near R = 0) it returns the certified midpoint.
+FAST_LOG2_GOAL = -10
 
 #: Elementary operations of ``flow_time`` per d^2 limb (fitted: the root brackets and the
 #: polynomial psi cost d^2 multiplications, the integrand d per evaluation, some 10^3 of them).
