@@ -401,7 +401,8 @@ def fast_time(
     (dps log2(10) + 4); returns the 2p value (mpf) when the two agree to 2^-(want_bits - 4) =
     10^-dps relatively, else doubles p (an ill-conditioned start, e.g. moduli 10^-30 apart at
     dps = 20, loses digits at p) up to p = 4 want_bits, and then raises ``ArithmeticError``
-    with the values. None when the heuristic quadrature does not converge (small goals: the
+    with the values. None for goals below 2^FAST_LOG2_GOAL or when the heuristic quadrature
+    does not converge (small goals: the
     pole of 1/R near R = 0); ``flow_time`` then returns the certified midpoint instead. The
     start at the goal (0) and the stall (inf) are decided exactly (``ExactFlow``), as on the
     certified path."""
