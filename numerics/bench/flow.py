@@ -1,19 +1,18 @@
-"""Speed of the high-precision paths: the certified ``flow_time`` against the previous
-heuristic release, side by side in one process, and ``grad_norms`` at depth.
+"""Speed of the high-precision paths: the fast default ``flow_time`` against the certified one,
+side by side in one process, and ``grad_norms`` at depth.
 
-    python -m numerics.bench.flow              # flow_time old vs new at d = 100, 1000; grad_norms
+    python -m numerics.bench.flow              # flow_time fast vs certified at d = 100, 1000; grad_norms
     python -m numerics.bench.flow --repeats 5 --depths 100,1000,3000
 
 ``flow_time`` cases (issue 27): random complex weights ``rates.complex_weights(d, 1)``,
-a = b = 1, goal 0.5, dps = 30. "certified" is ``flow_time(..., certified=True)`` (the
-default ``flow_time`` returns the midpoint of the same ball); "heuristic" is the release it
-replaced (commit e620be5), vendored in ``numerics.bench.heuristic_flow`` as the yardstick.
-The two calls alternate (old, new, old, new, ...) so that a change in the machine's load
-hits both; each time is the median of ``repeats`` calls, in CPU seconds of this process
-(``time.process_time``: what an idle core would take; the wall time on a shared machine is
-longer) and wall seconds. The certified ball is checked to contain the heuristic value to
-its ~30 digits (agreeing digits printed). ``grad_norms`` at d = 10^4, n = 16, dps = 30
-(plain and CN), new code only.
+a = b = 1, goal 0.5, dps = 30. "fast" is the default ``flow_time(...)`` (computed at p digits,
+checked at 2p: ``numerics.hp.gf_fast``); "certified" is ``flow_time(..., certified=True)``
+(Arb balls: ``numerics.hp.gf_time``). The two calls alternate (fast, certified, fast, ...)
+so that a change in the machine's load hits both; each time is the median of ``repeats``
+calls, in CPU seconds of this process (``time.process_time``: what an idle core would take;
+the wall time on a shared machine is longer) and wall seconds. The certified ball is checked
+to contain the fast value to its ~30 digits (agreeing digits printed). ``grad_norms`` at
+d = 10^4, n = 16, dps = 30 (plain and CN).
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from numerics.bench.heuristic_flow import heuristic_flow_time
 from numerics.gd.simulate import random_filters
 from numerics.hp import flow, precise
 from numerics.hp.precise import agreeing_digits
@@ -69,48 +67,48 @@ def interleaved(calls: dict[str, Callable[[], Any]], repeats: int) -> dict[str, 
 
 @dataclass(frozen=True)
 class FlowComparison:
-    """One depth: certified and heuristic timings, and the digits on which they agree."""
+    """One depth: certified and fast timings, and the digits on which they agree."""
 
     d: int
     certified: Timing
-    heuristic: Timing
-    contains: bool  # the certified ball contains the heuristic midpoint to its digits
+    fast: Timing
+    contains: bool  # the certified ball contains the fast value to its digits
     digits: float
 
     @property
     def ratio(self) -> float:
-        return self.certified.cpu / self.heuristic.cpu
+        return self.certified.cpu / self.fast.cpu
 
 
 def compare_flow(d: int, repeats: int = 3, dps: int = 30) -> FlowComparison:
-    """Time ``flow_time(certified=True)`` and the previous heuristic release at depth d."""
+    """Time ``flow_time(certified=True)`` and the fast default ``flow_time`` at depth d."""
     z = list(rates.complex_weights(d, 1))
     res = interleaved(
         {
-            "heuristic": lambda: heuristic_flow_time(z, 1, 1, dps=dps)[0],
+            "fast": lambda: flow.flow_time(z, 1, 1, dps=dps)[0],
             "certified": lambda: flow.flow_time(z, 1, 1, dps=dps, certified=True)[0],
         },
         repeats,
     )
-    ball, old = res["certified"].value, res["heuristic"].value
+    ball, old = res["certified"].value, res["fast"].value
     with mpmath.workdps(dps):
         digits = agreeing_digits(+flow.to_mpf(ball), old)
-    # the heuristic value is right to about dps digits: the ball, widened by 10^-(dps-2)
+    # the fast value is right to about dps digits: the ball, widened by 10^-(dps-2)
     # of its size, must hold it
     widened = ball + type(ball)(0, abs(ball.mid()) * 10.0 ** (2 - dps))
-    return FlowComparison(d, res["certified"], res["heuristic"], widened.contains(flow.to_arb(old)), digits)
+    return FlowComparison(d, res["certified"], res["fast"], widened.contains(flow.to_arb(old)), digits)
 
 
 def flow_line(comparisons: Sequence[FlowComparison]) -> str:
     """The bench's flow-time line: both times at every depth, and their ratio."""
     parts = [
-        f"d = {c.d}: certified {c.certified.cpu:.2f} s, heuristic {c.heuristic.cpu:.2f} s "
-        f"({c.ratio:.1f}x; wall {c.certified.wall:.2f} s vs {c.heuristic.wall:.2f} s; "
+        f"d = {c.d}: fast {c.fast.cpu:.2f} s, certified {c.certified.cpu:.2f} s "
+        f"({c.ratio:.1f}x; wall {c.fast.wall:.2f} s vs {c.certified.wall:.2f} s; "
         f"{'agree' if c.contains else 'DISAGREE'} to {c.digits:.0f} digits)"
         for c in comparisons
     ]
     return (
-        "flow_time, certified vs the previous heuristic release (e620be5, vendored), "
+        "flow_time, fast default (p digits, checked at 2p) vs certified=True, "
         "dps = 30, cpu seconds (median): " + "; ".join(parts)
     )
 

@@ -47,12 +47,10 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import flint
 import mpmath
 import numpy as np
 from flint import arb, fmpq
@@ -60,6 +58,7 @@ from mpmath import mp
 from scipy.optimize import brentq
 
 from numerics.hp.gf_exact import ExactFlow
+from numerics.hp.gf_fast import arb_precision, heuristic_time, to_arb, to_mpf  # noqa: F401 (re-exported)
 from numerics.hp.gf_time import certified_time, lower_bound_ball
 from theory.validation import as_complex_vector, checked, complex_vector, nonzero_number, real, reals
 from theory.validation.exact import as_fmpq, exact_real
@@ -70,37 +69,6 @@ THETA_MAX = 0.85
 
 #: Bits of arb precision used by ``exact_time(..., fast=True)`` (about 19 digits).
 FAST_BITS = 64
-
-
-@contextmanager
-def arb_precision(bits: int) -> Iterator[None]:
-    """Run python-flint's arb arithmetic at ``bits`` bits, restoring the old precision."""
-    old = flint.ctx.prec
-    flint.ctx.prec = bits
-    try:
-        yield
-    finally:
-        flint.ctx.prec = old
-
-
-def to_arb(x: Any) -> arb:
-    """The mpf x as an exact arb (midpoint man * 2^exp, radius 0); other numbers through
-    mpmath.mpf first (an mpf is not passed through mpmath.mpf, which rounds to mp.prec)."""
-    if not isinstance(x, mpmath.mpf):
-        x = mpmath.mpf(x)
-    if not mpmath.isfinite(x):
-        raise ValueError(f"expected a finite number, got {x}")
-    sign, man, exp, bc = x._mpf_
-    if not man:
-        return arb(0)
-    with arb_precision(max(flint.ctx.prec, bc + 8)):  # arb((man, exp)) rounds to the context
-        return arb((-man if sign else man, exp))
-
-
-def to_mpf(x: arb) -> Any:
-    """The midpoint of an arb ball as an mpf (exact)."""
-    man, exp = x.mid().man_exp()
-    return mpmath.mpf((int(man), int(exp)))
 
 
 def exact_complex(v: Any) -> Any:
@@ -375,12 +343,25 @@ def flow_time(
     complex as their binary values, ints of any size, mpf and mpc at their own precision (a
     goal made at 80 digits keeps them); mpmath constants are refused (the stall and crossing
     decisions are exact rational ones), as are depths over the cost model (``flow_cost``;
-    about d <= 4400 at dps = 30), before any work. The default mpf values are the midpoints
-    of the same two balls (docs/certified.md).
+    about d <= 4400 at dps = 30), before any work, on both paths.
 
-    Cost (idle core, cpu seconds; ``python -m numerics.bench.flow``): d = 100 about 0.3 s,
-    d = 1000 about 1.4 s at dps = 30 (the previous heuristic release: 0.1 s and 0.4 s);
-    goal 1e-230 at dps = 240, d = 1: 0.35 s.
+    The default (``certified=False``) is the fast path, NOT certified: the time is *computed at
+    p digits and checked at 2p* (``fast_time``: the adaptive Gauss-Legendre of
+    ``numerics.hp.gf_fast`` run at p = dps log2(10) + 4 bits and again at 2p, from the same
+    exact inputs). What it claims: the returned time (the 2p value, rounded to dps digits)
+    agrees with the p value to a relative 10^-dps; if not (an ill-conditioned start losing
+    digits at p), p is doubled, twice at most, and then ``ArithmeticError`` names the values.
+    That catches precision loss, not a quadrature error common to both runs.
+    For goals below about 10^-3 (where 1/R has a pole near the end and that quadrature does
+    not converge), or where it fails, the default returns the midpoint of the certified ball. The stall (inf) and
+    "already at the goal" (0) are decided exactly on both paths, and the lower bound is always
+    the midpoint of the certified T6 ball. For a proof, pass ``certified=True``
+    (docs/certified.md).
+
+    Cost (cpu seconds, dps = 30, the median of 3 on a shared machine;
+    ``python -m numerics.bench.flow``): fast default d = 100 about 0.15 s, d = 1000 about
+    0.85 s; certified d = 100 about 0.29 s, d = 1000 about 1.45 s; goal 1e-230 at dps = 240,
+    d = 1: 0.35 s.
 
     >>> t, lb = flow_time([0.5 + 0.5j] * 40, 1, 1)
     >>> mpmath.nstr(t, 8), bool(lb <= t)
@@ -395,16 +376,90 @@ def flow_time(
         check_flow_cost(len(z0), check_dps(dps))
     z0, a, b, goal_float, dps, certified = flow_time_arguments(z0, a, b, goal, dps, certified)
     check_flow_cost(len(z0), dps)
-    ex = exact_flow(z0, a, b, goal)
+    z, a_q, b_q = _pairs(z0, "z0"), _pairs([a], "a")[0], _pairs([b], "b")[0]
+    ex = ExactFlow.from_rationals(z, a_q, b_q, as_fmpq(exact_real(goal, "goal"), "goal"))
     want = int(dps * math.log2(10)) + 4
     delta_1 = _delta_1(ex)
     lb_ball = arb(0) if delta_1 is None else lower_bound_ball(ex, delta_1, want)
-    t_ball = certified_time(ex, want, below=lb_ball)
     if certified:
-        return t_ball, lb_ball
+        return certified_time(ex, want, below=lb_ball), lb_ball
+    time = fast_time(ex, z, a_q, b_q, want)
+    if time is None:  # the heuristic quadrature did not converge (small goals): the certified midpoint
+        t_ball = certified_time(ex, want, below=lb_ball)
+        with mp.workdps(dps):  # to_mpf rounds to mp.prec
+            time = mpmath.inf if not t_ball.is_finite() else to_mpf(t_ball)
     with mp.workdps(dps):
-        return (mpmath.inf if not t_ball.is_finite() else +to_mpf(t_ball)), +to_mpf(lb_ball)
+        return +time, +to_mpf(lb_ball)
 
+
+def fast_time(
+    ex: ExactFlow, z: list[tuple[fmpq, fmpq]], a: tuple[fmpq, fmpq], b: tuple[fmpq, fmpq], want_bits: int
+) -> Any | None:
+    """The default (not certified) GF time: ``numerics.hp.gf_fast.heuristic_time`` computed at
+    p bits and again at 2p, from the exact inputs (rationals; dyadic ones, i.e. floats, ints and
+    mpf, are held exactly, others rounded at 8 want_bits + 64 bits). Starts at p = want_bits
+    (dps log2(10) + 4); returns the 2p value (mpf) when the two agree to 2^-(want_bits - 4) =
+    10^-dps relatively, else doubles p (an ill-conditioned start, e.g. moduli 10^-30 apart at
+    dps = 20, loses digits at p) up to p = 4 want_bits, and then raises ``ArithmeticError``
+    with the values. None for goals below 2^FAST_LOG2_GOAL or when the heuristic quadrature
+    does not converge (small goals: the
+    pole of 1/R near R = 0); ``flow_time`` then returns the certified midpoint instead. The
+    start at the goal (0) and the stall (inf) are decided exactly (``ExactFlow``), as on the
+    certified path."""
+    if ex.done:
+        return mpmath.mpf(0)
+    if ex.stalls():
+        return mpmath.inf
+    if ex.log2_goal < FAST_LOG2_GOAL:
+        return None  # the heuristic quadrature spends ~50 s before giving up; certified takes 0.02 s
+    top = 8 * want_bits + 64
+    goal = _q_exact(ex.goal, top)
+    values: list[Any] = []
+    for bits in (want_bits, 2 * want_bits, 4 * want_bits, 8 * want_bits):
+        with mp.workprec(bits + 50):
+            flow = _scalar_flow(z, a, b, top)
+            try:
+                ball = heuristic_time(flow, goal, bits, ex.log2_goal)
+            except ArithmeticError:
+                return None
+        with mp.workprec(top):  # to_mpf rounds to mp.prec
+            values.append(mpmath.inf if not ball.is_finite() else to_mpf(ball))
+            if len(values) >= 2 and _agree(values[-2], values[-1], want_bits - 4):
+                return values[-1]
+    raise ArithmeticError(
+        "flow_time: the fast path's times at "
+        + ", ".join(f"{want_bits << k} bits {mpmath.nstr(v, 20)}" for k, v in enumerate(values))
+        + f" never agree to 2^-{want_bits - 4} at doubled precision; use certified=True"
+    )
+
+
+def _agree(p_value: Any, check: Any, bits: int) -> bool:
+    """|p_value - check| <= 2^-bits |check|, both finite."""
+    finite = mpmath.isfinite(p_value) and mpmath.isfinite(check)
+    return bool(finite and abs(p_value - check) <= abs(check) * mpmath.ldexp(1, -bits))
+
+
+def _q_exact(q: fmpq, bits: int) -> Any:
+    """The rational q as an mpf: exact when q is dyadic (floats, ints, mpf), else rounded at
+    ``bits`` bits beyond the bits of its numerator."""
+    with mp.workprec(int(q.p).bit_length() + bits):
+        return mpmath.mpf(int(q.p)) / int(q.q)
+
+
+def _scalar_flow(
+    z: list[tuple[fmpq, fmpq]], a: tuple[fmpq, fmpq], b: tuple[fmpq, fmpq], bits: int
+) -> ScalarFlow:
+    """ScalarFlow from the exact inputs: the moduli rho_i^2 exact, f0 and r0 at mp.prec."""
+    zc = [mpmath.mpc(_q_exact(re, bits), _q_exact(im, bits)) for re, im in z]
+    ac = mpmath.mpc(_q_exact(a[0], bits), _q_exact(a[1], bits))
+    bc = mpmath.mpc(_q_exact(b[0], bits), _q_exact(b[1], bits))
+    f0 = ac * mpmath.fprod(zc)
+    return ScalarFlow([_exact_square_modulus(v) for v in zc], ac, bc, f0, bc - f0, tuple(zc))
+
+
+#: The fast default runs its heuristic quadrature only for goals above about 2^FAST_LOG2_GOAL;
+#: below (the pole of 1/R near R = 0) it returns the certified midpoint.
+FAST_LOG2_GOAL = -10
 
 #: Elementary operations of ``flow_time`` per d^2 limb (fitted: the root brackets and the
 #: polynomial psi cost d^2 multiplications, the integrand d per evaluation, some 10^3 of them).
@@ -428,19 +483,6 @@ def check_flow_cost(d: int, dps: int) -> None:
 
 def _pairs(values: Sequence[Any], name: str) -> list[tuple[fmpq, fmpq]]:
     return [tuple(as_fmpq(p, name) for p in exact_parts(v, name)) for v in values]
-
-
-def exact_flow(z0: Sequence[Any], a: Any, b: Any, goal: Any) -> ExactFlow:
-    """The exact data of the flow from the inputs as the exact numbers they hold
-    (``theory.validation.exact``: ints of any size, mpf at their own precision, floats and
-    complex numbers; a goal given as an mpf keeps its bits). mpmath constants are refused
-    (ValueError naming the parameter): the stall and crossing decisions need exact rationals."""
-    (a_q,), (b_q,) = _pairs([a], "a"), _pairs([b], "b")
-    return ExactFlow.from_rationals(_pairs(z0, "z0"), a_q, b_q, as_fmpq(exact_real(goal, "goal"), "goal"))
-
-
-def _q_to_mpf(q: fmpq) -> Any:
-    return mpmath.mpf(int(q.p)) / int(q.q)
 
 
 def _log_q(q: fmpq) -> float:

@@ -63,12 +63,12 @@ def test_bench_does_not_touch_the_filters():
     assert np.array_equal(c, before) and np.array_equal(random_filters(5, 4, 12, seed=1), before)
 
 
-def test_flow_line_times_both_releases_and_they_agree():
-    """The flow-time line of ``proofs_check bench``: certified and heuristic side by side."""
+def test_flow_line_times_fast_and_certified_and_they_agree():
+    """The flow-time line of ``proofs_check bench``: the fast default and certified side by side."""
     from numerics.bench import flow as flow_bench
 
     comparison = flow_bench.compare_flow(8, repeats=1)
     assert comparison.contains and comparison.digits >= 25
-    assert comparison.certified.cpu > 0 and comparison.heuristic.cpu > 0
+    assert comparison.certified.cpu > 0 and comparison.fast.cpu > 0
     line = flow_bench.flow_line([comparison])
-    assert "d = 8: certified" in line and "heuristic" in line and "e620be5" in line
+    assert "d = 8: fast" in line and "certified" in line and "checked at 2p" in line

@@ -179,13 +179,70 @@ def test_certified_stall_and_zero_time():
     assert t0.is_zero() and lb0.is_zero()
 
 
-def test_uncertified_values_are_the_midpoints_of_the_balls():
-    z = [0.8 + 0.3j, -0.5 + 0.9j, 1.1 - 0.4j]
-    t, lb = flow.flow_time(z, 1 + 0.5j, -1 + 2j, goal=0.1, dps=25)
-    tb, lbb = flow.flow_time(z, 1 + 0.5j, -1 + 2j, goal=0.1, dps=25, certified=True)
+@pytest.mark.parametrize("seed", range(9))
+def test_fast_default_agrees_with_the_certified_ball_to_the_claimed_digits(seed):
+    """The default flow_time (computed at p, checked at 2p; not certified) against the certified
+    ball: within 10^-dps of it relatively (its claim) plus the rounding to dps digits; the lower
+    bound is the midpoint of the certified T6 ball."""
+    rng = np.random.default_rng(2000 + seed)
+    z, a, b, goal = _random_start(rng, _KINDS[seed % 3])
+    dps = 25
+    t, lb = flow.flow_time(z, a, b, goal=goal, dps=dps)
+    tb, lbb = flow.flow_time(z, a, b, goal=goal, dps=dps, certified=True)
     assert isinstance(t, mpmath.mpf) and isinstance(lb, mpmath.mpf)
-    for value, ball in ((t, tb), (lb, lbb)):  # the midpoint rounded to 25 digits
-        assert abs(to_arb(value) - ball.mid()) <= abs(ball.mid()) * arb(10) ** -24
+    if not tb.is_finite():
+        assert mpmath.isinf(t)
+        return
+    claimed = abs(tb.mid()) * 2 * arb(10) ** -dps + tb.rad()
+    assert abs(to_arb(t) - tb.mid()) <= claimed, (z, a, b, goal, mpmath.nstr(t, 30), tb.str(30))
+    assert abs(to_arb(lb) - lbb.mid()) <= abs(lbb.mid()) * arb(10) ** -(dps - 1)
+
+
+@pytest.mark.parametrize("d", [100, 1000])
+def test_fast_default_agrees_with_the_certified_ball_at_depth(d):
+    """The benchmark's cases (issue 27): d = 100 and 1000, complex weights, dps = 30."""
+    from numerics.mc import rates
+
+    z = list(rates.complex_weights(d, 1))
+    t, _ = flow.flow_time(z, 1, 1, dps=30)
+    tb, _ = flow.flow_time(z, 1, 1, dps=30, certified=True)
+    assert abs(to_arb(t) - tb.mid()) <= abs(tb.mid()) * 2 * arb(10) ** -30 + tb.rad()
+
+
+def test_fast_default_check_at_2p_can_fail(monkeypatch):
+    """The 2p check sees a time that moves with the precision. At dps = 20 it claims 2^-66
+    (p = 70 bits): a time that moves by 2^-60 up and down at every doubling is refused, one that
+    moves by 2^-p is accepted (and then agrees with the certified ball)."""
+    real_time = flow.heuristic_time
+
+    def drifting(shift):
+        def fake(scalar_flow, goal, bits, log2_goal):
+            ball = real_time(scalar_flow, goal, bits, log2_goal)
+            sign = (-1) ** bits.bit_length()  # p, 2p, 4p, 8p alternate
+            with flow.arb_precision(4 * bits):  # 1 + 2^-bits is not a 53-bit number
+                return ball * (1 + sign * arb(2) ** shift(bits))
+
+        return fake
+
+    z = [0.5 + 0.5j, 0.6 - 0.2j, 0.9 + 0.1j, 1.2j]
+    monkeypatch.setattr(flow, "heuristic_time", drifting(lambda bits: -60))
+    with pytest.raises(ArithmeticError, match="never agree"):
+        flow.flow_time(z, 1, 1, dps=20)
+    monkeypatch.setattr(flow, "heuristic_time", drifting(lambda bits: -bits))
+    t, _ = flow.flow_time(z, 1, 1, dps=20)
+    tb, _ = flow.flow_time(z, 1, 1, dps=20, certified=True)
+    assert abs(to_arb(t) - tb.mid()) <= abs(tb.mid()) * arb(10) ** -19
+
+
+def test_fast_default_exact_decisions_and_small_goal_fallback():
+    """Stall (inf) and start at the goal (0) decided exactly on the fast path too; at a goal
+    where the heuristic quadrature does not converge the default is the certified midpoint."""
+    t, lb = flow.flow_time([0.5, -0.5, 2.0], 1, 1)
+    assert mpmath.isinf(t) and t > 0 and lb == 0
+    assert flow.flow_time([1.0, 0.9], 1, 1, goal=0.5) == (0, 0)
+    t, _ = flow.flow_time([0.5, -0.3], 1, 1, goal=1e-10, dps=25)
+    tb, _ = flow.flow_time([0.5, -0.3], 1, 1, goal=1e-10, dps=25, certified=True)
+    assert abs(to_arb(t) - tb.mid()) <= abs(tb.mid()) * arb(10) ** -24
 
 
 # ------------------------------------------------------------------------ gradient norms

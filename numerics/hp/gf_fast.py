@@ -1,36 +1,27 @@
-"""The previous heuristic release of ``flow_time`` (commit e620be5, 2026-12-01), vendored
-here as the benchmark's yardstick: NOT used by the toolkit, not certified.
+"""The fast flow time: the default ``flow_time`` (certified=False), computed at p digits and
+checked at 2p. NOT certified: ``flow_time(..., certified=True)`` (``numerics.hp.gf_time``) is the
+rigorous path.
 
-Issue 27 asks for the certified ``flow_time`` to be measured side by side with the release
-it replaced, in one process. That release integrated the same pieces with adaptive
-Gauss-Legendre in arb, accepting a piece when the n- and 2n-node rules agreed (a heuristic
-error estimate), found the piece ends by Newton iterates without brackets, and rounded
-ints and mpf inputs to the working precision. The code below is that release's
-``numerics/hp/flow.py`` (``git show e620be5:numerics/hp/flow.py``), the time and the
-lower bound only, with its validation decorators removed; ``heuristic_flow_time`` is its
-``flow_time``. Kept verbatim otherwise, so that the comparison is with what users had.
+The same pieces as the certified path (T6's integral int dx/(2 R q) on the monotone
+pieces of the path, numerics/hp/flow.py's docstring) integrated by adaptive Gauss-Legendre in
+arb, a piece accepted when the n- and 2n-node rules agree (a heuristic error estimate), the
+piece ends found by Newton iterates without brackets. This is the algorithm of the release
+before issue 27 (commit e620be5), the only copy of it; ``flow_time`` runs it twice, at p and
+at 2p bits, and raises when the two disagree beyond the digits it claims.
 """
 
-# ruff: noqa
 from __future__ import annotations
 
 import math
-import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import flint
 import mpmath
-import numpy as np
 from flint import arb, arb_poly
 from mpmath import mp
-from scipy.optimize import brentq
-
-from theory.validation import as_complex_vector
-
-FAST_BITS = 64
 
 
 @contextmanager
@@ -45,8 +36,10 @@ def arb_precision(bits: int) -> Iterator[None]:
 
 
 def to_arb(x: Any) -> arb:
-    """The mpf x as an exact arb (midpoint man * 2^exp, radius 0)."""
-    x = mpmath.mpf(x)
+    """The mpf x as an exact arb (midpoint man * 2^exp, radius 0); other numbers through
+    mpmath.mpf first (an mpf is not passed through mpmath.mpf, which rounds to mp.prec)."""
+    if not isinstance(x, mpmath.mpf):
+        x = mpmath.mpf(x)
     if not mpmath.isfinite(x):
         raise ValueError(f"expected a finite number, got {x}")
     sign, man, exp, bc = x._mpf_
@@ -60,59 +53,6 @@ def to_mpf(x: arb) -> Any:
     """The midpoint of an arb ball as an mpf (exact)."""
     man, exp = x.mid().man_exp()
     return mpmath.mpf((int(man), int(exp)))
-
-
-def exact_complex(v: Any) -> Any:
-    """v as an mpc without rounding: mpf/mpc keep their bits, floats are exact, strings are
-    read at their own length (an input carries its precision; the moduli gaps of T9 need it)."""
-    if isinstance(v, (mpmath.mpf, mpmath.mpc)):
-        with mp.workprec(max(mp.prec, 4 * max(_bits(v.real), _bits(v.imag)) + 64)):
-            return mpmath.mpc(v)
-    if isinstance(v, str):
-        with mp.workdps(max(mp.dps, len(v) + 10)):
-            return mpmath.mpc(mpmath.mpmathify(v))
-    with mp.workprec(max(mp.prec, 64)):
-        return mpmath.mpc(complex(v)) if not isinstance(v, (int, np.integer)) else mpmath.mpc(int(v))
-
-
-def _bits(x: Any) -> int:
-    """Bits of the mantissa of x, read without rounding it."""
-    return x._mpf_[3] if isinstance(x, mpmath.mpf) and x else 64
-
-
-def _exact_square_modulus(z: Any) -> Any:
-    """|z|^2 exactly (at the bits the real and imaginary parts need)."""
-    re, im = z.real, z.imag
-    bits = 2 * max(abs(re.man).bit_length() if re else 1, abs(im.man).bit_length() if im else 1) + 4
-    with mp.workprec(max(bits, mp.prec)):
-        return re * re + im * im
-
-
-@dataclass(frozen=True)
-class ScalarFlow:
-    """The phase-free data of one scalar network: exact moduli, initial output and residual."""
-
-    rho2: list[Any]
-    a: Any
-    b: Any
-    f0: Any
-    r0: Any
-
-    @classmethod
-    def from_weights(cls, z0: Sequence[Any], a: Any, b: Any) -> ScalarFlow:
-        as_complex_vector(z0, "z0")  # validation only: it rounds to the working precision
-        z = [exact_complex(v) for v in z0]
-        a, b = mpmath.mpc(a), mpmath.mpc(b)
-        if a == 0:
-            raise ValueError("a must be nonzero (the input's Fourier coefficient)")
-        if b == 0 or not mpmath.isfinite(b) or not mpmath.isfinite(a):
-            raise ValueError("b must be a finite nonzero target (the goal is relative to |b|)")
-        f0 = a * mpmath.fprod(z)
-        return cls([_exact_square_modulus(v) for v in z], a, b, f0, b - f0)
-
-    def log_product(self, delta: Any) -> Any:
-        """log P(delta) = sum_i log(rho_i^2 + delta)."""
-        return mpmath.fsum(mpmath.log(r + delta) for r in self.rho2)
 
 
 @dataclass(frozen=True)
@@ -130,7 +70,7 @@ class _Geometry:
     start_gap: arb  # |r0| - c_b = -Re(f0 conj r0)/|r0|, computed without cancellation
 
 
-def _geometry(flow: ScalarFlow, goal: Any) -> _Geometry:
+def _geometry(flow: Any, goal: Any) -> _Geometry:
     r0, b = flow.r0, flow.b
     r_start = abs(r0)
     cross = b * mpmath.conj(r0)
@@ -341,7 +281,7 @@ def _integrate_piece(geo: _Geometry, piece: _Piece, rel_bits: int) -> arb:
     return adaptive_gauss_legendre(integrand, arb(0), w_end, rel_bits, far, tail)
 
 
-def _time_ball(flow: ScalarFlow, goal: Any, bits: int) -> arb:
+def _time_ball(flow: Any, goal: Any, bits: int) -> arb:
     """The GF time as an arb ball at ``bits`` bits (inf if GF stalls)."""
     geo = _geometry(flow, goal)
     with arb_precision(bits):
@@ -373,85 +313,20 @@ def _time_ball(flow: ScalarFlow, goal: Any, bits: int) -> arb:
         return sum((_integrate_piece(geo, p, bits - 8) for p in pieces), arb(0))
 
 
-def exact_time(flow: ScalarFlow, goal: Any, fast: bool = False) -> Any:
-    """Gradient-flow time until |r| <= goal |b| (a real mpf at the current precision).
-
-    ``inf`` exactly when GF cannot get there: two or more layers share the smallest modulus
-    and the path runs through f = 0 (they reach 0 together; this includes starts with two or
-    more zero layers). One zero layer, or a unique smallest layer on a path through 0,
-    crosses 0 in finite time (T9 as corrected).
-
-    The value is certified by arb balls to the working precision (``fast``: 64 bits, about
-    19 digits, for Monte Carlo); ``ArithmeticError`` if the ball stays too wide.
-    """
-    goal = mpmath.mpf(goal)
-    if abs(flow.r0) <= goal * abs(flow.b):
-        return mpmath.mpf(0)  # already within the goal (includes r0 = 0)
-    want = FAST_BITS if fast else mp.prec
-    extra = 16 + int(math.log2(len(flow.rho2) + 1)) + int(-math.log2(float(goal)) + 2)
-    for bits in (want + extra, 2 * want + extra, 4 * want + extra):
+def heuristic_time(flow: Any, goal: Any, want_bits: int, log2_goal: int) -> arb:
+    """The GF time of ``flow`` (a ``numerics.hp.flow.ScalarFlow``: exact mpf moduli, f0 and r0 at
+    the current mpmath precision) until |r| <= goal |b|, as an arb ball whose radius is
+    *estimated* (n vs 2n Gauss-Legendre nodes) below 2^-want_bits of the value; +inf when the
+    integral diverges (a stall). ``ArithmeticError`` if the estimate stays too wide.
+    The caller decides "already at the goal" and the stall exactly, before calling."""
+    extra = 16 + int(math.log2(len(flow.rho2) + 1)) + max(0, -log2_goal) + 2
+    ball = arb.nan()
+    for bits in (want_bits + extra, 2 * want_bits + extra, 4 * want_bits + extra):
         ball = _time_ball(flow, goal, bits)
-        if ball.is_finite() is False and ball > 0 and ball == arb.pos_inf():
-            return mpmath.inf
         if not ball.is_finite():
             if ball.mid() == arb.pos_inf():
-                return mpmath.inf
+                return arb.pos_inf()
             continue
-        if ball.rel_accuracy_bits() >= want + 2:
-            return +to_mpf(ball)
-    raise ArithmeticError(f"flow time not certified to {want} bits (ball {ball})")
-
-
-def lower_bound(flow: ScalarFlow, goal: Any, grid: int | None = None) -> tuple[Any, Any]:
-    """(bound, delta_1): the largest T6 bound delta_1/(2|r0||a|P(delta_1)^{1/2}) (mpf).
-
-    With v = log delta_1, log bound = v - (1/2) sum_i log(rho_i^2 + e^v) + const is concave in v,
-    so the maximum over v <= log delta* is at log delta* or at the root of
-    1 = (1/2) sum_i e^v/(rho_i^2 + e^v) (float64 logs: no overflow for any modulus). The value
-    is then evaluated at the working precision; any delta_1 < delta* gives a valid bound.
-    Zero when |f0| is already at least (1 - goal)|b|. ``grid`` is unused (the maximum is found
-    by root finding): passing it gives a DeprecationWarning, and it will be removed.
-    """
-    if grid is not None:
-        warnings.warn("lower_bound: grid is unused and will be removed", DeprecationWarning, stacklevel=2)
-    goal = mpmath.mpf(goal)
-    log_star = 2 * mpmath.log((1 - goal) * abs(flow.b) / abs(flow.a))
-    if any(r == 0 for r in flow.rho2):
-        p0_small = True
-    else:
-        p0_small = flow.log_product(0) < log_star
-    if not p0_small:
-        return mpmath.mpf(0), mpmath.mpf(0)
-    lr = np.array([float(mpmath.log(r)) if r else -np.inf for r in flow.rho2])
-    target = float(log_star)
-    phi = lambda v: float(np.sum(np.logaddexp(lr, v))) - target  # noqa: E731
-    hi = target / len(lr) + 1.0
-    lo = hi - 1.0
-    while phi(lo) >= 0:
-        lo = hi - 2 * (hi - lo)
-    v_star = brentq(phi, lo, hi, xtol=1e-14, rtol=1e-15)
-    slope = lambda v: 1.0 - 0.5 * float(np.sum(np.exp(-np.logaddexp(0.0, lr - v))))  # noqa: E731
-    if slope(v_star) >= 0:
-        v1 = v_star - 1e-9
-    else:
-        lo2 = v_star - 1.0
-        while slope(lo2) < 0 and v_star - lo2 < 1400:  # with >= 2 zero layers it may never turn
-            lo2 = v_star - 2 * (v_star - lo2)
-        v1 = brentq(slope, lo2, v_star, xtol=1e-12) if slope(lo2) >= 0 else lo2
-    d1 = mpmath.exp(mpmath.mpf(v1))  # no underflow for any v1
-    while flow.log_product(d1) >= log_star:  # make sure delta_1 < delta* at the working precision
-        d1 /= 2
-    return d1 / (2 * abs(flow.r0) * abs(flow.a) * mpmath.exp(flow.log_product(d1) / 2)), d1
-
-
-def heuristic_flow_time(
-    z0: Sequence[Any], a: Any, b: Any, *, goal: float = 0.5, dps: int = 30
-) -> tuple[Any, Any]:
-    """The previous release's ``flow_time``: (time, T6 lower bound) as mpf at dps digits."""
-    goal = mpmath.mpf(goal)
-    with mp.workdps(dps + 15):
-        flow = ScalarFlow.from_weights(z0, a, b)
-        t = exact_time(flow, goal)
-        lb, _ = lower_bound(flow, goal)
-    with mp.workdps(dps):
-        return +t, +lb
+        if ball.rel_accuracy_bits() >= want_bits + 2:
+            return ball
+    raise ArithmeticError(f"flow time not computed to {want_bits} bits (ball {ball})")
