@@ -398,6 +398,8 @@ BAD_CLI = [
     (["--dps", "9"], "--dps"),
     (["--dps", "5001"], "--dps"),
     (["--dps", "3.5"], "--dps"),
+    (["--store", "/nonexistent/dir/s.sqlite"], "--store"),
+    (["--dask", "http://x"], "--dask"),
     (["--seed", "-1"], "--seed"),
     (["--seed", "4294967296"], "--seed"),
     (["--jobs", "0"], "--jobs"),
