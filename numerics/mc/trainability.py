@@ -59,7 +59,7 @@ import numpy as np
 from numerics.gd.channel_gd import ChannelGD, simulate_gd_channels
 from numerics.hp.channels import random_channel_filters
 from numerics.mc import cn_depth
-from theory.validation import check_choice, check_int, check_real
+from theory.validation import check_int, trainability_map_arguments
 
 CONFIGS = ("fanin", "fanin+cn", "allpass", "allpass+cn")
 CAUSES = ("vanished", "tied_stall", "smallest_frequency_stall", "diverged", "still_falling", "held_other")
@@ -428,21 +428,11 @@ def trainability_map(
     width (default ``MAX_ITER_FULL``).
     """
     ns = [n] if isinstance(n, (int, np.integer)) else list(n)
-    for v in ns:
-        check_int(v, "n", 2)
-    for v in widths:
-        check_int(v, "widths", 1)
-    for v in depths:
-        check_int(v, "depths", 2)
-    for v in configs:
-        check_choice(v, "configs", CONFIGS)
-    check_int(draws, "draws", 1)
-    check_int(tune_draws, "tune_draws", 1)
-    check_int(seed, "seed", 0)
-    check_real(tol, "tol", 0, 1, lo_open=True)
     caps = MAX_ITER_FULL if max_iter is None else max_iter
-    for v in caps.values() if isinstance(caps, dict) else [caps]:
-        check_int(v, "max_iter", 1)
+    # grid: the tuning draws at up to 2 + max_extend steps, then the other draws at one
+    trainability_map_arguments(
+        ns, widths, depths, configs, CONFIGS, draws, tune_draws, seed, tol, caps, grid_points=3 + max_extend
+    )
     cells = cells_of(
         ns, widths, depths, configs, draws=draws, seed=seed, max_iter=caps, tune_draws=tune_draws, tol=tol,
         max_extend=max_extend,

@@ -55,6 +55,7 @@ def test_paper_json_inside_out_is_allowed_when_it_is_no_figure(tmp_path):
     class Args:
         out = str(tmp_path / "figs")
         paper_json = str(tmp_path / "figs" / "report.json")
+        image = None
 
     check_paths(Args)  # the folder is made, nothing else
     assert (tmp_path / "figs").is_dir() and not (tmp_path / "figs" / "report.json").exists()

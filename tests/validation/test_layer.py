@@ -27,6 +27,7 @@ BY_ARGUMENTS_FUNCTION = {
     "t7_constants": "check_dps",
     "simulate_gd_channels": "simulate_gd_channels_arguments",
     "init_grad_norms": "simulate_gd_channels_arguments",
+    "trainability_map": "trainability_map_arguments",
 }
 
 

@@ -438,6 +438,7 @@ BAD_CLI = [
     (["simulate", "--quiet", "x"], "unrecognized"),
     (["bench", "--n", "1"], "--n"),
     (["bench", "--depth", "0"], "--depth"),
+    (["bench", "--device", "tpu"], "--device"),
     (["bench", "--trials", "0"], "--trials"),
     (["bench", "--small", "1:1:1"], "--small"),
     (["bench", "--repeats", "2"], "--repeats"),
@@ -454,6 +455,9 @@ BAD_CLI = [
     (["paper", "--out", "figs", "--threads", "0"], "--threads"),
     (["paper", "--out", "figs", "--dtype", "float16"], "--dtype"),
     (["paper", "--out", "figs", "--bn-gain-init", "zeros"], "--bn-gain-init"),
+    (["paper", "--out", "figs", "--device", "tpu"], "--device"),
+    (["paper", "--out", "figs", "--store", "/nonexistent/dir/s.sqlite"], "--store"),
+    (["paper", "--out", "figs", "--dask", "http://x"], "--dask"),
     (["paper", "--out", "figs", "--image", "no-such.png"], "--image"),
     (["nosuch"], "invalid choice"),
 ]

@@ -232,3 +232,48 @@ def simulate_gd_channels_arguments(
         f"simulate_gd_channels with {trials} trials of {d} layers of up to {K} x {K} filters of {n} taps",
     )
     return layers, ks, x, y, eta, max_iter, tol, momentum, threads
+
+
+def trainability_map_arguments(
+    ns: list,
+    widths: Any,
+    depths: Any,
+    configs: Any,
+    choices: Any,
+    draws: Any,
+    tune_draws: Any,
+    seed: Any,
+    tol: Any,
+    caps: Any,
+    grid_points: int,
+) -> None:
+    """X4's map (``numerics.trainability_map``): sizes, choices and the whole map's cost before
+    any cell runs. A cell's GD costs about draws·grid·cap·n·d·k³ elementary operations (k³: the
+    k×k block products of every layer at every frequency), summed over the map's cells against
+    ``SIMULATION_LIMIT``, naming max(depths) and its allowed range."""
+    for v in ns:
+        check_int(v, "n", 2)
+    for v in widths:
+        check_int(v, "widths", 1)
+    for v in depths:
+        check_int(v, "depths", 2)
+    for v in configs:
+        check_choice(v, "configs", choices)
+    check_int(draws, "draws", 1)
+    check_int(tune_draws, "tune_draws", 1)
+    check_int(seed, "seed", 0)
+    check_real(tol, "tol", 0, 1, lo_open=True)
+    for v in caps.values() if isinstance(caps, dict) else [caps]:
+        check_int(v, "max_iter", 1)
+    if not (len(ns) and len(widths) and len(depths) and len(configs)):
+        return
+
+    def cost(top: int) -> float:
+        total = 0.0
+        for k in widths:
+            cap = caps.get(k, max(caps.values())) if isinstance(caps, dict) else caps
+            for d in depths:
+                total += draws * grid_points * cap * sum(ns) * min(d, top) * k**3 * len(configs)
+        return total
+
+    check_cost("max(depths)", max(depths), cost, "the trainability map", lo=2, limit=SIMULATION_LIMIT)
