@@ -23,6 +23,8 @@ import mpmath
 from flint import arb, arb_poly
 from mpmath import mp
 
+from numerics.hp.gf_time import _prod
+
 
 @contextmanager
 def arb_precision(bits: int) -> Iterator[None]:
@@ -150,13 +152,6 @@ def _piece(geo: _Geometry, x_r: arb, q_r: arb, side: int, dq2: arb) -> _Piece:
             if not level.is_zero():
                 scale = min(scale, (level**2 / (geo.a_abs**2 * c1)).mid())
     return _Piece(d1, x_r, q_r, side, length, scale)
-
-
-def _prod(values: list[arb]) -> arb:
-    out = arb(1)
-    for v in values:
-        out *= v
-    return out
 
 
 def _solve_x(geo: _Geometry, f2: arb) -> arb:
