@@ -153,7 +153,11 @@ def pages_without_torch() -> list[str]:
     (but the landing page) and the API pages of ``theory`` and ``numerics``. The rest, built
     without torch by ``site_without_torch``: the landing page, the API of ``paper`` (autodoc
     imports its modules), the claim pages (the P family) and the gallery (its paper section)."""
-    hand = [p.relative_to(DOCS).as_posix() for p in hand_written_pages() if p != DOCS / "index.md"]
+    hand = [
+        p.relative_to(DOCS).as_posix()
+        for p in hand_written_pages()
+        if p != DOCS / "index.md" and p.parent != DOCS / "theory"  # the claim pages link to these
+    ]
     return hand + [f"api/{package}.md" for package in _gen().API_PACKAGES if package != "paper"]
 
 
