@@ -9,8 +9,6 @@ line on stderr and nothing written.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from test_robustness import cli
 
 from numerics.gd.channel_gd import simulate_gd_channels
 from numerics.gd.simulate import random_filters, simulate_gd
@@ -112,15 +111,9 @@ def test_hostile_case(name, call, expected):
 
 # -------------------------------------------------------------------- the command line
 def _cli(*args: str) -> tuple[int, str]:
-    from proofs_check.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(args))
-        except SystemExit as exc:
-            code = exc.code
-    return code, err.getvalue()
+    """The CLI in this process (``test_robustness.cli``): (exit code, stderr)."""
+    code, _, err = cli(*args)
+    return code, err
 
 
 CLI_CASES = [
