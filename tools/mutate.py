@@ -30,6 +30,7 @@ the test files that should.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shutil
@@ -1063,7 +1064,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 if "mutations_blind" in sys.modules and not hasattr(sys.modules["mutations_blind"], "BLIND"):  # its import
     BLIND: tuple[Mutation, ...] = ()
 else:
-    from mutations_blind import BLIND  # noqa: E402
+    from mutations_blind import AFTER_SCORE, BLIND  # noqa: E402
+
+    # What was added after the blind set's first score (not blind; see AFTER_SCORE): the claim
+    # holding each survivor's new row joins the writer's guess, and its test files join in.
+    BLIND = tuple(
+        dataclasses.replace(
+            m,
+            claims=",".join(dict.fromkeys([*m.claims.split(","), *AFTER_SCORE[m.id][0].split(",")])),
+            tests=m.tests + AFTER_SCORE[m.id][1],
+        )
+        if m.id in AFTER_SCORE
+        else m
+        for m in BLIND
+    )
 
 MUTATIONS = MUTATIONS + INDEPENDENT + BLIND
 

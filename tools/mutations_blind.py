@@ -487,6 +487,13 @@ BLIND: tuple[Mutation, ...] = (
 )
 
 
+#: Added after the first score (docs/mutations.md, 29 of 49 caught by a check), so NOT blind:
+#: for each survivor, the claim(s) whose new row was written for its kind of error and the test
+#: files written or found for it. ``tools/mutate.py`` runs them besides the writer's own guess
+#: above, which stays as written. ``{"B08": ("T7", ("tests/numerics/hp/test_precise.py",))}``
+AFTER_SCORE: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
 def check_unique(root: Path | None = None) -> list[str]:
     """Problems: an ``old`` text that does not occur exactly once, or a repeated ID."""
     root = root or _HERE.parent
