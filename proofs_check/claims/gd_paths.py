@@ -100,14 +100,14 @@ def paths_vs_loop(ctx, normalized: bool) -> list[Check]:
             "simulation",
             float(np.max(np.abs(its - k))),
             0.0,
-            0.0,
+            0.5,
             sides=(SIM_SIDE, "numerics.gd.reference.gd_reference (first step below tol, read here)"),
             detail=f"independent path: circulant time-domain GD with no driver and no stopping rule; {common}; "
             f"tol per trial halfway across a drop of the loop's loss (proofs_check.claims.gd_paths.midpoint_tol: "
             f"margin {np.min(margin):.2g} in log loss, rounding moves it by ~1e-12), so the first step below tol "
             f"is k* = {k.tolist()} exactly on every path; largest |count - k*| per path: "
             + ", ".join(f"{m} {g}" for m, g in gaps.items())
-            + f"; sides: the worst path ({worst}): max |iterations - k*|, 0",
+            + f"; sides: the worst path ({worst}): max |iterations - k*|, 0 (integers: tolerance 0.5 means equal)",
             values={
                 "min_margin": float(np.min(margin)),
                 **{f"max_count_gap_{m}": g for m, g in gaps.items()},
