@@ -491,7 +491,15 @@ BLIND: tuple[Mutation, ...] = (
 #: for each survivor, the claim(s) whose new row was written for its kind of error and the test
 #: files written or found for it. ``tools/mutate.py`` runs them besides the writer's own guess
 #: above, which stays as written. ``{"B08": ("T7", ("tests/numerics/hp/test_precise.py",))}``
-AFTER_SCORE: dict[str, tuple[str, tuple[str, ...]]] = {}
+AFTER_SCORE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "B14": ("T3,C5", ("tests/numerics/gd/test_simulator.py",)),
+    "B15": ("T3,C5", ("tests/numerics/gd/test_simulator.py", "tests/numerics/gd/test_status.py")),
+    "B16": ("T8", ("tests/numerics/gd/test_simulator.py",)),
+    "B17": ("T3,C5", ("tests/numerics/gd/test_simulator.py",)),
+    "B18": ("C5", ("tests/numerics/gd/test_one_cn_step.py",)),
+    "B25": ("M5", ("tests/numerics/gd/test_m5_table.py",)),
+    "B35": ("T9", ("tests/numerics/mc/test_experiments.py",)),
+}
 
 
 def check_unique(root: Path | None = None) -> list[str]:
