@@ -14,6 +14,7 @@ import sys
 
 import numpy as np
 import pytest
+from cli_runner import cli
 
 
 def _torch():
@@ -23,6 +24,10 @@ def _torch():
 
 
 def run_cli(*args, env=None):
+    """``proofs_check paper ARGS``: in this process (``cli_runner``) unless ``env`` asks for
+    another environment (a subprocess, as for the test that hides torch)."""
+    if env is None:
+        return cli("paper", *args)
     return subprocess.run(
         [sys.executable, "-m", "proofs_check", "paper", *args], capture_output=True, text=True, env=env
     )

@@ -7,16 +7,13 @@ import subprocess
 import sys
 
 import pytest
+from cli_runner import cli
 
 
-def run_cli(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "proofs_check", "paper", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
+def run_cli(*args):
+    """``proofs_check paper ARGS`` in this process (``cli_runner``: no new interpreter, torch
+    imported once): every case below is refused before any work."""
+    return cli("paper", *args)
 
 
 @pytest.mark.parametrize(

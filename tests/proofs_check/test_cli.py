@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
-import io
 import json
 import sqlite3
 import subprocess
@@ -13,21 +11,11 @@ import sys
 
 import numpy as np
 import pytest
+from cli_runner import cli
 
 from numerics.store import sweep
 from proofs_check import __version__
 from proofs_check.cli import build_parser, main
-
-
-def cli(*args):
-    """The CLI in this process (fast); (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(args))
-        except SystemExit as exc:
-            code = exc.code
-    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 def run(*args, cwd=None):

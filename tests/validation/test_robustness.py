@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 
+import cli_runner
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -31,20 +32,15 @@ from numerics.gd.simulate import random_filters, simulate_gd
 from numerics.hp.flow import flow_time
 from numerics.hp.precise import grad_norms
 from numerics.store import files, sweep
-from proofs_check.cli import build_parser, main
+from proofs_check.cli import build_parser
 from theory import closed_form_gradients
 
 
 # ----------------------------------------------------------------------------- helpers
 def cli(*args: str) -> tuple[int, str, str]:
     """Run the CLI in this process; (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(args))
-        except SystemExit as exc:
-            code = exc.code
-    return code, out.getvalue(), err.getvalue()
+    done = cli_runner.cli(*args)
+    return done.returncode, done.stdout, done.stderr
 
 
 def run(*args: str, cwd=None, timeout=120) -> subprocess.CompletedProcess:
@@ -712,6 +708,19 @@ def test_fuzz_public_api_value_or_valueerror_naming_a_parameter(name, data):
             assert _names_a_parameter(str(err), func), str(err)
 
 
+def _wait_for_workers(session: int, workers: int, limit: float = 120) -> None:
+    """Until the session has its parent and ``workers`` more processes (the check has started,
+    whatever the machine's load), never more than ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        ps = subprocess.run(["ps", "-o", "pid=", "-s", str(session)], capture_output=True, text=True)
+        if len(ps.stdout.split()) >= 1 + workers:
+            time.sleep(0.5)
+            return
+        time.sleep(0.2)
+    pytest.fail(f"the check's {workers} workers never started")
+
+
 @pytest.mark.parametrize("target", ["parent", "group"])
 def test_ctrl_c_during_a_parallel_check_ends_the_workers_at_once(target):
     """Exit 130 within seconds, whether SIGINT reaches the parent only or the whole group
@@ -725,7 +734,7 @@ def test_ctrl_c_during_a_parallel_check_ends_the_workers_at_once(target):
         env={**os.environ, "PYTHONPATH": os.getcwd()},
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    time.sleep(4)
+    _wait_for_workers(p.pid, 2)
     if target == "group":
         os.killpg(p.pid, signal.SIGINT)
     else:

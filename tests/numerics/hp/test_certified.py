@@ -123,9 +123,11 @@ def _check_start(z, a, b, goal, dps=30):
 _KINDS = ["generic", "wrong-sign", "near-tie"]
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", [0, 3, 4, 10, 2, 5])
 def test_T6_certified_time_encloses_independent_reference(seed):
-    """12 random starts in the default run (240 under -m slow) (d <= 6, goals 1e-12..0.9, wrong-signed and near-tied)."""
+    """Six random starts in the default run, two of each kind (240 under -m slow: d <= 6, goals
+    1e-12..0.9, wrong-signed and near-tied); the reference quadrature at 40 digits is most of
+    the cost (1 to 11 s a start), so the default run keeps the starts of a few seconds."""
     rng = np.random.default_rng(1000 + seed)
     _check_start(*_random_start(rng, _KINDS[seed % 3]))
 
