@@ -273,3 +273,22 @@ def test_x2_rounds_on_the_cluster_give_the_serial_rows(dask_cluster):
     ]
     serial = cn_depth.measure_settings(settings, progress=False)
     assert cn_depth.measure_settings(settings, dask=dask_cluster.address, progress=False) == serial
+
+
+def test_a_finished_cell_is_never_computed_again(tmp_path):
+    """Run, then resume on a fresh handle: each cell computed exactly once, the resume computes none.
+    A store that forgot its finished cells (``done`` empty) would loop on them: the second call of
+    a cell fails at once instead of hanging until a timeout."""
+    path, calls = tmp_path / "s", []
+
+    def once(params):
+        assert params["seed"] not in calls, f"cell {params} computed twice"
+        calls.append(params["seed"])
+        return noisy_sum(params)
+
+    first = C.run_cells("t", once, CELLS[:3], store=path, progress=False, version="v")
+    assert sorted(calls) == [0, 1, 2]
+    with C.CellStore(path) as again:
+        assert len(again.done()) == 3
+        assert C.run_cells("t", once, CELLS[:3], store=again, progress=False, version="v") == first
+        assert again.computed == 0 and len(calls) == 3
