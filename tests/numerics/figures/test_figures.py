@@ -161,3 +161,19 @@ def test_a_nan_draw_is_left_out_of_the_quartiles():
     median_line = fig.axes[0].lines[0].get_ydata()
     np.testing.assert_allclose(median_line, np.nanmedian(data["log10_time"], axis=0), rtol=0, atol=0)
     assert np.isfinite(median_line).all()
+
+
+def test_a_diverged_draw_is_out_of_the_training_median_and_counted_in_the_legend():
+    steps = np.array([0, 1, 10])
+    loss = np.array([[[1.0, 1.0, 1.0], [0.5, 0.4, np.inf], [0.1, 0.2, np.nan]]])  # (D, S, draws)
+    data = {
+        "depths": np.array([4]), "steps": steps, "n": np.array(8),
+        "plain_loss": loss, "cn_loss": loss, "plain_grad": loss, "cn_grad": loss,
+        "plain_eta": np.array([0.1]), "cn_eta": np.array([0.1]),
+        "plain_diverged": np.array([1]), "cn_diverged": np.array([0]),
+        "plain_eta_interior": np.array([True]), "cn_eta_interior": np.array([True]),
+    }  # fmt: skip
+    fig = figures.plot_training_curves(data)
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), [1.0, 0.45, 0.15])
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert any("diverged 1 / 0 of 3" in t for t in labels)
