@@ -215,7 +215,7 @@ def build_parser() -> Parser:
         "--depths",
         type=_depths,
         default=[2, 4, 6],
-        help=f"depths in [1, {MAX_DEPTH}]: 2,4,8 or 2:40[:step] (default 2,4,6)",
+        help=f"depths in [1, {MAX_DEPTH}]: 2,4,8 or 2:40[:step], stop included (default 2,4,6)",
     )
     s.add_argument(
         "--trials", type=int_in(1, 10**6), default=8, help="random initializations per cell (default 8)"

@@ -1071,7 +1071,9 @@ else:
     BLIND = tuple(
         dataclasses.replace(
             m,
-            claims=",".join(dict.fromkeys([*m.claims.split(","), *AFTER_SCORE[m.id][0].split(",")])),
+            claims=",".join(
+                dict.fromkeys(c for c in [*m.claims.split(","), *AFTER_SCORE[m.id][0].split(",")] if c)
+            ),
             tests=m.tests + AFTER_SCORE[m.id][1],
         )
         if m.id in AFTER_SCORE

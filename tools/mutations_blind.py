@@ -499,6 +499,14 @@ AFTER_SCORE: dict[str, tuple[str, tuple[str, ...]]] = {
     "B18": ("C5", ("tests/numerics/gd/test_one_cn_step.py",)),
     "B25": ("M5", ("tests/numerics/gd/test_m5_table.py",)),
     "B35": ("T9", ("tests/numerics/mc/test_experiments.py",)),
+    "B36": ("X2", ("tests/numerics/mc/test_cn_depth.py::test_a_best_step_at_the_lower_edge_is_extended",)),
+    "B37": ("", ("tests/numerics/store/test_cells.py::test_a_finished_cell_is_never_computed_again",)),
+    "B42": ("", ("tests/numerics/figures/test_figures.py::test_a_nan_draw_is_left_out_of_the_quartiles",)),
+    "B43": ("", ("tests/proofs_check/test_cli.py::test_a_depth_range_includes_its_stop",)),
+    "B44": ("", ("tests/proofs_check/test_cli.py::test_simulate_seeds_are_distinct_draws",)),
+    "B45": ("C4", ("tests/paper/test_paper.py::test_P1_fourier_norms_equal_dense_matrices",)),
+    "B46": ("C4", ("tests/paper/test_paper.py::test_P1_every_draw_is_centered",)),
+    "B49": ("", ("tests/paper/test_paper.py::test_P2_P3_P4_step_target_is_their_step",)),
 }
 
 

@@ -350,12 +350,15 @@ def plot_training_curves(data: Data) -> Figure:
                 if data[f"{key}_diverged"][j]:
                     values = np.where(np.isfinite(values), values, np.nan)
                 ax.plot(s, _quartiles(values, axis=-1)[1], ls, color=color)
+        # a diverged draw has no finite loss: it is left out of the median, and counted here
+        gone = [int(data[f"{key}_diverged"][j]) for key in ("plain", "cn")]
         top.plot(
             [],
             [],
             "-",
             color=color,
-            label=f"$d={d}$ ($\\eta$ {data['plain_eta'][j]:.2g} / {data['cn_eta'][j]:.2g})",
+            label=f"$d={d}$ ($\\eta$ {data['plain_eta'][j]:.2g} / {data['cn_eta'][j]:.2g})"
+            + (f", diverged {gone[0]} / {gone[1]} of {draws} (not in the median)" if any(gone) else ""),
         )
     top.plot([], [], "--", color="0.5", label="plain")
     top.plot([], [], "-", color="0.5", label="channel normalized")

@@ -178,6 +178,7 @@ def _tuning(s: Setting, d: int, start: int, max_extend: int) -> Generator[Reques
         "underflowed": c["underflowed"],
         "median_final_ratio": med_ratio,
         "etas_tried": [eta_of(j) for j in sorted(tried)],
+        "max_extend": max_extend,
         "iterations": [int(i) for i in its],
         "converged": [bool(v) for v in conv],
     }

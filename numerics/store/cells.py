@@ -345,9 +345,12 @@ def run_cells(
         if dask is not None and pending:
             client = connect_dask(dask) if isinstance(dask, str) else dask
         bar = _bar(len(pending), progress)
+        stored: set[str] = set()  # the cells this call stored: never claimed again
         try:
             if client is not None:
-                _run_on_dask(db, client, compute, params, pending, version if default_version else None, bar)
+                stored = _run_on_dask(
+                    db, client, compute, params, pending, version if default_version else None, bar
+                )
             waiting_said = False
             while True:
                 mine, held = db.claim(pending, 1)
@@ -362,6 +365,11 @@ def run_cells(
                     waiting_said = True
                     time.sleep(poll)
                     continue
+                if mine[0] in stored:  # a store that loses finished cells would recompute them forever
+                    raise StoreError(
+                        f"{db.path!r}: cell {mine[0][:80]} was stored, yet is not reported finished"
+                    )
+                stored.add(mine[0])
                 p = params[mine[0]]
                 if label is not None:
                     bar.set_postfix_str(label(p))
@@ -386,9 +394,10 @@ def run_cells(
 
 def _run_on_dask(
     db: CellStore, client: Any, compute: Callable, params: dict, pending: list[str], version, bar
-) -> None:
+) -> set[str]:
     """Claim every free pending cell, submit them, store each result as it arrives (a worker
-    that dies has its cells run again elsewhere by the scheduler; each is stored once)."""
+    that dies has its cells run again elsewhere by the scheduler; each is stored once). Returns
+    the keys it stored."""
     from dask.distributed import as_completed
 
     mine, _ = db.claim(pending, None)
@@ -405,6 +414,7 @@ def _run_on_dask(
         with contextlib.suppress(Exception):
             client.cancel(list(futures))
         raise
+    return set(mine)
 
 
 def _demo_square(params: dict) -> dict:

@@ -271,6 +271,42 @@ def _growth_row(ctx: Context) -> Check:
     )
 
 
+def _edge_rule_row(measured: list[tuple[cn_depth.Setting, list[dict]]]) -> Check:
+    """The tuning's stopping rule, re-derived from what each row records: the best step may sit at
+    an end of its tried grid (``etas_tried``, sorted) only once the grid was extended
+    ``max_extend`` times (3 + max_extend points), and ``eta_interior`` must say where it sits.
+    Counts the depth rows that break either (0 when the rule holds)."""
+    broken, edges, total = [], 0, 0
+    for s, rows in measured:
+        for r in rows:
+            total += 1
+            grid = np.asarray(r["etas_tried"], float)
+            at = int(np.argmin(np.abs(np.log(grid / r["best_eta"]))))
+            interior = 0 < at < grid.size - 1
+            spent = grid.size >= 3 + r["max_extend"]
+            edges += not interior
+            if (not interior and not spent) or interior != bool(r["eta_interior"]):
+                broken.append(
+                    f"{s.label()} d={r['depth']} (best {r['best_eta']:.3g}, point {at + 1} of {grid.size})"
+                )
+    return compared(
+        "step tuning: a best step at a grid edge only after every extension (from the tried grids)",
+        "simulation",
+        len(broken),
+        0,
+        0.5,
+        sides=(
+            "numerics.mc.cn_depth._tuning (its stop and eta_interior)",
+            "proofs_check.claims.depth_training._edge_rule_row (from etas_tried, best_eta, max_extend)",
+        ),
+        detail=f"{total} depth rows of the settings above; for each, where best_eta sits in its sorted tried grid: "
+        "an end point is allowed only when the grid holds 3 + max_extend points (the budget is spent), and "
+        f"eta_interior must agree; {edges} rows end at an edge (allowed when flagged and the budget is spent); rows breaking the rule: "
+        f"{'; '.join(broken) if broken else 'none'}",
+        values={"rows": total, "rule_broken": len(broken), "edge_with_budget_spent": edges},
+    )
+
+
 def run_x2(ctx: Context) -> list[Check]:
     checks = _reference_counts(ctx)
     settings = _settings(ctx)
@@ -284,6 +320,7 @@ def run_x2(ctx: Context) -> list[Check]:
         checks += [_depth_row(s, rows), _fit_row(s, rows, fits)]
         if s.k == 1 and s.variant == "cn":
             checks.append(_law_row(s, rows))
+    checks.append(_edge_rule_row([(s, rows) for (s, _, _), rows in zip(settings, measured)]))
     return checks + _stall_rows(ctx) + [_growth_row(ctx)]
 
 

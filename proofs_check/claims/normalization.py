@@ -33,6 +33,7 @@ from proofs_check.claims.torch_free import (
     cn_gain_vs_differences,
     exact_tolerance,
     kernel_embedding,
+    p1_centered_draws,
     p1_projection,
 )
 from theory import identities as ident
@@ -244,6 +245,7 @@ def run_c4(ctx: Context) -> list[Check]:
         fd_vs_closed(ctx, True),
         cn_gain_vs_differences(ctx),
         *p1_projection(ctx),
+        p1_centered_draws(ctx),
         *kernel_embedding(ctx),
         *exact_tolerance(),
         compared(

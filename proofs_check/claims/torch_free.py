@@ -142,6 +142,45 @@ def p1_projection(ctx: Context) -> list[Check]:
     ]
 
 
+def p1_centered_draws(ctx: Context, n: int = 8, d: int = 3, draws: int = 6) -> Check:
+    """Per draw of ``paper.histograms.draw`` (several draws in one call, as the histograms take them):
+    x is centered, so X^T 1 = 0 and the authors' getNGrad, X^T (I - np.dot(Xw, Xw.T)/||Xw||^2) y
+    / ||Xw|| with its scalar "outer product" ||Xw||^2/||Xw||^2 = 1 (so I - 11^T), run verbatim on
+    the draw's dense circulant X, equals the histograms' "theirs" ||X^T y|| / ||Xw|| (Fourier).
+    A draw whose x is not centered on its own has X^T 1 = x̂_0 prod ĉ_{j,0} 1 != 0 and the two differ."""
+    from scipy.linalg import circulant
+
+    from paper.histograms import draw, gradient_norms
+
+    x_hat, w_hat, y_hat = draw(np.random.default_rng([ctx.seed, 47]), n, d, draws)
+    fast = gradient_norms(x_hat, w_hat, y_hat)["theirs"]
+    pairs, xt1 = [], 0.0
+    for k in range(draws):
+        X = circulant(np.fft.ifft(x_hat[k]).real)
+        w, y = np.fft.ifft(w_hat[k]).real, np.fft.ifft(y_hat[k]).real
+        Xw = X @ w
+        nor = np.linalg.norm(Xw)
+        verbatim = X.T @ ((np.eye(n) - np.dot(Xw, Xw.T) / nor**2) @ y) / nor  # their getNGrad
+        pairs.append((float(fast[k]), float(np.linalg.norm(verbatim))))
+        xt1 = max(xt1, float(np.abs(X.T @ np.ones(n)).max() / np.linalg.norm(X, 2)))
+    ops = d + 2 * np.log2(n) + 2 * n
+    return compared(
+        "P1 per draw: the histograms' ||X^T y||/||Xw|| (Fourier) vs the authors' getNGrad verbatim (dense X)",
+        "float64",
+        *worst_pair(pairs, "rel"),
+        rounding_tolerance(ops),
+        comparison="rel",
+        sides=(
+            "paper.histograms.gradient_norms (theirs)",
+            "scipy.linalg.circulant (their getNGrad, verbatim)",
+        ),
+        detail=f"{draws} draws of one paper.histograms.draw call, n={n}, d={d}: equal only if each draw's x is "
+        f"centered (X^T 1 = 0, the reason their scalar slip computes ||X^T y||/||Xw||); largest |X^T 1|/||X|| "
+        f"{xt1:.1e}; sides: the worst draw; tolerance 10 (d + 2 log2 n + 2n) u = {rounding_tolerance(ops):.1e}",
+        values={"n": n, "d": d, "draws": draws, "max_XT_ones_over_normX": xt1},
+    )
+
+
 # ------------------------------------------------ the paper package's paths and constants
 def kernel_embedding(ctx: Context) -> list[Check]:
     """``paper.crosschecks.embed``, the map from a kernel w of odd length K to the length-n filter c

@@ -364,3 +364,36 @@ def test_T1_C4_torch_circular_conv_is_convolution_with_the_embedded_filter_non_s
         ours = nets.circular_conv(torch.tensor(v)[None, None], torch.tensor(w)[None, None])[0, 0].numpy()
         c = np.array(crosschecks.embed(torch.tensor(w), n))
         assert np.allclose(ours, np.fft.ifft(np.fft.fft(c) * np.fft.fft(v)).real, rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("n,fraction", [(256, 0.5), (64, 1 / 3), (100, 0.5), (10, 0.25), (7, 0.5)])
+def test_P2_P3_P4_step_target_is_their_step(n, fraction):
+    """Their step (P2-P4's target): the first floor(n * fraction) samples 1, the rest 0, shape (1, 1, n)."""
+    _torch()
+    from paper import nets
+
+    y = nets.step_target(n, fraction).numpy()
+    ones = math.floor(n * fraction)
+    assert y.shape == (1, 1, n)
+    np.testing.assert_array_equal(y[0, 0], np.r_[np.ones(ones), np.zeros(n - ones)])
+
+
+def test_P1_every_draw_is_centered():
+    """x is centered per draw (their ``getX``): X^T 1 = 0 for every draw, so their getNGrad, run
+    verbatim on each draw's dense X, equals the histograms' ||X^T y|| / ||Xw||. A mean over all
+    draws would leave each draw's X^T 1 != 0."""
+    from scipy.linalg import circulant
+
+    from paper import histograms
+
+    n, draws = 10, 6
+    x_hat, w_hat, y_hat = histograms.draw(np.random.default_rng(3), n, 3, draws)
+    got = histograms.gradient_norms(x_hat, w_hat, y_hat)["theirs"]
+    for k in range(draws):
+        X = circulant(np.fft.ifft(x_hat[k]).real)
+        w, y = np.fft.ifft(w_hat[k]).real, np.fft.ifft(y_hat[k]).real
+        Xw = X @ w
+        nor = np.linalg.norm(Xw)
+        assert np.abs(X.T @ np.ones(n)).max() < 1e-12
+        verbatim = X.T @ ((np.eye(n) - np.dot(Xw, Xw.T) / nor**2) @ y) / nor  # their getNGrad
+        assert got[k] == pytest.approx(np.linalg.norm(verbatim), rel=1e-12)

@@ -352,3 +352,61 @@ def test_figures_quick(tmp_path):
 def test_simulate_rejects_lists_and_nan_where_one_number_is_meant(args):
     out = cli("simulate", *args, "--db", ":memory:")
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "text,depths",
+    [
+        ("2:5", [2, 3, 4, 5]),
+        ("2:8:2", [2, 4, 6, 8]),
+        ("2:9:3", [2, 5, 8]),
+        ("3:3", [3]),
+        ("2,4,8", [2, 4, 8]),
+    ],
+)
+def test_a_depth_range_includes_its_stop(text, depths):
+    """``--depths start:stop[:step]`` is every start + k step <= stop (stop included when reached)."""
+    parser = build_parser()
+    assert parser.parse_args(["simulate", "--depths", text]).depths == depths
+    help_text = " ".join(cli("simulate", "--help").stdout.split())
+    assert "2:40[:step], stop included" in help_text
+
+
+def test_simulate_seeds_are_distinct_draws(tmp_path):
+    """``--seeds 3 --seed 5``: three cells per (normalization, depth, eta), seeds 5, 6, 7, each its own draws."""
+    db, js = tmp_path / "s.sqlite", tmp_path / "s.json"
+    args = [
+        "simulate",
+        "--n",
+        "8",
+        "--depths",
+        "2",
+        "--trials",
+        "2",
+        "--eta",
+        "0.1",
+        "--normalization",
+        "none",
+    ]
+    out = cli(
+        *args,
+        "--seeds",
+        "3",
+        "--seed",
+        "5",
+        "--max-iter",
+        "3",
+        "--tol",
+        "0",
+        "--db",
+        str(db),
+        "--json",
+        str(js),
+    )
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(js.read_text())
+    assert doc["cells"] == 3 and doc["summaries"][0]["trials"] == 6
+    rows = sqlite3.connect(db).execute("SELECT cell, result FROM cells").fetchall()
+    seeds = sorted(json.loads(cell)["seed"] for cell, _ in rows)
+    losses = {tuple(json.loads(result)["final_loss"]) for _, result in rows}
+    assert seeds == [5, 6, 7] and len(losses) == 3  # three seeds, three different pairs of draws

@@ -131,3 +131,49 @@ def test_registry_refuses_a_name_registered_twice(monkeypatch):
     monkeypatch.setattr(registry, "FIGURE_MODULES", ("one_channel", "one_channel"))
     with pytest.raises(ValueError, match="repeated"):
         registry.entries()
+
+
+def test_a_nan_draw_is_left_out_of_the_quartiles():
+    """NaN marks a draw with no value (the start already met the goal, GD did not converge; the
+    data keep it as NaN): the median and quartiles are those of the other draws, and a depth where
+    no draw has a value is NaN, never a number."""
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(9, 4))
+    planted = values.copy()
+    planted[3, 1] = np.nan
+    planted[:, 3] = np.nan
+    q25, q50, q75 = figures._quartiles(planted)
+    kept = np.delete(values[:, 1], 3)
+    np.testing.assert_allclose([q25[1], q50[1], q75[1]], np.quantile(kept, [0.25, 0.5, 0.75]), rtol=0, atol=0)
+    np.testing.assert_array_equal(q50[[0, 2]], np.median(values[:, [0, 2]], axis=0))
+    assert np.isnan(q50[3]) and np.isnan(q25[3]) and np.isnan(q75[3])
+    # the figure draws those medians: T9's time panel with one draw NaN at one depth
+    depths = np.array([2, 4, 8, 16])
+    data = {
+        "depths": depths,
+        "log10_time": planted[:, :3].repeat([1, 1, 2], axis=1),
+        "log10_bound": planted[:, :3].repeat([1, 1, 2], axis=1) - 1,
+        "gd_depths": np.array([2, 4]),
+        "gd_time_ratio": np.where(np.isnan(planted[:, :2]), np.nan, 1.5 + np.abs(values[:, :2])),
+        "eta": np.array(2e-3),
+    }
+    fig = figures.plot_iterations_vs_depth(data)
+    median_line = fig.axes[0].lines[0].get_ydata()
+    np.testing.assert_allclose(median_line, np.nanmedian(data["log10_time"], axis=0), rtol=0, atol=0)
+    assert np.isfinite(median_line).all()
+
+
+def test_a_diverged_draw_is_out_of_the_training_median_and_counted_in_the_legend():
+    steps = np.array([0, 1, 10])
+    loss = np.array([[[1.0, 1.0, 1.0], [0.5, 0.4, np.inf], [0.1, 0.2, np.nan]]])  # (D, S, draws)
+    data = {
+        "depths": np.array([4]), "steps": steps, "n": np.array(8),
+        "plain_loss": loss, "cn_loss": loss, "plain_grad": loss, "cn_grad": loss,
+        "plain_eta": np.array([0.1]), "cn_eta": np.array([0.1]),
+        "plain_diverged": np.array([1]), "cn_diverged": np.array([0]),
+        "plain_eta_interior": np.array([True]), "cn_eta_interior": np.array([True]),
+    }  # fmt: skip
+    fig = figures.plot_training_curves(data)
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), [1.0, 0.45, 0.15])
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert any("diverged 1 / 0 of 3" in t for t in labels)

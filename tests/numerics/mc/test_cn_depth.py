@@ -49,6 +49,15 @@ def test_tuning_extends_the_grid_until_the_best_step_is_interior():
     assert row["median_steps"] == 100 and row["etas_tried"][0] == pytest.approx(C.eta_of(-10))
 
 
+def test_a_best_step_at_the_lower_edge_is_extended():
+    """The first grid's best is its smallest step: the grid must grow below it (not stop there)."""
+    s = C.Setting(16, 1, "cn", 4, 1000)
+    store = _prefilled(s, 8, {j: 100 + 10 * abs(j + 6) for j in range(-9, 0)})  # best at j = -6
+    row = C.tune_depth(s, 8, store, start=-4, max_extend=5)  # tries -5, -4, -3: best -5, the lower edge
+    assert row["best_j"] == -6 and row["eta_interior"] and len(row["etas_tried"]) == 5
+    assert min(row["etas_tried"]) < row["best_eta"] < max(row["etas_tried"]) and row["max_extend"] == 5
+
+
 def test_tuning_flags_a_best_step_at_the_grid_edge():
     s = C.Setting(16, 1, "cn", 4, 1000)
     store = _prefilled(s, 8, {j: 100 + 10 * abs(j + 9) for j in range(-12, 0)})

@@ -273,3 +273,32 @@ def test_x2_rounds_on_the_cluster_give_the_serial_rows(dask_cluster):
     ]
     serial = cn_depth.measure_settings(settings, progress=False)
     assert cn_depth.measure_settings(settings, dask=dask_cluster.address, progress=False) == serial
+
+
+def test_a_finished_cell_is_never_computed_again(tmp_path):
+    """Run, then resume on a fresh handle: each cell computed exactly once, the resume computes none.
+    (A store that forgot its finished cells, ``done`` empty, once made every run claim a stored cell
+    again, forever: the second call of a cell fails here at once instead of hanging.)"""
+    path, calls = tmp_path / "s", []
+
+    def once(params):
+        assert params["seed"] not in calls, f"cell {params} computed twice"
+        calls.append(params["seed"])
+        return noisy_sum(params)
+
+    first = C.run_cells("t", once, CELLS[:3], store=path, progress=False, version="v")
+    assert sorted(calls) == [0, 1, 2]
+    with C.CellStore(path) as again:
+        assert len(again.done()) == 3
+        assert C.run_cells("t", once, CELLS[:3], store=again, progress=False, version="v") == first
+        assert again.computed == 0 and len(calls) == 3
+
+
+def test_a_store_that_loses_finished_cells_is_an_error_not_an_endless_loop(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(C.CellStore, "done", lambda self: set())
+    with pytest.raises(C.StoreError, match="was stored, yet is not reported finished"):
+        C.run_cells(
+            "t", lambda p: calls.append(p) or {"v": 1}, CELLS[:2], store=tmp_path / "s", progress=False
+        )
+    assert len(calls) == 1
