@@ -491,7 +491,14 @@ BLIND: tuple[Mutation, ...] = (
 #: for each survivor, the claim(s) whose new row was written for its kind of error and the test
 #: files written or found for it. ``tools/mutate.py`` runs them besides the writer's own guess
 #: above, which stays as written. ``{"B08": ("T7", ("tests/numerics/hp/test_precise.py",))}``
-AFTER_SCORE: dict[str, tuple[str, tuple[str, ...]]] = {}
+AFTER_SCORE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "B08": ("T7", ("tests/numerics/hp/test_precise.py",)),
+    "B19": ("M2", ("tests/numerics/hp/test_channels.py",)),
+    "B21": ("M2", ("tests/numerics/hp/test_channels.py",)),
+    "B22": ("M1", ("tests/numerics/hp/test_certified.py",)),
+    "B39": ("T6", ("tests/numerics/hp/test_hostile_certified.py",)),
+    "B41": ("", ("tests/validation/test_hostile.py", "tests/numerics/hp/test_certified.py")),
+}
 
 
 def check_unique(root: Path | None = None) -> list[str]:
