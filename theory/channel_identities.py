@@ -31,7 +31,7 @@ from theory.channels import (
 )
 from theory.checks import Check
 from theory.identities import reduce_root_of_unity
-from theory.networks import cn_output, network_output
+from theory.networks import cn_output, network_output, partial_at
 from theory.signals import center, convolve, correlate, inner
 
 # --------------------------------------------------------------------------------- proofs
@@ -171,7 +171,10 @@ def m1_gradient_at_points(
             taps = cf.taps
             for _ in range(points):
                 vals = {s: _rational(rng) for s in cf.symbols}
-                auto = [sympy.diff(cf.loss, s).xreplace(vals) for s in taps]
+                auto = [
+                    partial_at(cf.loss.xreplace({q: v for q, v in vals.items() if q != s}), s, vals[s])
+                    for s in taps
+                ]
                 F = _substitute(cf.filters, vals)
                 g = gradients(F, [vals[s] for s in cf.x], [vals[s] for s in cf.y]).filters
                 flat = [v for layer in g for row in layer for c in row for v in c]

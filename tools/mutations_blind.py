@@ -493,9 +493,16 @@ BLIND: tuple[Mutation, ...] = (
 #: above, which stays as written. ``{"B08": ("T7", ("tests/numerics/hp/test_precise.py",))}``
 AFTER_SCORE: dict[str, tuple[str, tuple[str, ...]]] = {
     "B08": ("T7", ("tests/numerics/hp/test_precise.py",)),
+    "B14": ("T3,C5", ("tests/numerics/gd/test_simulator.py",)),
+    "B15": ("T3,C5", ("tests/numerics/gd/test_simulator.py", "tests/numerics/gd/test_status.py")),
+    "B16": ("T8", ("tests/numerics/gd/test_simulator.py",)),
+    "B17": ("T3,C5", ("tests/numerics/gd/test_simulator.py",)),
+    "B18": ("C5", ("tests/numerics/gd/test_one_cn_step.py",)),
     "B19": ("M2", ("tests/numerics/hp/test_channels.py",)),
     "B21": ("M2", ("tests/numerics/hp/test_channels.py",)),
     "B22": ("M1", ("tests/numerics/hp/test_certified.py",)),
+    "B25": ("M5", ("tests/numerics/gd/test_m5_table.py",)),
+    "B35": ("T9", ("tests/numerics/mc/test_experiments.py",)),
     "B39": ("T6", ("tests/numerics/hp/test_hostile_certified.py",)),
     "B41": ("", ("tests/validation/test_hostile.py", "tests/numerics/hp/test_certified.py")),
 }

@@ -334,7 +334,9 @@ def m5_table(
     ks, depths, etas, trials: int, max_iter: int, n: int = 16, tol: float = 1e-3, seed: int = 0
 ) -> dict:
     """Per (k, method, depth): the step size from ``etas`` with the smallest median iteration
-    count (non-converged runs count as infinite), that median, and the converged fraction."""
+    count (non-converged runs count as infinite; ties go to the larger converged fraction, then
+    the first in ``etas``), that median, the converged fraction, and under ``runs`` the raw
+    outcome of every step tried: eta -> (converged, iterations), per trial."""
     rng = np.random.default_rng(seed)
     x, y = rng.normal(size=(2, n))
     table = {}
@@ -342,11 +344,12 @@ def m5_table(
         for method, normalized in (("plain", False), ("CN", True)):
             for D in depths:
                 f = random_channel_filters(n, D, k, trials=trials, seed=seed + 100 * k + D)
-                best = None
+                best, runs = None, {}
                 for eta in etas:
                     res = simulate_gd_channels(
                         x, y, f, eta=eta, normalized=normalized, max_iter=max_iter, tol=tol
                     )
+                    runs[eta] = (res.converged.copy(), res.iterations.copy())
                     its = np.where(res.converged, res.iterations, np.inf)
                     key = (float(np.median(its)), -float(res.converged.mean()))
                     if best is None or key < best[0]:
@@ -358,5 +361,6 @@ def m5_table(
                     "converged": -negfrac,
                     "diverged": float(res.diverged.mean()),
                     "underflowed": float(res.underflowed.mean()),
+                    "runs": runs,
                 }
     return table

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import mpmath
 import numpy as np
@@ -18,6 +18,7 @@ from theory.validation import (
     check_memory,
     checked,
     choices,
+    complex_vector,
     filter_table,
     memory_needed,
     reals,
@@ -38,6 +39,11 @@ class GDBoundReport:
     min_ratio: float  # min over valid converged trials of steps / (2/(2+theta) * LB / eta)
     median_rel_err: float  # median |eta * steps - T| / T over converged trials
     median_steps: float
+    #: per trial: the largest tau and sigma along its run, and whether the bound was tested on it
+    #: (the ``valid`` runs: the records a check of T9's hypotheses reads)
+    max_tau: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    max_sigma: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    tested: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
 
 def t9_starts(d: int, trials: int, seed: int = 0) -> np.ndarray:
@@ -54,16 +60,31 @@ def t9_gd_bounds(
     seed: int = 0,
     goal: float = 0.5,
     max_iter: int = 200000,
+    weights: Sequence[Sequence[complex]] | None = None,
 ) -> tuple[list[GDBoundReport], dict]:
     """Run GD on scalar networks u = prod z_i (a = b = 1) and compare with T6/T9.
 
     Returns per (depth, eta) reports and, for the smallest eta, the fitted growth rate of
     log(steps) against depth over trials that converged at every depth (None for fewer than
-    two trials or two depths). The starts are ``t9_starts(d, trials, seed)``.
+    two trials or two depths). The starts are ``t9_starts(d, trials, seed)``, or the rows of
+    ``weights`` (the ``trials`` starts, one row of complex weights each) whose length is d.
     """
+    given = None
+    if weights is not None:
+        given = [complex_vector(row, "weights") for row in weights]
+        if len(given) < trials:
+            raise ValueError(f"weights must hold at least trials = {trials} rows per depth, got {len(given)}")
     reports, logs = [], {}
     for d in depths:
-        z = t9_starts(d, trials, seed)
+        z = (
+            t9_starts(d, trials, seed)
+            if given is None
+            else np.array([r for r in given if len(r) == d], complex)
+        )
+        if len(z) != trials:
+            raise ValueError(
+                f"weights must hold exactly trials = {trials} rows of length d = {d}, got {len(z)}"
+            )
         filters, x, y = scalar_network_as_filters(z, 1, 1)
         with mp.workdps(20):
             flows = [ScalarFlow.from_weights(list(row), 1, 1) for row in z]
@@ -89,6 +110,9 @@ def t9_gd_bounds(
                     float(ratio.min()) if ratio.size else math.nan,
                     float(np.median(rel)) if rel.size else math.nan,
                     float(np.median(res.iterations[conv])) if conv.any() else math.nan,
+                    res.max_tau.copy(),
+                    res.max_sigma.copy(),
+                    valid,
                 )
             )
             if eta == min(etas):

@@ -209,7 +209,7 @@ def with_values(check: Check, **values: float | int) -> Check:
 
 IDENTITY_SIDES = ("theory.identities", "sympy")
 #: The reference of every closed-form gradient identity: sympy.diff of the explicit loss.
-AUTODIFF = "theory.networks.ClosedForm.autodiff_gradients (sympy.diff)"
+AUTODIFF = "theory.networks.ClosedForm.autodiff_gradients_at (sympy.diff)"
 
 
 def identity(

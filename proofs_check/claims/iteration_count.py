@@ -7,6 +7,7 @@ residual of ``proofs_check.claims.flow_times``). T6, the exact times, is in ``fl
 
 from __future__ import annotations
 
+import cmath
 import math
 
 import mpmath
@@ -303,10 +304,61 @@ def run_t9(ctx: Context) -> list[Check]:
             f"THETA_MAX = {flow.THETA_MAX} is typed in the code",
         )
     )
+    checks.append(t9_hypotheses_row(reports, edge))
     checks += _crossing_checks(ctx)
     # the GD statistic and the tracked conditions above, against closed forms and the NumPy loop
     checks += [estimators.t9_relative_error_row(ctx), estimators.tracked_conditions_row(ctx)]
     return checks
+
+
+#: Overshooting starts f0 = |f0| e^(i phi), equal layers (a = b = 1): |f| > |r| along the run, so
+#: tau = |f|^2 S eta passes 1 before sigma = |r||f| S eta passes THETA_MAX: at eta = 0.12, three runs
+#: (d = 3 and 4) converge with 1 < tau <= 2 and sigma <= THETA_MAX, outside T9's hypotheses.
+T9_OVERSHOOTS = ((1.8, 0.0), (2.0, 0.2), (2.5, 0.3))
+
+
+def t9_hypotheses_row(reports: list, edge: list) -> Check:
+    """T9's hypotheses on every run its GD bound is tested on, read from the per-run records:
+    the random grid's ``tested`` runs, the edge runs, and planted overshooting runs
+    (``T9_OVERSHOOTS`` at d = 2..4, eta 0.03 and 0.12) some of which break tau <= 1 alone.
+    The row takes max(tau, sigma / THETA_MAX) over the tested runs against 1, not the mask."""
+    weights = [
+        [complex(f0 * cmath.exp(1j * phi)) ** (1 / d)] * d for d in (2, 3, 4) for f0, phi in T9_OVERSHOOTS
+    ]
+    planted, _ = experiments.t9_gd_bounds((2, 3, 4), (0.03, 0.12), trials=3, weights=weights)
+    taus, sigmas, outside_tau, outside_sigma = [], [], 0, 0
+    for r in [*reports, *planted]:
+        taus += list(r.max_tau[r.tested])
+        sigmas += list(r.max_sigma[r.tested])
+        outside_tau += int(np.sum((r.max_tau > 1) & (r.max_sigma <= flow.THETA_MAX)))
+        outside_sigma += int(np.sum(r.max_sigma > flow.THETA_MAX))
+    taus += [e.max_tau for e in edge]
+    sigmas += [e.max_sigma for e in edge]
+    worst = max(max(taus), max(sigmas) / flow.THETA_MAX)
+    return compared(
+        "T9's hypotheses tau <= 1, sigma <= THETA_MAX hold on every run the GD bound is tested on",
+        "simulation",
+        float(worst),
+        1.0,
+        0.0,
+        comparison="upper",
+        sides=(
+            "numerics.mc.experiments.t9_gd_bounds (per-run max tau, max sigma of the runs it tests)",
+            "numerics.hp.flow.THETA_MAX (T9's hypotheses)",
+        ),
+        detail=f"{len(taus)} tested runs (random grid, {len(edge)} edge runs, planted overshooting starts); largest "
+        f"tau {max(taus):.4f}, largest sigma {max(sigmas):.4f} (THETA_MAX = {flow.THETA_MAX}); the data hold "
+        f"{outside_tau} runs with tau > 1 but sigma within bounds and {outside_sigma} with sigma > THETA_MAX, "
+        "which a test of the bound must leave out; sides: max(tau, sigma / THETA_MAX) over "
+        "the tested runs, 1",
+        values={
+            "tested_runs": len(taus),
+            "max_tau": float(max(taus)),
+            "max_sigma": float(max(sigmas)),
+            "runs_outside_by_tau_alone": outside_tau,
+            "runs_outside_by_sigma": outside_sigma,
+        },
+    )
 
 
 CLAIMS: tuple[Claim, ...] = (

@@ -13,6 +13,7 @@ from numerics.gd.simulate import FourierGD, random_filters, simulate_gd
 from numerics.hp.precise import grad_norms, spectrum, twiddles
 from numerics.mc import experiments
 from numerics.store.sweep import SweepConfig, best_step_sizes, make_cells, run_sweep, summarize
+from proofs_check.claims import gd_paths
 from proofs_check.claims.base import (
     AUTODIFF,
     UNIT_ROUNDOFF,
@@ -270,6 +271,8 @@ def run_c5(ctx: Context) -> list[Check]:
             any_d=1,
         ),
         *sim_vs_reference(ctx, True),
+        *gd_paths.paths_vs_loop(ctx, True),
+        gd_paths.planted_labels(ctx, True),
     ]
 
 

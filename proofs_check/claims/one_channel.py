@@ -14,7 +14,7 @@ from numerics.hp import constants, flow
 from numerics.hp.constants import t7_constants
 from numerics.hp.precise import grad_norms
 from numerics.mc import rates
-from proofs_check.claims import estimators
+from proofs_check.claims import estimators, gd_paths
 from proofs_check.claims.base import (
     AUTODIFF,
     UNIT_ROUNDOFF,
@@ -122,6 +122,8 @@ def run_t3(ctx: Context) -> list[Check]:
             any_d=1,
         ),
         *sim_vs_reference(ctx, False),
+        *gd_paths.paths_vs_loop(ctx, False),
+        gd_paths.planted_labels(ctx, False),
     ]
 
 
@@ -460,6 +462,7 @@ def run_t8(ctx: Context) -> list[Check]:
     checks += (
         estimators.slope_fit_rows(ctx) + estimators.second_moment_rows(ctx) + estimators.median_rows(ctx)
     )
+    checks += gd_paths.seeded_filters(ctx)  # the sigma^2 = 1/n starts, seeded
     return checks
 
 

@@ -48,11 +48,21 @@ def test_tol_zero_runs_exactly_max_iter():
     assert res.steps_run == 17 and not res.converged.any() and np.all(res.iterations == -1)
 
 
-def test_convergence_iteration_is_first_step_below_tol():
+@pytest.mark.parametrize("method", ["fourier", "fourier-numpy", "time"])
+def test_convergence_iteration_is_first_step_below_tol(method):
     x, y = _problem()
     c = random_filters(4, 2, 10, seed=2)
     res = simulate_gd(
-        x, y, c, eta=0.05, normalized=True, max_iter=500, tol=1e-2, record=True, record_points=600
+        x,
+        y,
+        c,
+        eta=0.05,
+        normalized=True,
+        max_iter=500,
+        tol=1e-2,
+        record=True,
+        record_points=600,
+        method=method,
     )
     assert res.converged.any()
     for t in np.flatnonzero(res.converged):
@@ -65,6 +75,25 @@ def test_divergence_is_detected_and_not_converged():
     x, y = _problem()
     res = simulate_gd(x, y, random_filters(5, 3, 10, sigma2=1.0), eta=50.0, max_iter=100)
     assert res.diverged.all() and not res.converged.any()
+
+
+@pytest.mark.parametrize("normalized", [False, True])
+@pytest.mark.parametrize("method", ["fourier", "fourier-numpy", "time"])
+def test_a_nan_loss_after_a_giant_step_is_diverged_not_underflowed(method, normalized):
+    """eta = 1e200: one step overflows the output and the loss is NaN, with nothing tiny in the
+    state: diverged (growth), never underflowed, on every path."""
+    x, y = np.random.default_rng(0).normal(size=(2, 8))
+    res = simulate_gd(x, y, random_filters(3, 3, 8, seed=1), eta=1e200, normalized=normalized, max_iter=5,
+                      method=method)  # fmt: skip
+    assert np.all(np.isnan(res.final_loss)) and res.steps_run == 1
+    assert res.diverged.all() and not res.underflowed.any() and not res.converged.any()
+
+
+def test_random_filters_seed_decides_the_draws():
+    """The same seed gives the same filters in a fresh call, another seed other filters."""
+    a = random_filters(3, 2, 8, seed=11)
+    assert np.array_equal(a, random_filters(3, 2, 8, seed=11))
+    assert not np.array_equal(a, random_filters(3, 2, 8, seed=12))
 
 
 def test_underflow_is_reported_not_converged():

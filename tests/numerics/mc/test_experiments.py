@@ -48,3 +48,26 @@ def test_t9_starts_are_the_seeded_complex_weights():
     assert z.shape == (3, 4) and np.iscomplexobj(z)
     assert np.array_equal(z, experiments.t9_starts(4, 3, seed=7))
     assert np.array_equal(z[1], experiments.complex_weights(4, 7 + 4000 + 1))
+
+
+def test_T9_bound_is_tested_only_on_runs_that_meet_its_hypotheses():
+    """Overshooting starts (|f| > |r| along the run) at eta = 0.12 break tau <= 1 while sigma
+    stays within THETA_MAX: those runs converge but are left out; every tested run has
+    tau <= 1 and sigma <= THETA_MAX (from the per-run records)."""
+    from numerics.hp.flow import THETA_MAX
+
+    weights = [[(f0 * np.exp(1j * ph)) ** (1 / d)] * d for d in (3, 4) for f0, ph in ((1.8, 0.0), (2.5, 0.3))]
+    reports, _ = experiments.t9_gd_bounds((3, 4), (0.03, 0.12), trials=2, weights=weights)
+    outside = 0
+    for r in reports:
+        assert r.tested.sum() == r.valid
+        assert np.all(r.max_tau[r.tested] <= 1) and np.all(r.max_sigma[r.tested] <= THETA_MAX)
+        outside += int(np.sum((r.max_tau > 1) & (r.max_tau <= 2) & (r.max_sigma <= THETA_MAX)))
+    assert outside >= 2
+
+
+def test_T9_weights_are_checked():
+    with pytest.raises(ValueError, match="weights must hold exactly trials = 2 rows of length d = 3"):
+        experiments.t9_gd_bounds((3,), (0.01,), trials=2, weights=[[1.5, 1.1, 1.2], [1.5, 1.1]])
+    with pytest.raises(ValueError, match="weights"):
+        experiments.t9_gd_bounds((2,), (0.01,), trials=1, weights=[[1.5, float("nan")]])
