@@ -492,15 +492,21 @@ BLIND: tuple[Mutation, ...] = (
 #: files written or found for it. ``tools/mutate.py`` runs them besides the writer's own guess
 #: above, which stays as written. ``{"B08": ("T7", ("tests/numerics/hp/test_precise.py",))}``
 AFTER_SCORE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "B08": ("T7", ("tests/numerics/hp/test_precise.py",)),
     "B14": ("T3,C5", ("tests/numerics/gd/test_simulator.py",)),
     "B15": ("T3,C5", ("tests/numerics/gd/test_simulator.py", "tests/numerics/gd/test_status.py")),
     "B16": ("T8", ("tests/numerics/gd/test_simulator.py",)),
     "B17": ("T3,C5", ("tests/numerics/gd/test_simulator.py",)),
     "B18": ("C5", ("tests/numerics/gd/test_one_cn_step.py",)),
+    "B19": ("M2", ("tests/numerics/hp/test_channels.py",)),
+    "B21": ("M2", ("tests/numerics/hp/test_channels.py",)),
+    "B22": ("M1", ("tests/numerics/hp/test_certified.py",)),
     "B25": ("M5", ("tests/numerics/gd/test_m5_table.py",)),
     "B35": ("T9", ("tests/numerics/mc/test_experiments.py",)),
     "B36": ("X2", ("tests/numerics/mc/test_cn_depth.py::test_a_best_step_at_the_lower_edge_is_extended",)),
     "B37": ("", ("tests/numerics/store/test_cells.py::test_a_finished_cell_is_never_computed_again",)),
+    "B39": ("T6", ("tests/numerics/hp/test_hostile_certified.py",)),
+    "B41": ("", ("tests/validation/test_hostile.py", "tests/numerics/hp/test_certified.py")),
     "B42": ("", ("tests/numerics/figures/test_figures.py::test_a_nan_draw_is_left_out_of_the_quartiles",)),
     "B43": ("", ("tests/proofs_check/test_cli.py::test_a_depth_range_includes_its_stop",)),
     "B44": ("", ("tests/proofs_check/test_cli.py::test_simulate_seeds_are_distinct_draws",)),

@@ -58,6 +58,32 @@ def delta_c_quadrature() -> Any:
     return mpmath.findroot(mean_log, mpmath.mpf("0.285"))
 
 
+def delta_c_series() -> Any:
+    """delta_c by Newton's method on g(t) = log t + e^t E1(t), with E1 from its convergent series
+    E1(t) = -gamma_E - log t - sum_{k>=1} (-t)^k/(k k!) (no ``mpmath.e1``) and g'(t) = e^t E1(t):
+    a third route, cheap at any precision (about 0.1 s at 60 digits).
+
+    >>> from mpmath import mp
+    >>> with mp.workdps(25):
+    ...     print(delta_c_series())
+    0.2850142622496619346210121
+    """
+    eps = mpmath.mpf(2) ** (-mp.prec - 10)
+    t = mpmath.mpf("0.285")
+    for _ in range(100):
+        term, total, k = -t, -t, 1
+        while abs(term) > eps * abs(total):
+            k += 1
+            term *= -t * (k - 1) / (k * k)
+            total += term
+        e1 = -mp.euler - mpmath.log(t) - total
+        step = (mpmath.log(t) + mpmath.exp(t) * e1) / (mpmath.exp(t) * e1)
+        t -= step
+        if abs(step) <= eps * t:
+            return t
+    raise ArithmeticError("Newton's method for delta_c did not converge")  # pragma: no cover
+
+
 def t7_constants(dps: int = 40) -> dict[str, Constant]:
     """All three constants at ``dps`` digits, with the digits on which both methods agree."""
     dps = check_dps(dps)

@@ -52,7 +52,7 @@ def to_arb(x: Any) -> arb:
 
 
 def to_mpf(x: arb) -> Any:
-    """The midpoint of an arb ball as an mpf (exact)."""
+    """The midpoint of an arb ball as an mpf, rounded to mp.prec (exact when the midpoint fits)."""
     man, exp = x.mid().man_exp()
     return mpmath.mpf((int(man), int(exp)))
 

@@ -272,8 +272,64 @@ def run_m1(ctx: Context) -> list[Check]:
             detail="n=6, d=4, k=3, 3 trials, plain and CN",
         )
     )
+    checks.extend(_certified_norms_contain_reference(ctx))
     checks.extend(sim_vs_theory_gd(ctx))
     return checks
+
+
+def _certified_norms_contain_reference(ctx: Context) -> list[Check]:
+    """``channel_grad_norms(certified=True)``: each ball must contain M1's time-domain norm
+    (``_mp_norms``, mpmath at 2 dps: other code) and be narrow (radius at most 4 10^-dps of the
+    value, the accuracy it states). A ball built from inexact data taken as exact (a point ball
+    that is off) misses the reference; a ball that is needlessly wide fails the second row."""
+    from numerics.hp.gf_fast import to_mpf
+
+    dps, rng = ctx.dps, np.random.default_rng(ctx.seed + 36)
+    cases = []  # (midpoint, radius, reference, label)
+    for n, d, k in ((5, 3, 2), (6, 2, 3), (7, 4, 1)):
+        filt = random_channel_filters(n, d, k, seed=ctx.seed + 36 + n)
+        x, y = rng.normal(size=(2, n))
+        for normalized in (False, True):
+            balls = channel_grad_norms(filt, x, y, normalized=normalized, dps=dps, certified=True)
+            ref = _mp_norms(filt, x, y, normalized, 2 * dps)
+            label = f"n={n}, d={d}, k={k}, {'CN' if normalized else 'plain'}"
+            with mp.workdps(2 * dps):  # to_mpf rounds to mp.prec
+                cases += [(to_mpf(b), to_mpf(b.rad()), r, label) for b, r in zip(balls, ref)]
+    with mp.workdps(2 * dps):
+        slack = lambda r: abs(r) * mpmath.mpf(10) ** (-(2 * dps - 10))  # noqa: E731  the reference's own error
+        mid, rad, ref, label = max(cases, key=lambda c: abs(c[0] - c[2]) / (c[1] + slack(c[2])))
+        scale = rad + slack(ref)
+        wide = max(cases, key=lambda c: c[1] / abs(c[0]))
+    sides = ("numerics.hp.channel_balls.certified_channel_grad_norms", "theory.channels.channel_gradients")
+    common = f"{len(cases)} norms ({', '.join(sorted({c[3] for c in cases}))}) at dps = {dps}"
+    return [
+        compared(
+            "certified channel_grad_norms balls contain M1's time-domain norms at 2 dps",
+            "high-precision",
+            mid,
+            ref,
+            1.0,
+            scale=scale,
+            sides=sides,
+            detail=f"{common}; discrepancy |mid - reference|/(radius + 10^-(2 dps - 10) |reference|): at most 1 "
+            f"when the ball contains the reference; sides: the worst ball's midpoint ({label}) and the "
+            "reference (mpmath, time-domain back-propagation at 2 dps)",
+            values={"cases": len(cases), "dps": dps},
+        ),
+        compared(
+            "certified channel_grad_norms radius <= 4 10^-dps of the value",
+            "high-precision",
+            wide[1],
+            0,
+            4.0,
+            comparison="upper",
+            scale=abs(wide[2]) * mpmath.mpf(10) ** (-dps),
+            sides=sides,
+            detail=f"{common}; lhs: the widest ball's radius ({wide[3]}), rhs 0, in units of 10^-dps of the "
+            "reference value (the accuracy certified=True states); tolerance 4",
+            values={"cases": len(cases), "dps": dps},
+        ),
+    ]
 
 
 # ----------------------------------------------------------------------------------- M3

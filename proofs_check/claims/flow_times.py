@@ -232,6 +232,7 @@ def run_t6(ctx: Context) -> list[Check]:
             values={"cases": len(bounds), "max_ratio": float(lhs / rhs)},
         )
     )
+    checks += _certified_near_the_goal(ctx)
     # 6. GD converges to GF: eta * K - T = O(eta)
     reports, _ = experiments.t9_gd_bounds((3, 6), (4e-3, 2e-3, 1e-3), trials=8, seed=ctx.seed)
     errs = [max(r.median_rel_err for r in reports if r.eta == e) for e in (4e-3, 2e-3, 1e-3)]
@@ -252,6 +253,67 @@ def run_t6(ctx: Context) -> list[Check]:
         )
     )
     return checks
+
+
+def _certified_near_the_goal(ctx: Context) -> list[Check]:
+    """The certified time (``flow_time(certified=True)``, arb) must contain a reference at 2 dps
+    and be narrow, on starts just above the goal: goal |b| = |r0| (1 - 10^-e). There the end of
+    the integration is a difference r0 - r1 that cancels e digits, so its ball is 10^e times
+    wider (relative) than the working precision, and the enclosure's end term (end - mid end)
+    f(end) is most of the radius until the precision is raised; a ball that drops it is
+    returned too early and misses the time. References: T = log(|r0|/(goal |b|)) for d = 1,
+    the series of balanced starts (``flow.balanced_time``) for d = 3."""
+    from numerics.hp.gf_fast import to_mpf
+
+    dps, rows = ctx.dps, []
+    for d in (1, 3):
+        for e in (6, 10):
+            with mp.workdps(2 * dps + 20):
+                z0 = mpmath.mpf(0.5)
+                goal = (1 - z0**d) * (1 - mpmath.mpf(10) ** -e)  # an mpf goal with all these digits
+            ball, _ = flow.flow_time([z0] * d, 1, 1, goal=goal, dps=dps, certified=True)
+            with mp.workdps(2 * dps + 20), disabled(flow.flow_time):
+                ref = mpmath.log((1 - z0) / goal) if d == 1 else flow.balanced_time(d, z0, goal)
+                rows.append(
+                    (to_mpf(ball), to_mpf(ball.rad()), +ref, f"d={d}, |r0| - goal |b| = 10^-{e} |r0|", d)
+                )
+    with mp.workdps(2 * dps + 20):
+        slack = lambda r: abs(r) * mpmath.mpf(10) ** (-(2 * dps - 5))  # noqa: E731  the reference's own error
+        mid, rad, ref, label, worst_d = max(rows, key=lambda r: abs(r[0] - r[2]) / (r[1] + slack(r[2])))
+        scale = rad + slack(ref)
+        wide = max(rows, key=lambda r: r[1] / abs(r[2]))
+    reference = (
+        "mpmath.log (T = log(|r0|/(goal |b|)), d = 1)" if worst_d == 1 else "numerics.hp.flow.balanced_time"
+    )
+    sides = ("numerics.hp.flow.flow_time (certified=True)", reference)
+    common = f"z_i = 0.5 (d = 1, 3), a = b = 1, goal |b| = |r0| (1 - 10^-e), e = 6, 10, at dps = {dps}"
+    return [
+        compared(
+            "certified flow_time contains the time at 2 dps on starts just above the goal",
+            "high-precision",
+            mid,
+            ref,
+            1.0,
+            scale=scale,
+            sides=sides,
+            detail=f"{common}; discrepancy |mid - reference|/(radius + 10^-(2 dps - 5) |reference|), at most 1 when "
+            f"the ball contains the reference; sides: the worst case ({label}); the end of the integral cancels "
+            "e digits here, so the end ball's term carries the radius",
+            values={"cases": len(rows), "dps": dps},
+        ),
+        compared(
+            "certified flow_time radius <= 4 10^-dps of the time, starts just above the goal",
+            "high-precision",
+            wide[1],
+            0,
+            4.0,
+            comparison="upper",
+            scale=abs(wide[2]) * mpmath.mpf(10) ** (-dps),
+            sides=sides,
+            detail=f"{common}; lhs: the widest ball's radius ({wide[3]}), rhs 0, in units of 10^-dps of the time",
+            values={"cases": len(rows), "dps": dps},
+        ),
+    ]
 
 
 CLAIMS: tuple[Claim, ...] = (

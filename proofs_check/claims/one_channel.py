@@ -31,6 +31,7 @@ from proofs_check.claims.base import (
     sim_vs_reference,
     worst_pair,
 )
+from proofs_check.claims.independence import disabled
 from theory import identities as ident
 from theory.checks import Check
 
@@ -210,6 +211,34 @@ def run_t5(ctx: Context) -> list[Check]:
     ]
 
 
+def _t7_constants_at_their_dps(consts: dict, wanted: int) -> Check:
+    """What ``t7_constants(wanted)`` returns against references computed here at wanted + 10
+    digits by other routes: the log moments as psi(1)/2 and (psi(1/2) + log 2)/2 (mpmath's
+    digamma), delta_c by Newton on the series of E1 (``delta_c_series``). The rows above compare
+    t7_constants' two methods with each other, and both run at whatever precision t7_constants
+    sets: this row sees a precision that is not the one asked for."""
+    with mp.workdps(wanted + 10), disabled(constants.t7_constants):
+        refs = {
+            "complex_log_moment": (mpmath.digamma(1) / 2, "mpmath.digamma"),
+            "real_log_moment": ((mpmath.digamma(mpmath.mpf(1) / 2) + mpmath.log(2)) / 2, "mpmath.digamma"),
+            "delta_c": (constants.delta_c_series(), "numerics.hp.constants.delta_c_series"),
+        }
+    worst = max(refs, key=lambda k: abs(consts[k].closed - refs[k][0]) / abs(refs[k][0]))
+    return agree(
+        f"t7_constants({wanted}) right to {wanted - 2} digits (references at {wanted + 10} digits)",
+        "high-precision",
+        consts[worst].closed,
+        refs[worst][0],
+        wanted - 2,
+        sides=("numerics.hp.constants.t7_constants", refs[worst][1]),
+        detail=f"the closed forms t7_constants returns at dps = {wanted} against psi(1)/2 and "
+        f"(psi(1/2) + log 2)/2 (mpmath.digamma) and delta_c by Newton on the series of E1, computed here at "
+        f"{wanted + 10} digits; wanted {wanted - 2} digits (a constant computed at fewer digits than asked "
+        f"fails here); sides: the worst constant ({worst})",
+        values={"dps": wanted},
+    )
+
+
 def run_t7(ctx: Context) -> list[Check]:
     wanted = max(30, ctx.dps)
     consts = t7_constants(wanted)  # it works at wanted + 10 internally; +10 here broke --dps 5000
@@ -280,6 +309,7 @@ def run_t7(ctx: Context) -> list[Check]:
                 detail=f"{expected[name]}: the statement rounds to 16 decimals (relative error up to ~3e-16)",
             )
         )
+    out.append(_t7_constants_at_their_dps(consts, wanted))
     with mp.workdps(30):
         half_gamma = mpmath.euler / 2
     out.append(

@@ -83,6 +83,67 @@ def _nested_values(ctx: Context) -> Check:
     )
 
 
+def _fan_in_variance(ctx: Context) -> Check:
+    """M2's initialization: the taps of layer i are N(0, 1/(n k_{i-1})) with k_{i-1} its INPUT
+    width. Widths 1, k, ..., k, 1 differ at the first and last layer, where fan-in and fan-out
+    differ by k (the mean-square rows cannot tell: the product of the variances is the same)."""
+    n, d, k, trials = 4, 3, 3, 4000
+    layers = random_channel_filters(n, d, k, trials=trials, seed=ctx.seed + 950)
+    rows = []
+    for i, f in enumerate(layers):
+        k_in, count = f.shape[-2], f.size
+        theory = 1.0 / (n * k_in)
+        sample = float(np.mean(f**2))  # the mean is 0: the mean square estimates the variance
+        rows.append((sample, theory, theory * math.sqrt(2.0 / count), i + 1, k_in))
+    sample, theory, se, layer, k_in = max(rows, key=lambda r: abs(r[0] - r[1]) / r[2])
+    return compared(
+        "fan-in initialization: the taps' variance per layer vs 1/(n k_in)",
+        "simulation",
+        sample,
+        theory,
+        4.0,
+        scale=se,
+        sides=(
+            "numerics.hp.channels.random_channel_filters (mean square of the taps)",
+            "proofs_check.claims.width_rates._fan_in_variance (1/(n k_in), M2's assumption)",
+        ),
+        detail=f"n={n}, d={d}, k={k} (widths 1, {k}, {k}, 1), {trials} trials: the mean square of each layer's "
+        f"taps against 1/(n k_in), k_in the layer's input width; SE = sqrt(2/N) of the variance (N taps); "
+        f"sides: the worst layer ({layer}, k_in = {k_in}); discrepancy in standard errors, tolerance 4 SE",
+        values={"layer": layer, "k_in": k_in, "estimate": sample, "theory": theory, "stderr": se},
+    )
+
+
+def _width_rate_at_its_dps(wanted: int) -> Check:
+    """lambda_k at ``wanted`` digits where psi(m) and log m cancel most: just below the switch to
+    the asymptotic series (m = dps + WIDTH_SERIES_FROM, digamma path) and far above it (k = 10^6,
+    10^12), against (psi(m) - log m)/2 evaluated here at 3 wanted + 15 digits (the cancellation
+    costs at most 13 of them)."""
+    from numerics.hp.channels import WIDTH_SERIES_FROM
+
+    top = wanted + WIDTH_SERIES_FROM
+    cases = [(k, False) for k in (top - 1, top - 3, 10**6, 10**12)] + [
+        (2 * top - 1, True),
+        (2 * 10**6 + 1, True),
+    ]
+    pairs = []
+    for k, real in cases:
+        with mp.workdps(3 * wanted + 15), disabled(width_rate):
+            m = mpmath.mpf(k) / 2 if real else mpmath.mpf(k)
+            ref = (mpmath.digamma(m) - mpmath.log(m)) / 2
+        pairs.append((width_rate(k, real=real, dps=wanted), ref))
+    return agree(
+        f"lambda_k at {wanted} digits where psi and log cancel (k up to 1e12) vs mpmath at 3 dps",
+        "high-precision",
+        *worst_pair(pairs),
+        wanted,
+        sides=("numerics.hp.channels.width_rate", "mpmath.digamma (at 3 dps + 15)"),
+        detail=f"k = {', '.join(f'{k:g}' + (' (real)' if r else '') for k, r in cases)}: psi(m) - log m ~ -1/(2m) "
+        "cancels log10(2 m log m) digits (about 3 near the series switch, 13 at 1e12); wanted dps (width_rate's claim: right to dps significant digits)",
+        values={"dps": wanted, "cases": len(cases)},
+    )
+
+
 def run_m2(ctx: Context) -> list[Check]:
     wanted = max(25, ctx.dps - 5)
     checks = []
@@ -239,6 +300,8 @@ def run_m2(ctx: Context) -> list[Check]:
                 )
             )
     checks.append(_nested_values(ctx))
+    checks.append(_fan_in_variance(ctx))
+    checks.append(_width_rate_at_its_dps(wanted))
     for k in (1, 4):
         checks.append(_middle_layer(k, ctx))
     draws_ms = 40000 if ctx.full else 8000

@@ -21,6 +21,7 @@ from test_robustness import cli
 from numerics.gd.channel_gd import simulate_gd_channels
 from numerics.gd.simulate import random_filters, simulate_gd
 from numerics.hp.allpass import allpass_filters, stall_floor
+from numerics.hp.flow import flow_time
 from numerics.mc.explosion import relu_cn_rate
 
 
@@ -95,6 +96,12 @@ CASES: list[tuple[str, Callable[[], Any], Any]] = [
     ("max_iter = 10^12: refused by the cost model, naming max_iter",
      lambda: simulate_gd(X, Y, random_filters(4, 3, N), eta=0.1, max_iter=10**12),
      Refused(r"^max_iter must be in \[1, \d+\] for simulate_gd")),
+    # flow_time's goal: a residual goal |b| below 10^-dps is not resolved at dps digits
+    *[(f"flow_time goal {g!r} at dps = {p}: just below 10^-dps, refused naming goal",
+       (lambda g=g, p=p: flow_time([0.5, 0.5], 1, 1, goal=g, dps=p)), Refused(rf"^goal must be >= 10\^-dps = 1e-{p}"))
+      for g, p in ((0.9e-20, 20), (1e-31, 30), (1e-41, 40), (1e-61, 60))],
+    ("flow_time goal 1e-20 at dps = 20 (the edge): accepted, T > 0",
+     lambda: flow_time([0.5, 0.5], 1, 1, goal=1e-20, dps=20), lambda r: r[0] > 0),
 ]  # fmt: skip
 
 

@@ -23,7 +23,7 @@ from mpmath import mp
 
 from numerics.hp import gf_time
 from numerics.hp.channels import channel_grad_norms
-from numerics.hp.flow import flow_time, to_arb
+from numerics.hp.flow import arb_precision, flow_time, to_arb
 from numerics.hp.precise import grad_norms
 
 #: A certified radius may be at most this factor above the accuracy the function states.
@@ -85,8 +85,11 @@ def assert_certified(ball, ref, dps, scale=None):
     """The ball contains ref (up to ref's own error at 2 dps) and its radius is within
     RADIUS_FACTOR of 10^-dps of the value (or of ``scale`` for a value near 0)."""
     ref_ball = to_arb(ref)
-    slack = abs(ref_ball) * arb(10) ** (-2 * dps + 3) if ref else arb(10) ** (-2 * dps)
-    assert ball.overlaps(ref_ball + arb(0, slack.upper())), f"{ball} misses the reference {ref}"
+    # at the reference's precision: at the default 53 bits, ref_ball + slack would round the
+    # reference to 16 digits and make any ball within 1e-16 of it "contain" it
+    with arb_precision(int(2 * dps * 3.33) + 64):
+        slack = abs(ref_ball) * arb(10) ** (-2 * dps + 3) if ref else arb(10) ** (-2 * dps)
+        assert ball.overlaps(ref_ball + arb(0, slack.upper())), f"{ball} misses the reference {ref}"
     size = max(abs(ref_ball), arb(scale) if scale is not None else arb(0))
     allowed = RADIUS_FACTOR * size * arb(10) ** (-dps)
     assert ball.rad() <= allowed.upper(), f"radius {ball.rad()} above {allowed}"
@@ -247,6 +250,18 @@ def test_integral_to_a_ball_end_adds_the_end_term():
     one = lambda w, analytic: acb(1)  # noqa: E731
     total = gf_time._integrate(one, arb(1, 0.25), gf_time.Tolerance(60, arb(0)))
     assert total.contains(arb(0.75)) and total.contains(arb(1.25))
+
+
+@pytest.mark.parametrize("e", [6, 10])
+def test_flow_time_just_above_the_goal_contains_the_closed_form(e):
+    """goal |b| = |r0| (1 - 10^-e): the end of the integral is a difference that cancels e
+    digits, so its ball is wide and the end term carries the radius until the precision rises;
+    a ball without it is returned too early and misses T = log(|r0|/(goal |b|))."""
+    dps = 30
+    with mp.workdps(2 * dps):  # the reference reads the goal at 2 dps: exactly this mpf
+        goal = mpmath.mpf(0.5) * (1 - mpmath.mpf(10) ** -e)
+    t, _ = flow_time([0.5], 1, 1, goal=goal, dps=dps, certified=True)
+    assert_certified(t, one_layer_time(0.5, 1, 1, goal, 2 * dps), dps)
 
 
 # --------------------------------------------------- property: random exact inputs, 2p

@@ -72,6 +72,22 @@ def test_T7_constants_two_ways_to_30_digits():
     assert abs(float(consts["delta_c"].closed) - 0.2850142622496619) < 1e-15
 
 
+def test_T7_constants_right_to_the_dps_asked():
+    """t7_constants(30) against references at 40 digits by other routes (digamma, the E1
+    series): a precision not honoured (both of its methods run at fewer digits) fails here."""
+    from numerics.hp.constants import delta_c_series
+
+    consts = t7_constants(30)
+    with mpmath.workdps(40):
+        refs = {
+            "complex_log_moment": mpmath.digamma(1) / 2,
+            "real_log_moment": (mpmath.digamma(mpmath.mpf(1) / 2) + mpmath.log(2)) / 2,
+            "delta_c": delta_c_series(),
+        }
+        for name, ref in refs.items():
+            assert abs(consts[name].closed - ref) <= abs(ref) * mpmath.mpf(10) ** -28, name
+
+
 @pytest.mark.parametrize("offset", [0.0, 1.0])  # offset 1: x̂_0 dominates, so the real m_0 = 3 matters
 def test_T8_second_moment_formula_matches_monte_carlo(offset):
     rng = np.random.default_rng(0)
