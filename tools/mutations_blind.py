@@ -507,7 +507,7 @@ AFTER_SCORE: dict[str, tuple[str, tuple[str, ...]]] = {
     "B37": ("", ("tests/numerics/store/test_cells.py::test_a_finished_cell_is_never_computed_again",)),
     "B39": ("T6", ("tests/numerics/hp/test_hostile_certified.py",)),
     "B41": ("", ("tests/validation/test_hostile.py", "tests/numerics/hp/test_certified.py")),
-    "B42": ("", ("tests/numerics/figures/test_figures.py::test_a_nan_draw_is_left_out_of_the_quartiles",)),
+    "B42": ("T9", ("tests/numerics/figures/test_figures.py::test_a_nan_draw_is_left_out_of_the_quartiles",)),
     "B43": ("", ("tests/proofs_check/test_cli.py::test_a_depth_range_includes_its_stop",)),
     "B44": ("", ("tests/proofs_check/test_cli.py::test_simulate_seeds_are_distinct_draws",)),
     "B45": ("C4", ("tests/paper/test_paper.py::test_P1_fourier_norms_equal_dense_matrices",)),

@@ -296,6 +296,44 @@ def t9_relative_error_row(ctx: Context) -> Check:
     )
 
 
+def figure_quartiles_row(ctx: Context) -> Check:
+    """The quartiles over draws that the T9 figure draws (``numerics.figures.one_channel``): a
+    draw that has no value (the start already met the goal, T6's bound is 0, GD did not
+    converge) is NaN there and must be left out, not blank the median. Planted draws with a
+    fifth of them missing, against ``statistics.quantiles`` (inclusive, the linear rule) of the
+    draws that are present."""
+    import statistics
+
+    from numerics.figures.one_channel import _quartiles
+
+    rng = np.random.default_rng([ctx.seed, 47])
+    draws, columns = 17, 6
+    values = rng.lognormal(size=(draws, columns))
+    values[rng.random(size=values.shape) < 0.2] = np.nan
+    values[:2, 0] = np.nan  # at least two missing in one column, whatever the seed
+    q = np.stack(_quartiles(values))
+    pairs = []
+    for j in range(columns):
+        present = values[np.isfinite(values[:, j]), j].tolist()
+        ref = statistics.quantiles(present, n=4, method="inclusive")
+        pairs += list(zip(q[:, j].tolist(), ref))
+    lhs, rhs = worst_pair(pairs, "rel")
+    missing = int(np.sum(~np.isfinite(values)))
+    return compared(
+        "figure quartiles over draws with missing values (T9 figure) vs statistics.quantiles of the present draws",
+        "float64",
+        lhs,
+        rhs,
+        1e-12,
+        comparison="rel",
+        sides=("numerics.figures.one_channel._quartiles", "statistics.quantiles (inclusive)"),
+        detail=f"{draws} draws x {columns} depths, {missing} draws missing (NaN); a quartile that a "
+        "missing draw poisons is NaN and fails; tolerance 1e-12 relative (the two interpolate the "
+        "same order statistics: rounding only); sides: the worst of the 18 quartiles",
+        values={"draws": draws, "columns": columns, "missing": missing},
+    )
+
+
 def tracked_conditions_row(ctx: Context) -> Check:
     """T9's tracked GD conditions, the largest tau = |f̂|^2 S and sigma = |ê||f̂| S (S = sum_i
     eta/|ĉ_i|^2) over a run: the compiled kernel against the NumPy loop (``FourierGD``) on a

@@ -307,7 +307,11 @@ def run_t9(ctx: Context) -> list[Check]:
     checks.append(t9_hypotheses_row(reports, edge))
     checks += _crossing_checks(ctx)
     # the GD statistic and the tracked conditions above, against closed forms and the NumPy loop
-    checks += [estimators.t9_relative_error_row(ctx), estimators.tracked_conditions_row(ctx)]
+    checks += [
+        estimators.t9_relative_error_row(ctx),
+        estimators.tracked_conditions_row(ctx),
+        estimators.figure_quartiles_row(ctx),
+    ]
     return checks
 
 
