@@ -1171,6 +1171,12 @@ def main(argv: list[str] | None = None) -> int:
         "--all-tests", action="store_true", help="run the whole test suite, not only the listed files"
     )
     p.add_argument("--both", action="store_true", help="run the tests even when a check caught the mutation")
+    p.add_argument(
+        "--default-claims",
+        action="store_true",
+        help="score against the default run only: drop the paper's claims (P1-P6, torch) from each "
+        "mutation's claims; a mutation left with none is scored by its tests alone",
+    )
     p.add_argument("--timeout", type=float, default=900, help="seconds per proofs_check or pytest run")
     args = p.parse_args(argv)
     chosen = MUTATIONS
@@ -1180,6 +1186,11 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             p.error(f"--only: unknown mutation IDs {sorted(unknown)}")
         chosen = tuple(m for m in MUTATIONS if m.id in wanted)
+    if args.default_claims:
+        chosen = tuple(
+            dataclasses.replace(m, claims=",".join(c for c in m.claims.split(",") if c and c[0] != "P"))
+            for m in chosen
+        )
     if args.list:
         for m in chosen:
             print(f"{m.id}  {m.path:26s} {m.what}  [claims {m.claims}; tests {', '.join(m.tests) or '-'}]")
@@ -1187,7 +1198,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="mutate-") as tmp:
         tree = _copy_tree(Path(tmp) / "tree")
-        claims = "" if args.all_claims else ",".join(sorted({c for m in chosen for c in m.claims.split(",")}))
+        claims = (
+            "" if args.all_claims else ",".join(sorted({c for m in chosen for c in m.claims.split(",") if c}))
+        )
         t0 = time.time()
         base = _check_statuses(tree, claims, args.timeout)
         failing = sorted(k for k, v in base.items() if v in ("fail", "error") and ":" in k)
@@ -1210,7 +1223,10 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             target.write_text(original.replace(m.old, m.new))
             try:
-                mutated = _check_statuses(tree, "" if args.all_claims else m.claims, args.timeout)
+                if not m.claims and not args.all_claims:  # no default claim runs this code
+                    mutated = dict(base)
+                else:
+                    mutated = _check_statuses(tree, "" if args.all_claims else m.claims, args.timeout)
                 mine = set(m.claims.split(","))
                 caught = _caught_checks(
                     {k: v for k, v in base.items() if args.all_claims or k.split(":")[0] in mine}, mutated
