@@ -15,20 +15,29 @@ from theory.networks import all_but, cn_gradient, network_output, plain_gradient
 @pytest.mark.parametrize("n,d", [(2, 1), (3, 2), (4, 3), (6, 2), (5, 4)])
 def test_T1_closed_form_equals_diff_at_random_rationals(n, d):
     cf = closed_form_gradients(n, d)
-    auto = cf.autodiff_gradients()
     rng = random.Random(n * 10 + d)
     vals = {s: sympy.Rational(rng.randint(-20, 20), rng.randint(1, 7)) for s in cf.symbols}
-    for g, a in zip(cf.gradients, auto):
-        assert list(g.xreplace(vals)) == list(a.xreplace(vals))
+    for g, a in zip(cf.gradients, cf.autodiff_gradients_at(vals)):
+        assert list(g.xreplace(vals)) == list(a)
 
 
 @pytest.mark.parametrize("n,d", [(3, 1), (3, 2), (4, 2)])
 def test_C4_cn_closed_form_equals_diff_at_random_rationals(n, d):
     cf = closed_form_gradients(n, d, normalized=True)
-    auto = cf.autodiff_gradients()
     vals = ident._cn_point(cf, random.Random(n + d))
-    for g, a in zip(cf.gradients, auto):
-        for p, q in zip(g.xreplace(vals), a.xreplace(vals)):
+    for g, a in zip(cf.gradients, cf.autodiff_gradients_at(vals)):
+        for p, q in zip(g.xreplace(vals), a):
+            assert ident._is_zero(p - q)
+
+
+@pytest.mark.parametrize("normalized", [False, True])
+def test_diff_on_the_line_equals_diff_of_the_whole_loss(normalized):
+    """``autodiff_gradients_at`` (sympy.diff of the loss restricted to each tap's line) gives
+    exactly ``autodiff_gradients()`` (sympy.diff of the whole loss) at the point."""
+    cf = closed_form_gradients(3, 2, normalized=normalized)
+    vals = ident._cn_point(cf, random.Random(7))
+    for whole, line in zip(cf.autodiff_gradients(), cf.autodiff_gradients_at(vals)):
+        for p, q in zip(whole.xreplace(vals), line):
             assert ident._is_zero(p - q)
 
 
