@@ -135,6 +135,59 @@ def agree(
     )
 
 
+def enclosure_rows(
+    names: tuple[str, str],
+    cases: list[tuple[Any, ...]],
+    *,
+    dps: int,
+    reference_digits: int,
+    sides: Callable[[tuple[Any, ...]], tuple[str, str]],
+    details: tuple[str, str],
+    values: dict[str, float | int],
+) -> list[Check]:
+    """The two rows of a certified result (``names``): every ball contains its reference, and no
+    ball is wider than the accuracy it states.
+
+    ``cases`` are (midpoint, radius, reference, label, ...) in mpmath, the reference known to
+    ``reference_digits`` digits. Containment: the worst ``|mid - ref| / (radius + slack)`` with
+    ``slack = |ref| 10^-reference_digits`` (the reference's own error), at most 1 when the ball
+    contains the reference. Narrowness: the widest ball's radius in units of ``10^-dps |ref|``,
+    at most 4. ``sides`` names the two codes for the deciding case; ``details`` are the rows'
+    explanations, each followed by the case it reports.
+    """
+    with mpmath.workdps(reference_digits + 10):
+        slack = lambda ref: abs(ref) * mpmath.mpf(10) ** (-reference_digits)  # noqa: E731
+        worst = max(cases, key=lambda c: abs(c[0] - c[2]) / (c[1] + slack(c[2])))
+        wide = max(cases, key=lambda c: c[1] / abs(c[2]))
+        scale = worst[1] + slack(worst[2])
+        unit = abs(wide[2]) * mpmath.mpf(10) ** (-dps)
+    return [
+        compared(
+            names[0],
+            "high-precision",
+            worst[0],
+            worst[2],
+            1.0,
+            scale=scale,
+            sides=sides(worst),
+            detail=f"{details[0]}; sides: the worst case ({worst[3]})",
+            values=values,
+        ),
+        compared(
+            names[1],
+            "high-precision",
+            wide[1],
+            0,
+            4.0,
+            comparison="upper",
+            scale=unit,
+            sides=sides(wide),
+            detail=f"{details[1]}; lhs: the widest ball's radius ({wide[3]}), rhs 0; tolerance 4",
+            values=values,
+        ),
+    ]
+
+
 def worst_pair(
     pairs: Iterable[tuple[Any, Any]], comparison: str = "digits", scale: Any = 1
 ) -> tuple[Any, Any]:

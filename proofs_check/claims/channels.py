@@ -26,6 +26,7 @@ from proofs_check.claims.base import (
     Context,
     agree,
     compared,
+    enclosure_rows,
     identity,
     worst_pair,
 )
@@ -295,41 +296,24 @@ def _certified_norms_contain_reference(ctx: Context) -> list[Check]:
             label = f"n={n}, d={d}, k={k}, {'CN' if normalized else 'plain'}"
             with mp.workdps(2 * dps):  # to_mpf rounds to mp.prec
                 cases += [(to_mpf(b), to_mpf(b.rad()), r, label) for b, r in zip(balls, ref)]
-    with mp.workdps(2 * dps):
-        slack = lambda r: abs(r) * mpmath.mpf(10) ** (-(2 * dps - 10))  # noqa: E731  the reference's own error
-        mid, rad, ref, label = max(cases, key=lambda c: abs(c[0] - c[2]) / (c[1] + slack(c[2])))
-        scale = rad + slack(ref)
-        wide = max(cases, key=lambda c: c[1] / abs(c[0]))
     sides = ("numerics.hp.channel_balls.certified_channel_grad_norms", "theory.channels.channel_gradients")
     common = f"{len(cases)} norms ({', '.join(sorted({c[3] for c in cases}))}) at dps = {dps}"
-    return [
-        compared(
+    return enclosure_rows(
+        (
             "certified channel_grad_norms balls contain M1's time-domain norms at 2 dps",
-            "high-precision",
-            mid,
-            ref,
-            1.0,
-            scale=scale,
-            sides=sides,
-            detail=f"{common}; discrepancy |mid - reference|/(radius + 10^-(2 dps - 10) |reference|): at most 1 "
-            f"when the ball contains the reference; sides: the worst ball's midpoint ({label}) and the "
-            "reference (mpmath, time-domain back-propagation at 2 dps)",
-            values={"cases": len(cases), "dps": dps},
-        ),
-        compared(
             "certified channel_grad_norms radius <= 4 10^-dps of the value",
-            "high-precision",
-            wide[1],
-            0,
-            4.0,
-            comparison="upper",
-            scale=abs(wide[2]) * mpmath.mpf(10) ** (-dps),
-            sides=sides,
-            detail=f"{common}; lhs: the widest ball's radius ({wide[3]}), rhs 0, in units of 10^-dps of the "
-            "reference value (the accuracy certified=True states); tolerance 4",
-            values={"cases": len(cases), "dps": dps},
         ),
-    ]
+        cases,
+        dps=dps,
+        reference_digits=2 * dps - 10,
+        sides=lambda case: sides,
+        details=(
+            f"{common}; discrepancy |mid - reference|/(radius + 10^-(2 dps - 10) |reference|): at most 1 "
+            "when the ball contains the reference (mpmath, time-domain back-propagation at 2 dps)",
+            f"{common}; in units of 10^-dps of the reference value (the accuracy certified=True states)",
+        ),
+        values={"cases": len(cases), "dps": dps},
+    )
 
 
 # ----------------------------------------------------------------------------------- M3

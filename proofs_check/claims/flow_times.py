@@ -18,7 +18,7 @@ from mpmath import mp
 from numerics.hp import flow
 from numerics.hp.precise import agreeing_digits
 from numerics.mc import experiments, rates
-from proofs_check.claims.base import Claim, Context, agree, compared, worst_pair
+from proofs_check.claims.base import Claim, Context, agree, compared, enclosure_rows, worst_pair
 from proofs_check.claims.independence import disabled
 from theory.checks import Check
 
@@ -277,43 +277,33 @@ def _certified_near_the_goal(ctx: Context) -> list[Check]:
                 rows.append(
                     (to_mpf(ball), to_mpf(ball.rad()), +ref, f"d={d}, |r0| - goal |b| = 10^-{e} |r0|", d)
                 )
-    with mp.workdps(2 * dps + 20):
-        slack = lambda r: abs(r) * mpmath.mpf(10) ** (-(2 * dps - 5))  # noqa: E731  the reference's own error
-        mid, rad, ref, label, worst_d = max(rows, key=lambda r: abs(r[0] - r[2]) / (r[1] + slack(r[2])))
-        scale = rad + slack(ref)
-        wide = max(rows, key=lambda r: r[1] / abs(r[2]))
-    reference = (
-        "mpmath.log (T = log(|r0|/(goal |b|)), d = 1)" if worst_d == 1 else "numerics.hp.flow.balanced_time"
-    )
-    sides = ("numerics.hp.flow.flow_time (certified=True)", reference)
     common = f"z_i = 0.5 (d = 1, 3), a = b = 1, goal |b| = |r0| (1 - 10^-e), e = 6, 10, at dps = {dps}"
-    return [
-        compared(
+
+    def sides(case: tuple) -> tuple[str, str]:
+        reference = (
+            "mpmath.log (T = log(|r0|/(goal |b|)), d = 1)"
+            if case[4] == 1
+            else "numerics.hp.flow.balanced_time"
+        )
+        return ("numerics.hp.flow.flow_time (certified=True)", reference)
+
+    return enclosure_rows(
+        (
             "certified flow_time contains the time at 2 dps on starts just above the goal",
-            "high-precision",
-            mid,
-            ref,
-            1.0,
-            scale=scale,
-            sides=sides,
-            detail=f"{common}; discrepancy |mid - reference|/(radius + 10^-(2 dps - 5) |reference|), at most 1 when "
-            f"the ball contains the reference; sides: the worst case ({label}); the end of the integral cancels "
-            "e digits here, so the end ball's term carries the radius",
-            values={"cases": len(rows), "dps": dps},
-        ),
-        compared(
             "certified flow_time radius <= 4 10^-dps of the time, starts just above the goal",
-            "high-precision",
-            wide[1],
-            0,
-            4.0,
-            comparison="upper",
-            scale=abs(wide[2]) * mpmath.mpf(10) ** (-dps),
-            sides=sides,
-            detail=f"{common}; lhs: the widest ball's radius ({wide[3]}), rhs 0, in units of 10^-dps of the time",
-            values={"cases": len(rows), "dps": dps},
         ),
-    ]
+        rows,
+        dps=dps,
+        reference_digits=2 * dps - 5,
+        sides=sides,
+        details=(
+            f"{common}; discrepancy |mid - reference|/(radius + 10^-(2 dps - 5) |reference|), at most 1 when "
+            "the ball contains the reference; the end of the integral cancels e digits here, so the end "
+            "ball's term carries the radius",
+            f"{common}; in units of 10^-dps of the time",
+        ),
+        values={"cases": len(rows), "dps": dps},
+    )
 
 
 CLAIMS: tuple[Claim, ...] = (
