@@ -13,7 +13,7 @@ DATA="${TMPDIR:-/tmp}/proofs_check_branch_coverage.$$"
 NUMBA_DISABLE_JIT=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" python -m coverage run --branch \
     --data-file="$DATA" \
     --include='numerics/hp/allpass.py,numerics/gd/status.py,theory/validation/*' \
-    -m pytest -q -p no:cacheprovider \
+    -m pytest -q -n 0 -p no:cacheprovider \
     tests/validation/test_budget.py tests/validation/test_bad_inputs.py tests/validation/test_layer.py \
     tests/validation/test_branches.py tests/numerics/gd/test_status.py tests/numerics/gd/test_exact_zero.py \
     "$@"

@@ -18,11 +18,11 @@ from theory.validation import (
     check_memory,
     checked,
     choices,
-    complex_vector,
     filter_table,
     memory_needed,
     reals,
     same_length,
+    t9_weights_arguments,
     vector,
 )
 
@@ -69,22 +69,10 @@ def t9_gd_bounds(
     two trials or two depths). The starts are ``t9_starts(d, trials, seed)``, or the rows of
     ``weights`` (the ``trials`` starts, one row of complex weights each) whose length is d.
     """
-    given = None
-    if weights is not None:
-        given = [complex_vector(row, "weights") for row in weights]
-        if len(given) < trials:
-            raise ValueError(f"weights must hold at least trials = {trials} rows per depth, got {len(given)}")
+    given = None if weights is None else t9_weights_arguments(weights, depths, trials)
     reports, logs = [], {}
     for d in depths:
-        z = (
-            t9_starts(d, trials, seed)
-            if given is None
-            else np.array([r for r in given if len(r) == d], complex)
-        )
-        if len(z) != trials:
-            raise ValueError(
-                f"weights must hold exactly trials = {trials} rows of length d = {d}, got {len(z)}"
-            )
+        z = t9_starts(d, trials, seed) if given is None else given[d]
         filters, x, y = scalar_network_as_filters(z, 1, 1)
         with mp.workdps(20):
             flows = [ScalarFlow.from_weights(list(row), 1, 1) for row in z]

@@ -90,6 +90,7 @@ from theory.validation.simulators import (
     random_filters_arguments,
     simulate_gd_arguments,
     simulate_gd_channels_arguments,
+    t9_weights_arguments,
     trainability_map_arguments,
 )
 from theory.validation.symbolic import (
@@ -114,6 +115,7 @@ __all__ = [
     "OPERATIONS_LIMIT",
     "PYTHON_STEP",
     "check_cost",
+    "t9_weights_arguments",
     "trainability_map_arguments",
     "check_array_memory",
     "largest_allowed",

@@ -277,3 +277,28 @@ def trainability_map_arguments(
         return total
 
     check_cost("max(depths)", max(depths), cost, "the trainability map", lo=2, limit=SIMULATION_LIMIT)
+
+
+def t9_weights_arguments(weights: Any, depths: Any, trials: int) -> dict[int, np.ndarray]:
+    """``t9_gd_bounds(weights=...)``: the given starts, one row of complex weights each, as
+    ``{d: (trials, d) array}`` for every depth asked; exactly ``trials`` rows of each length d.
+
+    >>> t9_weights_arguments([[1, 0.5j], [2, 1]], [2], 2)[2].shape
+    (2, 2)
+    >>> t9_weights_arguments([[1, 0.5j]], [2, 3], 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: weights must hold exactly trials = 1 rows of length d = 3, got 0
+    """
+    from theory.validation.rules import complex_vector  # rules imports this module
+
+    rows = [complex_vector(row, "weights") for row in weights]
+    out = {}
+    for d in depths:
+        of_d = [r for r in rows if len(r) == d]
+        if len(of_d) != trials:
+            raise ValueError(
+                f"weights must hold exactly trials = {trials} rows of length d = {d}, got {len(of_d)}"
+            )
+        out[d] = np.array(of_d, complex)
+    return out
