@@ -185,7 +185,8 @@ class ClosedForm:
         """``autodiff_gradients()`` evaluated at ``point`` (a value for every symbol), tap by tap:
         the explicit loss (``plain_loss`` or ``cn_loss``) is rebuilt on the line through the point
         along the tap, with that tap the only symbol, and ``partial_at`` differentiates it. The same
-        numbers, about fifty times sooner at n = 6, d = 4 than differentiating the whole tree.
+        numbers, sooner: 0.9 s against 19.4 s of CPU for ``autodiff_gradients()`` evaluated at one
+        point, at n = 6, d = 4 (measured on the 2-core machine of the speed page).
 
         >>> cf = closed_form_gradients(2, 1)
         >>> cf.autodiff_gradients_at(dict(zip(cf.symbols, (1, 2, 3, 4, 5, 6))))
@@ -208,8 +209,8 @@ def partial_at(on_line: sympy.Expr, symbol: sympy.Symbol, value: Any) -> sympy.E
 
     Exact (no step, no rounding); equal to ``sympy.diff(E, s).xreplace(p)``, without
     differentiating the whole unexpanded tree in every other symbol. The restriction is
-    expanded first (a polynomial in one symbol for the plain loss), which SymPy
-    differentiates about ten times sooner than the nested sums.
+    expanded first (a polynomial in one symbol for the plain loss): 0.02 s a tap, expansion
+    included, against 0.07 s for the nested sums, at n = 6, d = 4.
 
     >>> a, b = sympy.symbols("a b")
     >>> partial_at((a**2 * b + sympy.sqrt(b)).xreplace({a: 3}), b, 4)
